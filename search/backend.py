@@ -1,0 +1,157 @@
+"""The storage-engine contract every backend implements (embedded, Elasticsearch).
+
+A backend is a thin adapter: it stores documents, passages, claims and passage
+vectors, and answers two primitive retrievals (lexical over pre-analysed terms,
+k-nearest-neighbour over vectors) plus claim filtering. Everything language-aware
+- analysis, fusion, highlighting, answers - lives above it in `search.searcher` and
+`qa`, so both engines behave the same and one contract test suite covers both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from indexer.models import Claim, Document, Passage
+
+
+class BackendError(RuntimeError):
+    """The engine could not do what was asked; the message says what to do about it."""
+
+
+class BackendUnavailable(BackendError):
+    """The engine cannot be reached right now (the API answers 503)."""
+
+
+class IndexMismatch(BackendError):
+    """The index was built with a different embedder or schema than the one configured."""
+
+
+class IndexCorrupt(BackendError):
+    """The index on disk is damaged; the message names the repair command."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied inside the engine, before ranking is cut to k."""
+
+    source: str | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+    doc_id: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.source or self.date_from or self.date_to or self.doc_id)
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    actor: str | None = None  # gazetteer id or surface text
+    what: str | None = None
+    stance: str | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    doc_id: str | None = None
+    section: str | None = None  # "body" / "sidebar"; None = both
+    terms: tuple[str, ...] = ()  # analysed terms matched against the claim sentence
+    limit: int = 100
+
+
+@dataclass
+class PassageRecord:
+    """A passage joined with the metadata of its document (what a hit needs)."""
+
+    passage: Passage
+    title: str
+    source: str | None
+    path: str | None
+    url: str | None
+    published_at: str | None
+    language: str
+
+
+@dataclass
+class IndexInfo:
+    """Identity of an index: fixed at creation, checked at every open."""
+
+    embedder_id: str
+    dim: int
+    schema_version: int
+
+
+@dataclass
+class Stats:
+    backend: str
+    documents: int
+    passages: int
+    claims: int
+    passages_without_vectors: int
+    embedder_id: str
+    dim: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "documents": self.documents,
+            "passages": self.passages,
+            "claims": self.claims,
+            "passages_without_vectors": self.passages_without_vectors,
+            "embedder": self.embedder_id,
+            "dim": self.dim,
+            **self.details,
+        }
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the search layer needs from a storage engine."""
+
+    name: str
+
+    def upsert(self, docs: Sequence[Document]) -> None:
+        """Store documents, replacing any earlier version's passages and claims.
+
+        Passages are lexically searchable when this returns; their vectors are
+        added later by `set_vectors` (embedding is the slow part).
+        """
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document with its passages, vectors and claims; False if absent."""
+
+    def content_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every stored document (for idempotent ingest)."""
+
+    def fingerprints(self) -> dict[str, list[int]]:
+        """doc_id -> MinHash signature (for near-duplicate detection across runs)."""
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The stored document with its passages and claims."""
+
+    def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims)."""
+
+    def passages_without_vectors(self, limit: int) -> list[Passage]:
+        """Passages still waiting for an embedding, oldest first."""
+
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Attach L2-normalised vectors (one row per id); durable when this returns."""
+
+    def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[str, float]]:
+        """BM25 over analysed terms (any term may match): [(passage_id, score)] best first."""
+
+    def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+        """Cosine nearest neighbours among passages that have vectors: [(passage_id, score)]."""
+
+    def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
+        """Records for the given ids, in the same order; unknown ids are skipped."""
+
+    def claims(self, query: ClaimQuery) -> list[Claim]:
+        """Claims matching every given filter, most recent documents first."""
+
+    def stats(self) -> Stats:
+        ...
+
+    def close(self) -> None:
+        ...

