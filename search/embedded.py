@@ -1,0 +1,479 @@
+"""The default backend: tantivy (BM25) + faiss (vectors) + SQLite (records), in one folder.
+
+Why three libraries: tantivy is a maintained Lucene-class engine (incremental add/delete,
+~5k docs/s, sub-millisecond queries); faiss gives exact inner-product search at ~10 ms
+for 100k x 384; SQLite holds documents, passages, claims and vectors transactionally and
+is the source of truth. The faiss index is rebuilt from SQLite when the process opens the
+folder or sees another process's change, so a crash can never leave vectors and records
+out of step.
+
+Crash safety and idempotence: `upsert` first replaces the document's passages in tantivy
+(delete by doc_id, add, commit) and only then commits the SQLite transaction that records
+the document and its content hash. A crash in between leaves SQLite without the document,
+so a rerun upserts it again and the tantivy delete-by-doc_id removes the stale copy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import faiss
+import numpy as np
+import tantivy
+
+from indexer.arabic import analyze
+from indexer.models import Claim, Document, Passage
+from search.backend import (
+    BackendError,
+    ClaimQuery,
+    Filters,
+    IndexCorrupt,
+    IndexInfo,
+    IndexMismatch,
+    PassageRecord,
+    Stats,
+)
+
+SCHEMA_VERSION = 1
+REBUILD_HINT = "rebuild it with: khabar reset --yes && khabar index PATH..."
+
+_SQL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL,
+    source TEXT, url TEXT, path TEXT, published_at TEXT, language TEXT,
+    sidebar TEXT NOT NULL DEFAULT '[]', fingerprint TEXT NOT NULL DEFAULT '[]',
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS passages (
+    vec_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    passage_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE INDEX IF NOT EXISTS passages_pending ON passages(vec_id) WHERE vector IS NULL;
+CREATE TABLE IF NOT EXISTS claims (
+    claim_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, actor_id TEXT, actor TEXT, what TEXT,
+    stance TEXT, value INTEGER NOT NULL, section TEXT NOT NULL, terms TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id);
+"""
+
+
+def _date_key(iso: str | None) -> int | None:
+    """YYYY-MM-DD (or YYYY-MM / YYYY) -> sortable integer YYYYMMDD."""
+    if not iso:
+        return None
+    parts = (iso.split("T")[0].split("-") + ["01", "01"])[:3]
+    try:
+        return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
+    except ValueError:
+        return None
+
+
+class EmbeddedBackend:
+    """Backend on a local folder; safe for one writer process and many readers."""
+
+    name = "embedded"
+
+    def __init__(self, data_dir: str | os.PathLike, embedder_id: str, dim: int) -> None:
+        self.dir = Path(data_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = self._open_sql()
+        self.info = self._check_info(embedder_id, dim)
+        self._tantivy_schema = self._build_schema()
+        self._index = self._open_tantivy()
+        self._generation_seen = -1
+        self._faiss: faiss.IndexIDMap2 | None = None
+        self._refresh_vectors()
+
+    # ------------------------------------------------------------------ opening
+    def _open_sql(self) -> sqlite3.Connection:
+        path = self.dir / "catalog.sqlite"
+        try:
+            db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SQL_SCHEMA)
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"the catalog {path} is damaged ({exc}); {REBUILD_HINT}") from exc
+        if check != "ok":
+            raise IndexCorrupt(f"the catalog {path} failed its integrity check ({check}); {REBUILD_HINT}")
+        return db
+
+    def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
+        rows = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+        if not rows:
+            with self._tx() as db:
+                db.executemany(
+                    "INSERT INTO info(key, value) VALUES (?, ?)",
+                    [("embedder_id", embedder_id), ("dim", str(dim)), ("schema_version", str(SCHEMA_VERSION)),
+                     ("generation", "0")],
+                )
+            return IndexInfo(embedder_id, dim, SCHEMA_VERSION)
+        info = IndexInfo(rows["embedder_id"], int(rows["dim"]), int(rows["schema_version"]))
+        if info.schema_version != SCHEMA_VERSION:
+            raise IndexMismatch(
+                f"index at {self.dir} has schema version {info.schema_version}, this Khabar needs "
+                f"{SCHEMA_VERSION}; {REBUILD_HINT}"
+            )
+        if info.embedder_id != embedder_id or info.dim != dim:
+            raise IndexMismatch(
+                f"index at {self.dir} was built with embedder {info.embedder_id} (dim {info.dim}) but "
+                f"{embedder_id} (dim {dim}) is configured. Set KHABAR_EMBEDDER back, use another "
+                f"KHABAR_DATA_DIR, or {REBUILD_HINT}"
+            )
+        return info
+
+    @staticmethod
+    def _build_schema() -> tantivy.Schema:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("passage_id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("doc_id", stored=False, tokenizer_name="raw")
+        builder.add_text_field("terms", stored=False, tokenizer_name="whitespace")
+        builder.add_text_field("title", stored=False, tokenizer_name="whitespace")
+        builder.add_text_field("source", stored=False, tokenizer_name="raw")
+        builder.add_integer_field("date", stored=False, indexed=True, fast=True)
+        return builder.build()
+
+    def _open_tantivy(self) -> tantivy.Index:
+        path = self.dir / "tantivy"
+        path.mkdir(exist_ok=True)
+        try:
+            return tantivy.Index(self._tantivy_schema, path=str(path), reuse=True)
+        except Exception as exc:  # tantivy raises ValueError with the underlying cause
+            raise IndexCorrupt(f"the text index {path} cannot be opened ({exc}); {REBUILD_HINT}") from exc
+
+    # ------------------------------------------------------------------ helpers
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+            self.db, self.lock = db, lock
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.lock.acquire()
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            try:
+                self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self.lock.release()
+
+    def _tx(self) -> "_Tx":
+        return self._Tx(self._db, self._lock)
+
+    def _bump_generation(self, db: sqlite3.Connection) -> None:
+        db.execute("UPDATE info SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def _generation(self) -> int:
+        row = self._db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _refresh_vectors(self) -> None:
+        """Rebuild the in-memory faiss index from SQLite if any process changed the store."""
+        with self._lock:
+            generation = self._generation()
+            if generation == self._generation_seen and self._faiss is not None:
+                return
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.info.dim))
+            ids: list[int] = []
+            blobs: list[bytes] = []
+            for vec_id, blob in self._db.execute("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL"):
+                ids.append(vec_id)
+                blobs.append(blob)
+            if ids:
+                matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), self.info.dim)
+                index.add_with_ids(matrix, np.asarray(ids, dtype=np.int64))
+            self._faiss = index
+            self._generation_seen = generation
+            self._index.reload()
+
+    # ------------------------------------------------------------------ writes
+    def upsert(self, docs: Sequence[Document]) -> None:
+        if not docs:
+            return
+        with self._lock:
+            writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            try:
+                for doc in docs:
+                    writer.delete_documents_by_term("doc_id", doc.doc_id)
+                    title_terms = " ".join(analyze(doc.title))
+                    date_key = _date_key(doc.published_at)
+                    for passage in doc.passages:
+                        fields: dict[str, Any] = {
+                            "passage_id": passage.passage_id,
+                            "doc_id": doc.doc_id,
+                            "terms": " ".join(analyze(passage.text)),
+                            "title": title_terms,
+                            "source": doc.source or "",
+                        }
+                        if date_key is not None:
+                            fields["date"] = date_key
+                        writer.add_document(tantivy.Document(**fields))
+                writer.commit()
+                writer.wait_merging_threads()
+            except Exception as exc:
+                raise BackendError(f"writing the text index failed: {exc}") from exc
+            finally:
+                del writer
+            with self._tx() as db:
+                for doc in docs:
+                    self._replace_rows(db, doc)
+                self._bump_generation(db)
+        self._refresh_vectors()
+
+    def _replace_rows(self, db: sqlite3.Connection, doc: Document) -> None:
+        # Vectors of passages whose text did not change are kept (ids are content hashes).
+        kept = {
+            pid: blob
+            for pid, blob in db.execute(
+                "SELECT passage_id, vector FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,)
+            )
+        }
+        db.execute("DELETE FROM passages WHERE doc_id = ?", (doc.doc_id,))
+        db.execute("DELETE FROM claims WHERE doc_id = ?", (doc.doc_id,))
+        db.execute(
+            "INSERT OR REPLACE INTO documents(doc_id, title, text, content_hash, source, url, path, published_at, "
+            "language, sidebar, fingerprint, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,CURRENT_TIMESTAMP)",
+            (doc.doc_id, doc.title, doc.text, doc.content_hash, doc.source, doc.url, doc.path, doc.published_at,
+             doc.language, json.dumps(doc.sidebar, ensure_ascii=False), json.dumps(doc.fingerprint)),
+        )
+        db.executemany(
+            'INSERT INTO passages(passage_id, doc_id, ordinal, text, start, "end", vector) VALUES (?,?,?,?,?,?,?)',
+            [(p.passage_id, p.doc_id, p.ordinal, p.text, p.start, p.end, kept.get(p.passage_id))
+             for p in doc.passages],
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO claims(claim_id, doc_id, actor_id, actor, what, stance, value, section, terms, body)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(c.claim_id, c.doc_id, c.actor_id, c.actor, c.what, c.stance, c.value, c.section,
+              " " + " ".join(analyze(c.sentence)) + " ", json.dumps(c.to_dict(), ensure_ascii=False))
+             for c in doc.claims],
+        )
+
+    def delete(self, doc_id: str) -> bool:
+        with self._lock:
+            exists = self._db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            writer = self._index.writer(heap_size=15_000_000, num_threads=1)
+            try:
+                writer.delete_documents_by_term("doc_id", doc_id)
+                writer.commit()
+                writer.wait_merging_threads()
+            finally:
+                del writer
+            with self._tx() as db:
+                db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+                db.execute("DELETE FROM claims WHERE doc_id = ?", (doc_id,))
+                db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+                self._bump_generation(db)
+        self._refresh_vectors()
+        return exists is not None
+
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(passage_ids), self.info.dim):
+            raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE passages SET vector = ? WHERE passage_id = ?",
+                [(vectors[i].tobytes(), pid) for i, pid in enumerate(passage_ids)],
+            )
+            self._bump_generation(db)
+        self._refresh_vectors()
+
+    # ------------------------------------------------------------------ reads
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT doc_id, content_hash FROM documents").fetchall())
+
+    def fingerprints(self) -> dict[str, list[int]]:
+        return {d: json.loads(f) for d, f in self._db.execute("SELECT doc_id, fingerprint FROM documents")}
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._db.execute(
+            "SELECT doc_id, title, text, content_hash, source, url, path, published_at, language, sidebar, fingerprint"
+            " FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        doc = Document(*row[:9], sidebar=json.loads(row[9]), fingerprint=json.loads(row[10]))
+        doc.passages = [
+            Passage(*r)
+            for r in self._db.execute(
+                'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE doc_id = ? ORDER BY ordinal',
+                (doc_id,),
+            )
+        ]
+        doc.claims = self.claims(ClaimQuery(doc_id=doc_id, limit=10_000))
+        return doc
+
+    def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT d.doc_id, d.title, d.source, d.published_at, d.path, d.url, d.language, d.updated_at,"
+            " (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id),"
+            " (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.doc_id)"
+            " FROM documents d ORDER BY d.updated_at DESC, d.doc_id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        keys = ("doc_id", "title", "source", "published_at", "path", "url", "language", "updated_at", "passages",
+                "claims")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def passages_without_vectors(self, limit: int) -> list[Passage]:
+        return [
+            Passage(*r)
+            for r in self._db.execute(
+                'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE vector IS NULL'
+                " ORDER BY vec_id LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def _filter_query(self, filters: Filters) -> list[tantivy.Query]:
+        schema = self._tantivy_schema
+        clauses: list[tantivy.Query] = []
+        if filters.source:
+            clauses.append(tantivy.Query.term_query(schema, "source", filters.source))
+        if filters.doc_id:
+            clauses.append(tantivy.Query.term_query(schema, "doc_id", filters.doc_id))
+        if filters.date_from or filters.date_to:
+            clauses.append(
+                tantivy.Query.range_query(
+                    schema, "date", tantivy.FieldType.Integer, _date_key(filters.date_from), _date_key(filters.date_to)
+                )
+            )
+        return clauses
+
+    def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[str, float]]:
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms or k <= 0:
+            return []
+        self._refresh_vectors()
+        schema = self._tantivy_schema
+        should = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "terms", t)) for t in terms]
+        should += [
+            (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, "title", t), 0.3))
+            for t in terms
+        ]
+        query = tantivy.Query.boolean_query(should)
+        must = self._filter_query(filters)
+        if must:
+            query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, query)] + [(tantivy.Occur.Must, q) for q in must]
+            )
+        searcher = self._index.searcher()
+        result = searcher.search(query, limit=k, count=False)
+        return [(searcher.doc(addr)["passage_id"][0], float(score)) for score, addr in result.hits]
+
+    def _allowed_vec_ids(self, filters: Filters) -> np.ndarray:
+        sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.vector IS NOT NULL"
+        args: list[Any] = []
+        if filters.source:
+            sql += " AND d.source = ?"
+            args.append(filters.source)
+        if filters.doc_id:
+            sql += " AND d.doc_id = ?"
+            args.append(filters.doc_id)
+        if filters.date_from:
+            sql += " AND d.published_at >= ?"
+            args.append(filters.date_from)
+        if filters.date_to:
+            sql += " AND d.published_at IS NOT NULL AND substr(d.published_at, 1, 10) <= ?"
+            args.append(filters.date_to)
+        return np.asarray([r[0] for r in self._db.execute(sql, args)], dtype=np.int64)
+
+    def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+        self._refresh_vectors()
+        assert self._faiss is not None
+        if self._faiss.ntotal == 0 or k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if query.shape[1] != self.info.dim:
+            raise BackendError(f"query vector has dim {query.shape[1]}, index has {self.info.dim}")
+        params = None
+        if not filters.is_empty():
+            allowed = self._allowed_vec_ids(filters)
+            if allowed.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, ids = self._faiss.search(query, min(k, self._faiss.ntotal), params=params)
+        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        if not found:
+            return []
+        marks = ",".join("?" * len(found))
+        names = dict(
+            self._db.execute(f"SELECT vec_id, passage_id FROM passages WHERE vec_id IN ({marks})", [i for i, _ in found])
+        )
+        return [(names[i], s) for i, s in found if i in names]
+
+    def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
+        if not passage_ids:
+            return []
+        marks = ",".join("?" * len(passage_ids))
+        rows = self._db.execute(
+            'SELECT p.passage_id, p.doc_id, p.ordinal, p.text, p.start, p."end", d.title, d.source, d.path, d.url,'
+            f" d.published_at, d.language FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
+            f" WHERE p.passage_id IN ({marks})",
+            list(passage_ids),
+        ).fetchall()
+        by_id = {r[0]: PassageRecord(Passage(*r[:6]), *r[6:]) for r in rows}
+        return [by_id[pid] for pid in passage_ids if pid in by_id]
+
+    def claims(self, query: ClaimQuery) -> list[Claim]:
+        sql = "SELECT c.body FROM claims c JOIN documents d ON d.doc_id = c.doc_id WHERE 1=1"
+        args: list[Any] = []
+        if query.actor:
+            sql += " AND (c.actor_id = ? OR c.actor = ?)"
+            args += [query.actor, query.actor]
+        for column, value in (("what", query.what), ("stance", query.stance), ("doc_id", query.doc_id),
+                              ("section", query.section)):
+            if value:
+                sql += f" AND c.{column} = ?"
+                args.append(value)
+        if query.min_value is not None:
+            sql += " AND c.value >= ?"
+            args.append(query.min_value)
+        if query.max_value is not None:
+            sql += " AND c.value <= ?"
+            args.append(query.max_value)
+        for t in query.terms:
+            sql += " AND c.terms LIKE ?"
+            args.append(f"% {t} %")
+        sql += " ORDER BY d.published_at DESC, c.doc_id, c.value DESC LIMIT ?"
+        args.append(query.limit)
+        return [Claim.from_dict(json.loads(r[0])) for r in self._db.execute(sql, args)]
+
+    def stats(self) -> Stats:
+        count = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        size = sum(f.stat().st_size for f in self.dir.rglob("*") if f.is_file())
+        return Stats(
+            backend=self.name,
+            documents=count("SELECT COUNT(*) FROM documents"),
+            passages=count("SELECT COUNT(*) FROM passages"),
+            claims=count("SELECT COUNT(*) FROM claims"),
+            passages_without_vectors=count("SELECT COUNT(*) FROM passages WHERE vector IS NULL"),
+            embedder_id=self.info.embedder_id,
+            dim=self.info.dim,
+            details={"data_dir": str(self.dir), "disk_bytes": size, "schema_version": self.info.schema_version,
+                     "status": "ok"},
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @staticmethod
+    def destroy(data_dir: str | os.PathLike) -> None:
+        """Delete an index folder (used by `khabar reset`)."""
+        path = Path(data_dir)
+        for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
+            (path / name).unlink(missing_ok=True)
+        shutil.rmtree(path / "tantivy", ignore_errors=True)
