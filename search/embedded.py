@@ -109,7 +109,7 @@ class EmbeddedBackend:
         return db
 
     def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
-        rows = dict(self._db.execute("SELECT key, value FROM info").fetchall())
+        rows = dict(self._rows("SELECT key, value FROM info"))
         if not rows:
             with self._tx() as db:
                 db.executemany(
@@ -170,12 +170,17 @@ class EmbeddedBackend:
     def _tx(self) -> "_Tx":
         return self._Tx(self._db, self._lock)
 
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read under the lock: one SQLite connection is shared by the server's threads."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         db.execute("UPDATE info SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     def _generation(self) -> int:
-        row = self._db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._rows("SELECT value FROM info WHERE key = 'generation'")
+        return int(rows[0][0]) if rows else 0
 
     def _refresh_vectors(self) -> None:
         """Rebuild the in-memory faiss index from SQLite if any process changed the store."""
@@ -186,7 +191,7 @@ class EmbeddedBackend:
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.info.dim))
             ids: list[int] = []
             blobs: list[bytes] = []
-            for vec_id, blob in self._db.execute("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL"):
+            for vec_id, blob in self._rows("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL"):
                 ids.append(vec_id)
                 blobs.append(blob)
             if ids:
@@ -261,7 +266,7 @@ class EmbeddedBackend:
 
     def delete(self, doc_id: str) -> bool:
         with self._lock:
-            exists = self._db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            exists = self._rows("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)) or None
             writer = self._index.writer(heap_size=15_000_000, num_threads=1)
             try:
                 writer.delete_documents_by_term("doc_id", doc_id)
@@ -291,23 +296,24 @@ class EmbeddedBackend:
 
     # ------------------------------------------------------------------ reads
     def content_hashes(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT doc_id, content_hash FROM documents").fetchall())
+        return dict(self._rows("SELECT doc_id, content_hash FROM documents"))
 
     def fingerprints(self) -> dict[str, list[int]]:
-        return {d: json.loads(f) for d, f in self._db.execute("SELECT doc_id, fingerprint FROM documents")}
+        return {d: json.loads(f) for d, f in self._rows("SELECT doc_id, fingerprint FROM documents")}
 
     def get_document(self, doc_id: str) -> Document | None:
-        row = self._db.execute(
+        found = self._rows(
             "SELECT doc_id, title, text, content_hash, source, url, path, published_at, language, sidebar, fingerprint"
             " FROM documents WHERE doc_id = ?",
             (doc_id,),
-        ).fetchone()
-        if row is None:
+        )
+        if not found:
             return None
+        row = found[0]
         doc = Document(*row[:9], sidebar=json.loads(row[9]), fingerprint=json.loads(row[10]))
         doc.passages = [
             Passage(*r)
-            for r in self._db.execute(
+            for r in self._rows(
                 'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE doc_id = ? ORDER BY ordinal',
                 (doc_id,),
             )
@@ -316,13 +322,13 @@ class EmbeddedBackend:
         return doc
 
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT d.doc_id, d.title, d.source, d.published_at, d.path, d.url, d.language, d.updated_at,"
             " (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id),"
             " (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.doc_id)"
             " FROM documents d ORDER BY d.updated_at DESC, d.doc_id LIMIT ? OFFSET ?",
             (limit, offset),
-        ).fetchall()
+        )
         keys = ("doc_id", "title", "source", "published_at", "path", "url", "language", "updated_at", "passages",
                 "claims")
         return [dict(zip(keys, r)) for r in rows]
@@ -330,7 +336,7 @@ class EmbeddedBackend:
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         return [
             Passage(*r)
-            for r in self._db.execute(
+            for r in self._rows(
                 'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE vector IS NULL'
                 " ORDER BY vec_id LIMIT ?",
                 (limit,),
@@ -388,7 +394,7 @@ class EmbeddedBackend:
         if filters.date_to:
             sql += " AND d.published_at IS NOT NULL AND substr(d.published_at, 1, 10) <= ?"
             args.append(filters.date_to)
-        return np.asarray([r[0] for r in self._db.execute(sql, args)], dtype=np.int64)
+        return np.asarray([r[0] for r in self._rows(sql, args)], dtype=np.int64)
 
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         self._refresh_vectors()
@@ -410,7 +416,7 @@ class EmbeddedBackend:
             return []
         marks = ",".join("?" * len(found))
         names = dict(
-            self._db.execute(f"SELECT vec_id, passage_id FROM passages WHERE vec_id IN ({marks})", [i for i, _ in found])
+            self._rows(f"SELECT vec_id, passage_id FROM passages WHERE vec_id IN ({marks})", [i for i, _ in found])
         )
         return [(names[i], s) for i, s in found if i in names]
 
@@ -418,12 +424,12 @@ class EmbeddedBackend:
         if not passage_ids:
             return []
         marks = ",".join("?" * len(passage_ids))
-        rows = self._db.execute(
+        rows = self._rows(
             'SELECT p.passage_id, p.doc_id, p.ordinal, p.text, p.start, p."end", d.title, d.source, d.path, d.url,'
             f" d.published_at, d.language FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
             f" WHERE p.passage_id IN ({marks})",
             list(passage_ids),
-        ).fetchall()
+        )
         by_id = {r[0]: PassageRecord(Passage(*r[:6]), *r[6:]) for r in rows}
         return [by_id[pid] for pid in passage_ids if pid in by_id]
 
@@ -449,10 +455,10 @@ class EmbeddedBackend:
             args.append(f"% {t} %")
         sql += " ORDER BY d.published_at DESC, c.doc_id, c.value DESC LIMIT ?"
         args.append(query.limit)
-        return [Claim.from_dict(json.loads(r[0])) for r in self._db.execute(sql, args)]
+        return [Claim.from_dict(json.loads(r[0])) for r in self._rows(sql, args)]
 
     def stats(self) -> Stats:
-        count = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        count = lambda sql: self._rows(sql)[0][0]  # noqa: E731
         size = sum(f.stat().st_size for f in self.dir.rglob("*") if f.is_file())
         return Stats(
             backend=self.name,

