@@ -1,0 +1,408 @@
+"""Scraped news page text -> headline, article body, sidebar headlines, date, source.
+
+Pages saved as text carry everything the site printed around the article: menus
+(bullet lists, indented section names, "مباشر", "49 خبر"), tickers of headlines glued
+together without spaces, comment and share prompts, tag lists, photo credits, the
+headline printed twice, and lists of *other* stories. Those other headlines are real
+news and the claim extractor reads them, but they must never be mistaken for the
+article, so they are returned separately as `sidebar`.
+
+The page is read line by line as a small state machine:
+
+    header  --(headline or first paragraph)-->  body  --("التعليقات", comment prompt,
+            "اقرأ أيضاً" after the source line)-->  sidebar
+
+Patterns are matched on `fold`ed text, so "إقرأ أيضاً" and "اقرأ ايضا" are one rule.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Collection, Iterable, NamedTuple
+
+from indexer.arabic import fold
+from indexer.dedup import line_key, unique_lines
+from indexer.segment import sentences
+
+TITLE_MAX_CHARS = 120  # a title cut from the first sentence is shortened to this
+HEADLINE_MAX_WORDS = 30
+HEADLINE_MAX_CHARS = 220
+MENU_MAX_WORDS = 15  # an indented line in the page header longer than this is not a menu item
+TEMPLATE_MAX_WORDS = 15  # longer repeated lines are syndicated copy, left to near-dup detection
+
+
+class Cleaned(NamedTuple):
+    """What `clean_page` extracts; unpacks as (title, text, sidebar, published_at, source)."""
+
+    title: str
+    text: str
+    sidebar: list[str]
+    published_at: str | None
+    source: str | None
+
+
+def _folded_set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(line_key(w) for w in words)
+
+
+# Whole lines that are site navigation, wherever they appear.
+_NAV_LINES = _folded_set(
+    """مباشر|أين يمكنك متابعتنا|أقسام مهمة|Stories|الرئيسية|الصفحة الرئيسية|أخبار عاجلة|عاجل|فيديوهات|فيديو
+    |شارك|مشاركة|طباعة|إرسال|أرسل لصديق|تابعنا|تابعونا|القائمة|بحث|المزيد|شارك هذا المقال|شارك الخبر
+    |Share|Tweet|Print|Menu|Home|Search|اضغط هنا|حجم الخط|تكبير الخط|تصغير الخط""".split("|")
+)
+_COUNT_LINE = re.compile(r"^\d+\s+(?:خبر|اخبار|مقال|قصه|قصص|stories|news)$")
+_BULLET = re.compile(r"^\s*[•·▪●◦■►▸‣⁃]\s*")
+_BREADCRUMB = re.compile(r"(?:\s[>»/|]\s.*){2,}")
+
+# Boilerplate dropped wherever it appears (matched on folded text, from the line start).
+_BOILERPLATE = [
+    re.compile(p)
+    for p in (
+        r"^(?:اترك|اضف|اكتب|أضف) (?:تعليق|رد)",
+        r"^لن يتم نشر عنوان بريدك",
+        r"الحقول الالزاميه مشار اليها",
+        r"^زر الذهاب الي الاعلي",
+        r"^(?:العوده|الذهاب) الي الاعلي",
+        r"^تابعوا?(?:نا)? .*(?:تيلغرام|تلغرام|تليجرام|تليغرام|telegram|واتساب|واتس اب|تويتر|فيسبوك|يوتيوب|انستغرام|google news|جوجل نيوز)",
+        r"^(?:انضم|اشترك) .*(?:قناه|قناتنا|النشره|telegram|تيلغرام|تلغرام|واتساب)",
+        r"^جميع الحقوق محفوظه",
+        r"^(?:all rights reserved|copyright|©)",
+        r"^(?:\(?صوره ارشيفيه\)?|\(?ارشيفيه\)?|\(?صوره تعبيريه\)?)$",
+        r"^(?:اعلان|advertisement)$",
+        r"^(?:التعليقات|تعليقات)\s*\(\d+\)$",
+    )
+]
+_COMMENTS_HEADER = _folded_set(["التعليقات", "تعليقات", "التعليقات على الخبر", "Comments"])
+_COMMENT_PROMPT = re.compile(r"^(?:اترك|اضف|اكتب) (?:تعليق|رد)")
+_TAGS = re.compile(r"^(?:كلمات دلاليه|الكلمات الدلاليه|الوسوم|وسوم|كلمات مفتاحيه|tags)\s*[:：]")
+_RELATED = re.compile(
+    r"^(?:اقرا ايضا|اقرا المزيد|اقرا كذلك|اقرا اكثر|مواضيع ذات صله|اخبار ذات صله|مقالات ذات صله|"
+    r"ذات صله|المزيد من الاخبار|الاكثر قراءه|الاكثر مشاهده|read also|read more|related)\s*[:：]?\s*"
+)
+_SOURCE = re.compile(r"^(?:المصدر|مصدر الخبر|source)\s*[:：]\s*(?P<value>.+)$", re.IGNORECASE)
+_DATE_MARKER = re.compile(
+    r"^(?:تاريخ النشر|تاريخ الخبر|نشر في|نشر بتاريخ|تم النشر في|تم النشر|بتاريخ|التاريخ|اخر تحديث|"
+    r"تاريخ التحديث|published(?: on)?|updated(?: on)?|date)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+# A photo credit at the end of a caption: "… / RIA NOVOSTI", "… | Getty Images".
+_CAPTION_CREDIT = re.compile(r"\s[/|]\s*(?:[A-Z][A-Za-z.&'-]*)(?:\s+[A-Z][A-Za-z.&'-]*){0,3}\s*$")
+# Headlines glued together: a question mark or opening quote with no space before the next word.
+_TICKER_JOIN = re.compile(r"[؟?!](?=[^\W\d_])|(?<=[^\W\d_])[“«]")
+_TICKER_SPLIT = re.compile(
+    r"(?<=[؟?!])(?=[^\W\d_“«\"])|(?<=[^\W\d_])(?=[“«])"
+    # letters that only end words (ة, tanween + alef, a doubled alef) followed by a letter
+    r"|(?<=ة)(?=[\u0621-\u064a])|(?<=\u064bا)(?=[\u0621-\u064a])|(?<=[\u0621-\u064a]ا)(?=ا[\u0621-\u064a])"
+)
+_SENTENCE_END = re.compile(r"[.؛;:،,]\s*$")
+
+
+# ----------------------------------------------------------------------------- dates
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "january jan يناير كانون الثاني جانفي",
+        "february feb فبراير شباط فيفري",
+        "march mar مارس آذار",
+        "april apr أبريل ابريل نيسان أفريل",
+        "may مايو أيار ماي",
+        "june jun يونيو يونيه حزيران جوان",
+        "july jul يوليو يوليه تموز جويلية",
+        "august aug أغسطس اغسطس آب أوت",
+        "september sep sept سبتمبر أيلول",
+        "october oct أكتوبر اكتوبر تشرين الأول",
+        "november nov نوفمبر تشرين الثاني",
+        "december dec ديسمبر كانون الأول",
+    ],
+    start=1,
+):
+    # Two-word Levantine names ("كانون الثاني") must stay whole.
+    for _name in re.findall(r"(?:كانون|تشرين) \S+|\S+", _names):
+        _MONTHS[fold(_name)] = _number
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_M = rf"(?P<{{g}}>{_MONTH_ALT})"
+_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})(?!\d)"),
+    # 8th, February 2024 / 8 شباط (فبراير) 2024 / 8 فبراير، 2024
+    re.compile(
+        r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + _M.format(g="mn")
+        + r"(?:\s*[(/-]\s*(?:" + _MONTH_ALT + r")\s*\)?)?\s*[,،]?\s*(?P<y>\d{4})(?!\d)"
+    ),
+    # February 8, 2024 / شباط 8، 2024
+    re.compile(_M.format(g="mn") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*[,،]?\s*(?P<y>\d{4})(?!\d)"),
+]
+_WEEKDAYS = _folded_set(
+    "السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة saturday sunday monday tuesday "
+    "wednesday thursday friday sat sun mon tue wed thu fri gmt utc am pm ص م الساعة".split()
+)
+
+
+class _DateMatch(NamedTuple):
+    iso: str
+    start: int
+    end: int
+
+
+def _find_date(text: str) -> _DateMatch | None:
+    """First valid date in `text`; offsets index into `fold(text)`."""
+    folded = fold(text)
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(folded):
+            groups = match.groupdict()
+            month = int(groups["m"]) if groups.get("m") else _MONTHS.get(groups["mn"])
+            try:
+                value = date(int(groups["y"]), month or 0, int(groups["d"]))
+            except ValueError:
+                continue
+            if 1900 <= value.year <= 2100:
+                return _DateMatch(value.isoformat(), match.start(), match.end())
+    return None
+
+
+def parse_date(text: str | None) -> str | None:
+    """First calendar date written in `text` as ISO YYYY-MM-DD, or None.
+
+    Understands ISO dates (also with a time), D/M/YYYY (Arab convention: day first),
+    "8th, February 2024", "February 8, 2024" and Arabic month names in the Egyptian,
+    Levantine (شباط, كانون الثاني) and Maghrebi (فيفري, جوان) series.
+    """
+    if not text:
+        return None
+    found = _find_date(text)
+    return found.iso if found else None
+
+
+def _standalone_date(line: str) -> str | None:
+    """The date if `line` is nothing but a date (plus weekday/time words), else None."""
+    folded = fold(line)
+    found = _find_date(folded)
+    if not found:
+        return None
+    rest = line_key(folded[: found.start] + " " + folded[found.end :])
+    leftover = [w for w in rest.split() if w not in _WEEKDAYS and not w.isdigit()]
+    return found.iso if not leftover else None
+
+
+# ----------------------------------------------------------------------------- lines
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _matches_any(patterns: list[re.Pattern[str]], folded: str) -> bool:
+    return any(p.search(folded) for p in patterns)
+
+
+def is_boilerplate(line: str) -> bool:
+    """Navigation, comment/share prompts, copyright: never article text."""
+    folded = fold(line).strip()
+    key = line_key(line)
+    return (
+        key in _NAV_LINES
+        or bool(_COUNT_LINE.match(key))
+        or _matches_any(_BOILERPLATE, folded)
+        or bool(_BREADCRUMB.search(line))
+    )
+
+
+def is_ticker(line: str) -> bool:
+    """Several headlines glued into one line ("…القصة؟أحمد الشرع…")."""
+    return len(line) >= 120 and len(_TICKER_JOIN.findall(line)) >= 2
+
+
+def split_ticker(line: str) -> list[str]:
+    """Best-effort split of a ticker at the glued question marks and quotes."""
+    return [part.strip() for part in _TICKER_SPLIT.split(line) if part.strip()]
+
+
+def is_caption_credit(line: str) -> bool:
+    """Photo caption ending in an agency credit, e.g. "… / RIA NOVOSTI"."""
+    return _words(line) <= 30 and bool(_CAPTION_CREDIT.search(line)) and not re.search(r"[.؟?!]\s*[/|]", line)
+
+
+def source_of(line: str) -> str | None:
+    """`المصدر: تاس` -> "تاس" (short values only, so a sentence is never a source)."""
+    match = _SOURCE.match(line.strip())
+    if not match:
+        return None
+    value = match.group("value").strip().strip(".،,:;-–— ").strip()
+    return value if value and _words(value) <= 6 else None
+
+
+def is_headline(line: str) -> bool:
+    """Looks like a headline: a short single statement not ending like a paragraph."""
+    text = line.strip()
+    n = _words(text)
+    if not (3 <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
+        return False
+    if _SENTENCE_END.search(text):
+        return False
+    return len(sentences(text)) <= 1
+
+
+def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """A title for an article without a headline: its first sentence, cut at a word boundary."""
+    spans = sentences(text)
+    first = text[spans[0].start : spans[0].end] if spans else text.strip()
+    first = " ".join(first.split())
+    if len(first) <= max_chars:
+        return first
+    cut = first[: max_chars + 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else first[:max_chars]
+    return cut.rstrip(" ،,:;-–—") + "…"
+
+
+# ----------------------------------------------------------------------------- templates
+def find_template_lines(texts: Iterable[str], min_docs: int = 3,
+                        max_words: int = TEMPLATE_MAX_WORDS) -> frozenset[str]:
+    """Keys (`line_key`) of short lines that occur in at least `min_docs` documents.
+
+    Lines every page of a site prints (menus, footers, "most read" boxes) recur across
+    documents; article sentences do not. Long lines are excluded on purpose: three
+    copies of one wire story share whole paragraphs, and those must survive so that
+    near-duplicate detection, not cleaning, decides what to keep.
+    """
+    counts: Counter[str] = Counter()
+    for text in texts:
+        keys = {line_key(line) for line in text.splitlines()}
+        counts.update(k for k in keys if k and _words(k) <= max_words)
+    return frozenset(k for k, n in counts.items() if n >= min_docs)
+
+
+# ----------------------------------------------------------------------------- page
+@dataclass
+class _State:
+    title: str | None
+    template: Collection[str]
+    body: list[str]
+    sidebar: list[str]
+    published_at: str | None = None
+    source: str | None = None
+    after_source: bool = False  # the article's closing metadata has been seen
+    sidebar_next: bool = False  # the previous line was a lone "اقرأ أيضاً"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t\u00a0"))
+
+
+def _metadata(line: str, state: _State) -> bool:
+    """Consume date, source and tag lines (recording what they say); True if consumed."""
+    folded = fold(line).strip()
+    marker = _DATE_MARKER.match(folded)
+    if marker and (found := parse_date(line)):
+        state.published_at = state.published_at or found
+        return True
+    if (alone := _standalone_date(line)) is not None:
+        state.published_at = state.published_at or alone
+        return True
+    if (src := source_of(line)) is not None:
+        state.source = state.source or src
+        state.after_source = True
+        return True
+    if _TAGS.match(folded):
+        state.after_source = True
+        return True
+    return False
+
+
+def clean_page(raw: str, title: str | None = None, template: Collection[str] = frozenset()) -> Cleaned:
+    """Split scraped page text into headline, body, sidebar, date and source.
+
+    `title` is the known headline (HTML <title>, a JSON field); when None the headline
+    is detected in the text, and an article without one is titled by its first
+    sentence. `template` holds `line_key`s of lines to drop (see `find_template_lines`).
+    The body never contains the title, menus, prompts or repeated paragraphs; the
+    sidebar holds the headlines of other stories the page carried.
+    """
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    nonblank = [ln for ln in lines if ln.strip()]
+    base_indent = min((_indent(ln) for ln in nonblank), default=0)
+    state = _State(title=title.strip() if title and title.strip() else None, template=template, body=[], sidebar=[])
+    detect_title = state.title is None
+    i = _header(lines, base_indent, state, detect_title)
+    _body(lines[i:], state)
+    seen: set[str] = set()
+    if state.title:
+        seen.add(line_key(state.title))
+    body = unique_lines(state.body, seen)
+    sidebar = unique_lines(state.sidebar, seen)
+    text = "\n".join(body)
+    final_title = state.title or (title_from_text(text) if text else "")
+    return Cleaned(final_title, text, sidebar, state.published_at, state.source)
+
+
+def _header(lines: list[str], base_indent: int, state: _State, detect_title: bool) -> int:
+    """Skip the page header; return the index of the first body line (title consumed)."""
+    for i, raw_line in enumerate(lines):
+        line = raw_line.strip()
+        if not line:
+            continue
+        if _BULLET.match(line) or (_indent(raw_line) > base_indent + 1 and _words(line) <= MENU_MAX_WORDS):
+            continue  # menu item
+        if is_boilerplate(line) or line_key(line) in state.template:
+            continue
+        if is_ticker(line):
+            state.sidebar.extend(split_ticker(line))
+            continue
+        if _metadata(line, state):
+            continue
+        if not detect_title:
+            return i
+        if _words(line) < 3:
+            continue  # a stray navigation word before the headline
+        if is_headline(line) and _has_content_after(lines, i + 1):
+            state.title = line
+            return i + 1
+        return i
+    return len(lines)
+
+
+def _has_content_after(lines: list[str], start: int) -> bool:
+    return any(
+        ln.strip() and not is_boilerplate(ln.strip()) and _words(ln) >= 3 for ln in lines[start:]
+    )
+
+
+def _body(lines: list[str], state: _State) -> None:
+    in_sidebar = False
+    for raw_line in lines:
+        line = " ".join(raw_line.split())
+        if not line:
+            continue
+        folded = fold(line)
+        key = line_key(line)
+        if key in _COMMENTS_HEADER or _COMMENT_PROMPT.match(folded):
+            in_sidebar = True  # what follows the comments box is other stories
+            continue
+        if is_boilerplate(line) or key in state.template or is_caption_credit(line):
+            continue
+        if _metadata(line, state):
+            continue
+        related = _RELATED.match(folded)
+        if related:
+            marker_words = len(related.group().replace(":", " ").replace("：", " ").split())
+            rest = " ".join(line.split()[marker_words:]).lstrip(":： ").strip()
+            if rest:
+                state.sidebar.append(rest)  # inline "اقرأ أيضاً: <headline>"
+            elif state.after_source:
+                in_sidebar = True
+            else:
+                state.sidebar_next = True
+            continue
+        if is_ticker(line):
+            state.sidebar.extend(split_ticker(line))
+            continue
+        if in_sidebar:
+            state.sidebar.append(line)
+            continue
+        if state.sidebar_next:
+            state.sidebar.append(line)
+            state.sidebar_next = False
+            continue
+        if state.after_source and _words(line) <= 3 and not re.search(r"[\d.؟?!]", line):
+            continue  # byline after "المصدر: …"
+        state.body.append(line)
