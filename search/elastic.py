@@ -1,0 +1,732 @@
+"""The Elasticsearch backend: the same contract as the embedded one, on a cluster.
+
+Why it looks like this:
+
+- **Same lexical behaviour as the embedded backend.** Every passage carries `terms`,
+  Khabar's own pre-analysed terms (`indexer.arabic.analyze`, space-joined) on a
+  whitespace-analysed field, and `lexical()` runs BM25 over that field. Queries are
+  analysed by the same Python code, so ranking does not depend on which Arabic analyser
+  the cluster happens to have. The raw `text` is *also* indexed with Elasticsearch's
+  native `arabic` analyser when the cluster has it (official image: built in; CI server:
+  `scripts/es-plugin/`), for ad-hoc queries and highlighting; otherwise with `standard`.
+- **Versioned indices behind aliases** (`{prefix}-passages` -> `{prefix}-passages-v1`, ...)
+  so a schema change can be rebuilt next to the old index and switched atomically.
+  The index-info record (embedder id, dim, schema version, analyser) lives in the
+  passages mapping's `_meta`, created in the same request as the index, so an index can
+  never exist without it. Opening with another embedder raises `IndexMismatch`.
+- **Crash safety** mirrors the embedded backend: passages and claims are written first
+  and the document record (which holds the content hash that makes re-ingest skip it)
+  last, so an interrupted upsert is simply redone by the next ingest.
+- **No server-side scripts, reindex or delete-by-query**: the CI distribution has none of
+  those modules, so stale passages are found by search and deleted by id.
+- **Fusion is client-side** (`search.searcher`): the `rrf` retriever needs an Enterprise
+  licence and the default licence is Basic.
+- **Failures are loud**: transient errors (connection, 429, 5xx) are retried with
+  exponential backoff and jitter; an unreachable cluster becomes `BackendUnavailable`;
+  documents the cluster rejects are listed in a `BackendError`, never dropped.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+import numpy as np
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import ConnectionError as ESConnectionError
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from indexer.arabic import analyze
+from indexer.models import Claim, Document, Passage
+from search.backend import (
+    BackendError,
+    BackendUnavailable,
+    ClaimQuery,
+    Filters,
+    IndexInfo,
+    IndexMismatch,
+    PassageRecord,
+    Stats,
+)
+
+log = logging.getLogger("khabar.elastic")
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "http://127.0.0.1:9200"
+BULK_CHUNK_DOCS = 500
+BULK_CHUNK_BYTES = 10 * 1024 * 1024
+PAGE = 1000  # search_after page size for full scans
+MAX_RESULT_WINDOW = 10_000
+ANALYZER_NATIVE = "native arabic"
+ANALYZER_KHABAR = "khabar pre-analysed"
+REBUILD_HINT = "rebuild it with: khabar reset --yes && khabar index PATH..."
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class ElasticSettings:
+    """Connection settings, read from the environment (see docs/ELASTICSEARCH.md)."""
+
+    url: str = DEFAULT_URL
+    api_key: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_cert: str | None = None
+    prefix: str = "khabar"
+    replicas: int = 0
+    timeout: float = 30.0
+    attempts: int = 4
+
+    @classmethod
+    def from_env(cls) -> "ElasticSettings":
+        env = os.environ
+        prefix = env.get("KHABAR_ES_PREFIX", "").strip() or "khabar"
+        if prefix != prefix.lower() or any(c in prefix for c in ' "*\\<|,>/?#:'):
+            raise BackendError(f"KHABAR_ES_PREFIX={prefix!r} is not a valid index-name prefix (lowercase, no spaces)")
+        return cls(
+            url=env.get("ELASTICSEARCH_URL", "").strip() or DEFAULT_URL,
+            api_key=env.get("ELASTICSEARCH_API_KEY") or None,
+            username=env.get("ELASTICSEARCH_USERNAME") or None,
+            password=env.get("ELASTICSEARCH_PASSWORD") or None,
+            ca_cert=env.get("ELASTICSEARCH_CA_CERT") or None,
+            prefix=prefix,
+            replicas=int(env.get("KHABAR_ES_REPLICAS", "").strip() or 0),
+            timeout=float(env.get("KHABAR_ES_TIMEOUT", "").strip() or 30),
+        )
+
+    def client(self) -> Elasticsearch:
+        kwargs: dict[str, Any] = {
+            "request_timeout": self.timeout,
+            # Retries are ours (tenacity, with jitter and a clear final error).
+            "max_retries": 0,
+            "retry_on_timeout": False,
+        }
+        if self.api_key:
+            kwargs["api_key"] = self.api_key
+        elif self.username:
+            kwargs["basic_auth"] = (self.username, self.password or "")
+        if self.ca_cert:
+            kwargs["ca_certs"] = self.ca_cert
+        return Elasticsearch(self.url, **kwargs)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Worth retrying: the cluster is unreachable, overloaded (429) or failing (5xx)."""
+    if isinstance(exc, (ESConnectionError, TransportError)) and not isinstance(exc, ApiError):
+        return True
+    if isinstance(exc, ApiError):
+        return exc.meta.status == 429 or exc.meta.status >= 500
+    return False
+
+
+def _date_value(iso: str | None) -> str | None:
+    """ISO date / year-month / year -> YYYY-MM-DD for the `date` field (None if unparsable).
+
+    Mirrors the embedded backend: an unparsable date is kept as written in
+    `published_at` but cannot match a date filter (rather than failing the document).
+    """
+    if not iso:
+        return None
+    parts = (iso.split("T")[0].split("-") + ["01", "01"])[:3]
+    try:
+        year, month, day = (int(p) for p in parts)
+    except ValueError:
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 0 < year < 10000):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+# ---------------------------------------------------------------------- mappings
+def _passages_body(info: IndexInfo, native_arabic: bool, replicas: int) -> dict[str, Any]:
+    text_analyzer = "arabic" if native_arabic else "standard"
+    return {
+        "settings": {
+            "number_of_shards": 1,
+            "number_of_replicas": replicas,
+            # Keep vectors in _source: an upsert that keeps a passage re-writes it with the
+            # vector it already had, and 9.x would otherwise leave vectors out of _source.
+            "index.mapping.exclude_source_vectors": False,
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {
+                "embedder_id": info.embedder_id,
+                "dim": info.dim,
+                "schema_version": info.schema_version,
+                "analyzer": ANALYZER_NATIVE if native_arabic else ANALYZER_KHABAR,
+            },
+            "properties": {
+                "passage_id": {"type": "keyword"},
+                "doc_id": {"type": "keyword"},
+                "ordinal": {"type": "integer"},
+                "seq": {"type": "long"},
+                "start": {"type": "integer", "index": False},
+                "end": {"type": "integer", "index": False},
+                "text": {
+                    "type": "text",
+                    "analyzer": text_analyzer,
+                    "fields": {"exact": {"type": "text", "analyzer": "standard"}},
+                },
+                "terms": {"type": "text", "analyzer": "whitespace", "similarity": "BM25"},
+                "title_terms": {"type": "text", "analyzer": "whitespace", "similarity": "BM25"},
+                "title": {"type": "text", "analyzer": text_analyzer},
+                "source": {"type": "keyword"},
+                "published_at": {"type": "keyword"},
+                "date": {"type": "date", "format": "strict_date"},
+                "path": {"type": "keyword", "index": False},
+                "url": {"type": "keyword", "index": False},
+                "language": {"type": "keyword"},
+                "vector": {
+                    "type": "dense_vector",
+                    "dims": info.dim,
+                    "similarity": "cosine",
+                    "index": True,
+                    # Full-precision HNSW: results then match the embedded exact search
+                    # (9.x would otherwise default to quantised BBQ for dim >= 384).
+                    "index_options": {"type": "hnsw"},
+                },
+                "has_vector": {"type": "boolean"},
+            },
+        },
+    }
+
+
+def _docs_body(replicas: int) -> dict[str, Any]:
+    return {
+        "settings": {"number_of_shards": 1, "number_of_replicas": replicas},
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                "doc_id": {"type": "keyword"},
+                "title": {"type": "text"},
+                "content_hash": {"type": "keyword"},
+                "source": {"type": "keyword"},
+                "published_at": {"type": "keyword"},
+                "date": {"type": "date", "format": "strict_date"},
+                "updated_at": {"type": "date"},
+                "passages": {"type": "integer"},
+                "claims": {"type": "integer"},
+                # The full record (text, sidebar, fingerprint, ...) - stored, not searched.
+                "body": {"type": "object", "enabled": False},
+            },
+        },
+    }
+
+
+def _claims_body(replicas: int) -> dict[str, Any]:
+    return {
+        "settings": {
+            "number_of_shards": 1,
+            "number_of_replicas": replicas,
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                "claim_id": {"type": "keyword"},
+                "doc_id": {"type": "keyword"},
+                "actor_id": {"type": "keyword"},
+                "actor": {"type": "keyword"},
+                "what": {"type": "keyword"},
+                "stance": {"type": "keyword"},
+                "section": {"type": "keyword"},
+                "value": {"type": "long"},
+                "terms": {"type": "text", "analyzer": "whitespace"},
+                "published_at": {"type": "keyword"},
+                "body": {"type": "object", "enabled": False},
+            },
+        },
+    }
+
+
+# ---------------------------------------------------------------------- backend
+class ElasticBackend:
+    """Backend on an Elasticsearch 9.x cluster (see module docstring)."""
+
+    name = "elasticsearch"
+
+    def __init__(self, client: Elasticsearch, embedder_id: str, dim: int, prefix: str = "khabar",
+                 url: str = DEFAULT_URL, replicas: int = 0, attempts: int = 4) -> None:
+        self.client = client
+        self.url = url
+        self.prefix = prefix
+        self.replicas = replicas
+        self.attempts = max(1, attempts)
+        self.passages_alias = f"{prefix}-passages"
+        self.docs_alias = f"{prefix}-docs"
+        self.claims_alias = f"{prefix}-claims"
+        self._seq = time.time_ns() // 1000
+        self.native_arabic = False
+        self.info = self._open(embedder_id, dim)
+
+    @classmethod
+    def from_env(cls, embedder_id: str, dim: int) -> "ElasticBackend":
+        """Connect with ELASTICSEARCH_URL / _API_KEY / _USERNAME / _PASSWORD / _CA_CERT."""
+        settings = ElasticSettings.from_env()
+        return cls(settings.client(), embedder_id, dim, prefix=settings.prefix, url=settings.url,
+                   replicas=settings.replicas, attempts=settings.attempts)
+
+    # ------------------------------------------------------------------ plumbing
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one request, retrying transient failures; map what remains to Khabar errors."""
+        retrying = Retrying(
+            retry=retry_if_exception(_is_transient),
+            wait=wait_random_exponential(multiplier=0.25, max=4),
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+        )
+        try:
+            return retrying(fn)
+        except RetryError as exc:  # pragma: no cover - reraise=True makes this unusual
+            raise BackendUnavailable(f"Elasticsearch at {self.url}: {what} kept failing: {exc}") from exc
+        except (ApiError, ESConnectionError, TransportError) as exc:
+            if isinstance(exc, ApiError):
+                if exc.meta.status == 429 or exc.meta.status >= 500:
+                    raise BackendUnavailable(
+                        f"Elasticsearch at {self.url} could not {what} (HTTP {exc.meta.status} after "
+                        f"{self.attempts} attempts): {_reason(exc)}"
+                    ) from exc
+                raise BackendError(f"Elasticsearch refused to {what} (HTTP {exc.meta.status}): {_reason(exc)}") from exc
+            raise BackendUnavailable(
+                f"Elasticsearch at {self.url} is unreachable ({type(exc).__name__}: {exc}); start it "
+                f"(scripts/es.sh start, or docker compose -f docker/compose.yaml up) or fix ELASTICSEARCH_URL"
+            ) from exc
+
+    def _bulk(self, actions: list[dict[str, Any]], what: str, ignore_missing: bool = False) -> None:
+        """Send actions in bounded chunks; raise listing every document the cluster rejected."""
+        failures: list[str] = []
+        ignore = (404,) if ignore_missing else ()
+        for start in range(0, len(actions), BULK_CHUNK_DOCS):
+            chunk = actions[start : start + BULK_CHUNK_DOCS]
+
+            def send(chunk: list[dict[str, Any]] = chunk) -> list[Any]:
+                # helpers.bulk re-sends documents rejected with 429 itself (max_retries);
+                # whole-request failures are retried by _call. Ids make re-sends idempotent.
+                _, errors = helpers.bulk(
+                    self.client, chunk, chunk_size=BULK_CHUNK_DOCS, max_chunk_bytes=BULK_CHUNK_BYTES,
+                    raise_on_error=False, raise_on_exception=True, max_retries=self.attempts,
+                    initial_backoff=0.5, max_backoff=8, ignore_status=ignore,
+                )
+                return errors  # type: ignore[return-value]
+
+            for error in self._call(what, send):
+                op, detail = next(iter(error.items()))
+                if ignore_missing and detail.get("status") == 404:
+                    continue
+                reason = detail.get("error", {})
+                if isinstance(reason, dict):
+                    reason = f"{reason.get('type')}: {reason.get('reason')}"
+                failures.append(f"{op} {detail.get('_index')}/{detail.get('_id')} (HTTP {detail.get('status')}): {reason}")
+        if failures:
+            shown = "\n  ".join(failures[:20])
+            more = f"\n  ... and {len(failures) - 20} more" if len(failures) > 20 else ""
+            raise BackendError(f"Elasticsearch rejected {len(failures)} of {len(actions)} operations while "
+                               f"trying to {what}:\n  {shown}{more}")
+
+    def _refresh(self, *aliases: str) -> None:
+        """Make writes visible to search now (the contract: searchable when a write returns)."""
+        self._call("refresh", lambda: self.client.indices.refresh(index=",".join(aliases)))
+
+    def _scan(self, index: str, query: dict[str, Any], sort: list[Any], source: Any) -> Iterator[dict[str, Any]]:
+        """Every hit of a query, in `sort` order, paged with search_after (no scroll state)."""
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {"query": query, "sort": sort, "size": PAGE, "source": source,
+                                    "track_total_hits": False}
+            if after is not None:
+                body["search_after"] = after
+            hits = self._call("read", lambda: self.client.search(index=index, **body))["hits"]["hits"]
+            yield from hits
+            if len(hits) < PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    def _next_seq(self) -> int:
+        self._seq = max(self._seq + 1, time.time_ns() // 1000)
+        return self._seq
+
+    # ------------------------------------------------------------------ opening
+    def _open(self, embedder_id: str, dim: int) -> IndexInfo:
+        wanted = IndexInfo(embedder_id, dim, SCHEMA_VERSION)
+        self._call("check cluster health",
+                   lambda: self.client.cluster.health(wait_for_status="yellow", timeout="30s"))
+        exists = self._call("look for the index", lambda: self.client.indices.exists_alias(name=self.passages_alias))
+        if not exists:
+            self.native_arabic = self._has_native_arabic()
+            self._create(f"{self.passages_alias}-v{SCHEMA_VERSION}", self.passages_alias,
+                         _passages_body(wanted, self.native_arabic, self.replicas))
+        for alias, body in ((self.docs_alias, _docs_body(self.replicas)),
+                            (self.claims_alias, _claims_body(self.replicas))):
+            if not self._call("look for the index", lambda alias=alias: self.client.indices.exists_alias(name=alias)):
+                self._create(f"{alias}-v{SCHEMA_VERSION}", alias, body)
+        mapping = self._call("read the mapping", lambda: self.client.indices.get_mapping(index=self.passages_alias))
+        meta = next(iter(mapping.values()))["mappings"].get("_meta", {})
+        try:
+            info = IndexInfo(str(meta["embedder_id"]), int(meta["dim"]), int(meta["schema_version"]))
+        except (KeyError, ValueError) as exc:
+            raise IndexMismatch(f"index {self.passages_alias} on {self.url} has no Khabar index-info record "
+                                f"(_meta); it was not created by Khabar. Use another KHABAR_ES_PREFIX") from exc
+        self.native_arabic = meta.get("analyzer") == ANALYZER_NATIVE
+        if info.schema_version != SCHEMA_VERSION:
+            raise IndexMismatch(f"index {self.passages_alias} on {self.url} has schema version "
+                                f"{info.schema_version}, this Khabar needs {SCHEMA_VERSION}; {REBUILD_HINT}")
+        if info.embedder_id != embedder_id or info.dim != dim:
+            raise IndexMismatch(
+                f"index {self.passages_alias} on {self.url} was built with embedder {info.embedder_id} "
+                f"(dim {info.dim}) but {embedder_id} (dim {dim}) is configured. Set KHABAR_EMBEDDER back, "
+                f"use another KHABAR_ES_PREFIX, or {REBUILD_HINT}"
+            )
+        return info
+
+    def _has_native_arabic(self) -> bool:
+        """Does the cluster know the `arabic` analyser? (official image: yes; bare CI zip: no)."""
+        try:
+            self._call("test the arabic analyser",
+                       lambda: self.client.indices.analyze(analyzer="arabic", text="المدنيين"))
+            return True
+        except BackendUnavailable:
+            raise
+        except BackendError as exc:
+            log.warning("Elasticsearch has no 'arabic' analyser (%s); text is indexed with 'standard' and "
+                        "search uses Khabar's pre-analysed terms only", exc)
+            return False
+
+    def _create(self, index: str, alias: str, body: dict[str, Any]) -> None:
+        try:
+            self._call(f"create index {index}", lambda: self.client.indices.create(
+                index=index, aliases={alias: {"is_write_index": True}}, **body))
+        except BackendError as exc:
+            if "resource_already_exists_exception" in str(exc):
+                return  # another process created it first: fine, the alias came with it
+            raise
+
+    # ------------------------------------------------------------------ writes
+    def upsert(self, docs: Sequence[Document]) -> None:
+        if not docs:
+            return
+        doc_ids = [d.doc_id for d in docs]
+        if len(set(doc_ids)) != len(doc_ids):
+            raise BackendError("upsert got the same doc_id twice in one batch")
+        # Existing passages of these documents: their vectors are kept when the text (hence
+        # the id, a content hash) did not change; the rest become stale.
+        existing_vectors: dict[str, list[float] | None] = {}
+        for hit in self._scan(self.passages_alias, {"terms": {"doc_id": doc_ids}},
+                              ["doc_id", "passage_id"], ["vector", "has_vector"]):
+            src = hit.get("_source", {})
+            existing_vectors[hit["_id"]] = src.get("vector") if src.get("has_vector") else None
+        existing_claims = {hit["_id"] for hit in self._scan(self.claims_alias, {"terms": {"doc_id": doc_ids}},
+                                                               ["claim_id"], False)}
+        now_ms = int(time.time() * 1000)
+        actions: list[dict[str, Any]] = []
+        new_passages: set[str] = set()
+        new_claims: set[str] = set()
+        for doc in docs:
+            date = _date_value(doc.published_at)
+            title_terms = " ".join(analyze(doc.title))
+            for p in doc.passages:
+                new_passages.add(p.passage_id)
+                vector = existing_vectors.get(p.passage_id)
+                source: dict[str, Any] = {
+                    "passage_id": p.passage_id, "doc_id": doc.doc_id, "ordinal": p.ordinal,
+                    "seq": self._next_seq(), "start": p.start, "end": p.end, "text": p.text,
+                    "terms": " ".join(analyze(p.text)), "title_terms": title_terms, "title": doc.title,
+                    "source": doc.source, "published_at": doc.published_at, "date": date,
+                    "path": doc.path, "url": doc.url, "language": doc.language,
+                    "has_vector": vector is not None,
+                }
+                if vector is not None:
+                    source["vector"] = vector
+                actions.append({"_op_type": "index", "_index": self.passages_alias, "_id": p.passage_id,
+                                "_source": source})
+            for c in doc.claims:
+                new_claims.add(c.claim_id)
+                actions.append({"_op_type": "index", "_index": self.claims_alias, "_id": c.claim_id, "_source": {
+                    "claim_id": c.claim_id, "doc_id": c.doc_id, "actor_id": c.actor_id, "actor": c.actor,
+                    "what": c.what, "stance": c.stance, "section": c.section, "value": c.value,
+                    "terms": " ".join(analyze(c.sentence)), "published_at": doc.published_at,
+                    "body": c.to_dict(),
+                }})
+        actions += [{"_op_type": "delete", "_index": self.passages_alias, "_id": pid}
+                    for pid in existing_vectors.keys() - new_passages]
+        actions += [{"_op_type": "delete", "_index": self.claims_alias, "_id": cid}
+                    for cid in existing_claims - new_claims]
+        self._bulk(actions, f"store passages and claims of {len(docs)} documents", ignore_missing=True)
+        # The document records last: their content hash marks the document as stored.
+        self._bulk([{"_op_type": "index", "_index": self.docs_alias, "_id": doc.doc_id, "_source": {
+            "doc_id": doc.doc_id, "title": doc.title, "content_hash": doc.content_hash, "source": doc.source,
+            "published_at": doc.published_at, "date": _date_value(doc.published_at), "updated_at": now_ms,
+            "passages": len(doc.passages), "claims": len(doc.claims),
+            "body": {k: v for k, v in doc.to_dict().items() if k not in ("passages", "claims")},
+        }} for doc in docs], f"store {len(docs)} document records")
+        self._refresh(self.passages_alias, self.claims_alias, self.docs_alias)
+
+    def delete(self, doc_id: str) -> bool:
+        # The record goes first (it is what makes the document "stored"); passages and
+        # claims are then removed by id. Deleting again cleans up after an interruption.
+        try:
+            self._call("delete a document", lambda: self.client.delete(index=self.docs_alias, id=doc_id))
+            existed = True
+        except BackendError as exc:
+            if not isinstance(exc.__cause__, NotFoundError):
+                raise
+            existed = False
+        actions = [{"_op_type": "delete", "_index": self.passages_alias, "_id": hit["_id"]}
+                   for hit in self._scan(self.passages_alias, {"term": {"doc_id": doc_id}}, ["passage_id"], False)]
+        actions += [{"_op_type": "delete", "_index": self.claims_alias, "_id": hit["_id"]}
+                    for hit in self._scan(self.claims_alias, {"term": {"doc_id": doc_id}}, ["claim_id"], False)]
+        self._bulk(actions, f"delete the passages and claims of {doc_id}", ignore_missing=True)
+        self._refresh(self.passages_alias, self.claims_alias, self.docs_alias)
+        return existed
+
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(passage_ids), self.info.dim):
+            raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
+        if not np.all(np.isfinite(vectors)):
+            raise BackendError("vectors contain NaN or infinity")
+        # A passage deleted since it was handed out needs no vector: a missing id is
+        # skipped (as in the embedded backend), any other rejection is raised.
+        self._bulk([{"_op_type": "update", "_index": self.passages_alias, "_id": pid,
+                     "doc": {"vector": vectors[i].tolist(), "has_vector": True}}
+                    for i, pid in enumerate(passage_ids)], f"store {len(passage_ids)} vectors", ignore_missing=True)
+        self._refresh(self.passages_alias)
+
+    # ------------------------------------------------------------------ reads
+    def content_hashes(self) -> dict[str, str]:
+        return {h["_id"]: h["_source"]["content_hash"]
+                for h in self._scan(self.docs_alias, {"match_all": {}}, ["doc_id"], ["content_hash"])}
+
+    def fingerprints(self) -> dict[str, list[int]]:
+        return {h["_id"]: list(h["_source"].get("body", {}).get("fingerprint") or [])
+                for h in self._scan(self.docs_alias, {"match_all": {}}, ["doc_id"], ["body.fingerprint"])}
+
+    def get_document(self, doc_id: str) -> Document | None:
+        try:
+            found = self._call("read a document", lambda: self.client.get(index=self.docs_alias, id=doc_id))
+        except BackendError as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return None
+            raise
+        body = dict(found["_source"]["body"])
+        doc = Document.from_dict(body)
+        doc.passages = [_passage(h["_source"]) for h in self._scan(
+            self.passages_alias, {"term": {"doc_id": doc_id}}, ["ordinal", "passage_id"],
+            {"excludes": ["vector"]})]
+        doc.claims = self.claims(ClaimQuery(doc_id=doc_id, limit=MAX_RESULT_WINDOW))
+        return doc
+
+    def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        if limit <= 0:
+            return []
+        if offset + limit > MAX_RESULT_WINDOW:
+            raise BackendError(f"offset + limit must be at most {MAX_RESULT_WINDOW} on Elasticsearch")
+        result = self._call("list documents", lambda: self.client.search(
+            index=self.docs_alias, query={"match_all": {}}, from_=offset, size=limit,
+            sort=[{"updated_at": "desc"}, {"doc_id": "asc"}],
+            source=["doc_id", "title", "source", "published_at", "updated_at", "passages", "claims",
+                     "body.path", "body.url", "body.language"]))
+        out = []
+        for hit in result["hits"]["hits"]:
+            src = hit["_source"]
+            body = src.get("body", {})
+            out.append({
+                "doc_id": src["doc_id"], "title": src["title"], "source": src.get("source"),
+                "published_at": src.get("published_at"), "path": body.get("path"), "url": body.get("url"),
+                "language": body.get("language"), "updated_at": _iso_ms(src.get("updated_at")),
+                "passages": src.get("passages", 0), "claims": src.get("claims", 0),
+            })
+        return out
+
+    def passages_without_vectors(self, limit: int) -> list[Passage]:
+        if limit <= 0:
+            return []
+        result = self._call("list passages without vectors", lambda: self.client.search(
+            index=self.passages_alias, query={"term": {"has_vector": False}},
+            sort=[{"seq": "asc"}, {"passage_id": "asc"}], size=min(limit, MAX_RESULT_WINDOW),
+            source={"excludes": ["vector"]}, track_total_hits=False))
+        return [_passage(h["_source"]) for h in result["hits"]["hits"]]
+
+    @staticmethod
+    def _filter_clauses(filters: Filters) -> list[dict[str, Any]]:
+        clauses: list[dict[str, Any]] = []
+        if filters.source:
+            clauses.append({"term": {"source": filters.source}})
+        if filters.doc_id:
+            clauses.append({"term": {"doc_id": filters.doc_id}})
+        if filters.date_from or filters.date_to:
+            bounds: dict[str, str] = {}
+            for key, value in (("gte", filters.date_from), ("lte", filters.date_to)):
+                if value:
+                    day = _date_value(value)
+                    if day is None:
+                        raise BackendError(f"date filter {value!r} is not an ISO date (YYYY-MM-DD)")
+                    bounds[key] = day
+            clauses.append({"range": {"date": bounds}})
+        return clauses
+
+    def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[str, float]]:
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms or k <= 0:
+            return []
+        # One term query per analysed term (no re-analysis), title matches at 0.3 weight -
+        # the same query shape as the embedded backend.
+        should: list[dict[str, Any]] = [{"term": {"terms": t}} for t in terms]
+        should += [{"term": {"title_terms": {"value": t, "boost": 0.3}}} for t in terms]
+        query = {"bool": {"should": should, "minimum_should_match": 1, "filter": self._filter_clauses(filters)}}
+        result = self._call("search", lambda: self.client.search(
+            index=self.passages_alias, query=query, size=min(k, MAX_RESULT_WINDOW), source=False,
+            track_total_hits=False))
+        return [(h["_id"], float(h["_score"])) for h in result["hits"]["hits"]]
+
+    def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
+        if k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.info.dim:
+            raise BackendError(f"query vector has dim {query.shape[0]}, index has {self.info.dim}")
+        k = min(k, MAX_RESULT_WINDOW)
+        knn: dict[str, Any] = {
+            "field": "vector", "query_vector": query.tolist(), "k": k,
+            "num_candidates": min(MAX_RESULT_WINDOW, max(100, 4 * k)),
+        }
+        clauses = self._filter_clauses(filters)
+        if clauses:
+            knn["filter"] = clauses  # inside the knn clause: filtered *before* the top k
+        result = self._call("search", lambda: self.client.search(
+            index=self.passages_alias, knn=knn, size=k, source=False, track_total_hits=False))
+        # Elasticsearch reports cosine as (1 + cos) / 2; give back the cosine itself,
+        # like the embedded backend.
+        return [(h["_id"], 2.0 * float(h["_score"]) - 1.0) for h in result["hits"]["hits"]]
+
+    def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
+        if not passage_ids:
+            return []
+        found = self._call("read passages", lambda: self.client.mget(
+            index=self.passages_alias, ids=list(passage_ids), source_excludes=["vector", "terms", "title_terms"]))
+        by_id = {d["_id"]: d["_source"] for d in found["docs"] if d.get("found")}
+        out = []
+        for pid in passage_ids:
+            src = by_id.get(pid)
+            if src is not None:
+                out.append(PassageRecord(_passage(src), src["title"], src.get("source"), src.get("path"),
+                                         src.get("url"), src.get("published_at"), src.get("language") or "ar"))
+        return out
+
+    def claims(self, query: ClaimQuery) -> list[Claim]:
+        if query.limit <= 0:
+            return []
+        filters: list[dict[str, Any]] = []
+        if query.actor:
+            filters.append({"bool": {"should": [{"term": {"actor_id": query.actor}}, {"term": {"actor": query.actor}}],
+                                     "minimum_should_match": 1}})
+        for field_name, value in (("what", query.what), ("stance", query.stance), ("doc_id", query.doc_id),
+                                  ("section", query.section)):
+            if value:
+                filters.append({"term": {field_name: value}})
+        if query.min_value is not None or query.max_value is not None:
+            bounds = {}
+            if query.min_value is not None:
+                bounds["gte"] = query.min_value
+            if query.max_value is not None:
+                bounds["lte"] = query.max_value
+            filters.append({"range": {"value": bounds}})
+        filters += [{"term": {"terms": t}} for t in query.terms if t]
+        result = self._call("search claims", lambda: self.client.search(
+            index=self.claims_alias, query={"bool": {"filter": filters}}, size=min(query.limit, MAX_RESULT_WINDOW),
+            sort=[{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}, {"value": "desc"},
+                  {"claim_id": "asc"}],
+            source=["body"], track_total_hits=False))
+        return [Claim.from_dict(h["_source"]["body"]) for h in result["hits"]["hits"]]
+
+    def stats(self) -> Stats:
+        def count(index: str, query: dict[str, Any] | None = None) -> int:
+            return int(self._call("count", lambda: self.client.count(index=index, query=query or {"match_all": {}}))
+                       ["count"])
+
+        health = self._call("check cluster health", lambda: self.client.cluster.health())
+        return Stats(
+            backend=self.name,
+            documents=count(self.docs_alias),
+            passages=count(self.passages_alias),
+            claims=count(self.claims_alias),
+            passages_without_vectors=count(self.passages_alias, {"term": {"has_vector": False}}),
+            embedder_id=self.info.embedder_id,
+            dim=self.info.dim,
+            details={
+                "url": self.url,
+                "status": health.get("status"),
+                "cluster": health.get("cluster_name"),
+                "server_version": self.server_version(),
+                "schema_version": self.info.schema_version,
+                "indices": self.concrete_indices(),
+                "analyzer": ANALYZER_NATIVE if self.native_arabic else ANALYZER_KHABAR,
+                "lexical": "BM25 over Khabar pre-analysed terms",
+                "fusion": "client-side",
+            },
+        )
+
+    def server_version(self) -> str:
+        """The cluster's version (via the nodes API: `GET /` is missing on the CI distribution)."""
+        try:
+            nodes = self._call("read the server version", lambda: self.client.nodes.info(
+                node_id="_local", metric="_none", filter_path="nodes.*.version"))
+        except BackendError:
+            return "unknown"
+        versions = sorted({n.get("version", "?") for n in nodes.get("nodes", {}).values()})
+        return ",".join(versions) or "unknown"
+
+    def concrete_indices(self) -> dict[str, str]:
+        """alias -> the versioned index behind it."""
+        out: dict[str, str] = {}
+        for alias in (self.passages_alias, self.docs_alias, self.claims_alias):
+            try:
+                found = self._call("resolve aliases", lambda alias=alias: self.client.indices.get_alias(name=alias))
+                out[alias] = ",".join(sorted(found))
+            except BackendError:
+                out[alias] = "missing"
+        return out
+
+    def drop(self) -> None:
+        """Delete this prefix's indices (for `khabar reset` and test clean-up)."""
+        names = [name for names in self.concrete_indices().values() if names != "missing"
+                 for name in names.split(",")]
+        if names:
+            self._call("delete indices", lambda: self.client.indices.delete(
+                index=",".join(names), ignore_unavailable=True))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _passage(src: dict[str, Any]) -> Passage:
+    return Passage(src["passage_id"], src["doc_id"], int(src["ordinal"]), src["text"], int(src["start"]),
+                   int(src["end"]))
+
+
+def _iso_ms(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(value / 1000))
+    return str(value)
+
+
+def _reason(exc: ApiError) -> str:
+    """The root cause Elasticsearch gave, short enough for an error message."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    if isinstance(error, dict):
+        root = (error.get("root_cause") or [error])[0]
+        return f"{root.get('type')}: {root.get('reason')}"
+    return str(exc.message or exc)
+
