@@ -46,9 +46,17 @@ class Engine:
         self.searcher = Searcher(self.backend, self.embedder)
 
     # ---------------------------------------------------------------- ingest
-    def ingest(self, paths: Sequence[str | Path], embed: bool = True, progress: bool = True) -> IngestReport:
-        """Index files/folders; unchanged documents are skipped, changed ones replaced."""
+    def ingest(self, paths: Sequence[str | Path], embed: bool = True, progress: bool = True,
+               path_labels: dict[str, str] | None = None) -> IngestReport:
+        """Index files/folders; unchanged documents are skipped, changed ones replaced.
+
+        `path_labels` maps a file's absolute path to what documents should show instead
+        (uploads live in a temporary folder; "upload:report.html" is what the user knows).
+        """
         prepared = pipeline.prepare(list(paths), existing_fingerprints=self.backend.fingerprints())
+        for doc in prepared.documents:
+            if path_labels and doc.path in path_labels:
+                doc.path = path_labels[doc.path]
         return self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress)
 
     def ingest_records(self, records: Iterable[dict[str, Any]], embed: bool = True) -> IngestReport:

@@ -77,3 +77,19 @@ def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
             backend.close()
         except Exception:  # noqa: BLE001 - cleanup must not mask the test's own failure
             pass
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
+    """An embedded-backend engine with the five seed articles indexed and embedded (once per run).
+
+    Read-only for tests: tests that write make their own engine.
+    """
+    from search.config import Settings
+    from search.engine import Engine
+
+    settings = Settings(data_dir=str(tmp_path_factory.mktemp("seeded")))
+    engine = Engine(settings, embedder=embedder)
+    engine.ingest([SEEDS], progress=False)
+    yield engine
+    engine.close()

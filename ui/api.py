@@ -168,6 +168,7 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
         limit = settings.max_upload_mb * 1024 * 1024
         with tempfile.TemporaryDirectory(prefix="khabar-upload-") as tmp:
             paths: list[Path] = []
+            labels: dict[str, str] = {}
             for i, upload_file in enumerate(files):
                 name = Path(upload_file.filename or f"upload-{i}.txt").name
                 suffix = Path(name).suffix.lower()
@@ -181,8 +182,9 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
                 target.parent.mkdir()
                 target.write_bytes(data)
                 paths.append(target)
+                labels[str(target.resolve())] = f"upload:{name}"
             with write_lock:
-                report = engine.ingest(paths, progress=False)
+                report = engine.ingest(paths, progress=False, path_labels=labels)
         return report.to_dict()
 
     @app.get("/api/stats", tags=["status"])
