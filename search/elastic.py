@@ -270,10 +270,13 @@ class ElasticBackend:
         self.info = self._open(embedder_id, dim)
 
     @classmethod
-    def from_env(cls, embedder_id: str, dim: int) -> "ElasticBackend":
-        """Connect with ELASTICSEARCH_URL / _API_KEY / _USERNAME / _PASSWORD / _CA_CERT."""
+    def from_env(cls, embedder_id: str, dim: int, prefix: str | None = None) -> "ElasticBackend":
+        """Connect with ELASTICSEARCH_URL / _API_KEY / _USERNAME / _PASSWORD / _CA_CERT.
+
+        `prefix` overrides KHABAR_ES_PREFIX (tests use a unique one per run).
+        """
         settings = ElasticSettings.from_env()
-        return cls(settings.client(), embedder_id, dim, prefix=settings.prefix, url=settings.url,
+        return cls(settings.client(), embedder_id, dim, prefix=prefix or settings.prefix, url=settings.url,
                    replicas=settings.replicas, attempts=settings.attempts)
 
     # ------------------------------------------------------------------ plumbing
@@ -696,8 +699,8 @@ class ElasticBackend:
                 out[alias] = "missing"
         return out
 
-    def drop(self) -> None:
-        """Delete this prefix's indices (for `khabar reset` and test clean-up)."""
+    def destroy(self) -> None:
+        """Delete this prefix's indices (for `khabar reset` and test clean-up); irreversible."""
         names = [name for names in self.concrete_indices().values() if names != "missing"
                  for name in names.split(",")]
         if names:
