@@ -1,0 +1,194 @@
+"""Fast tests of the UI's HTML rendering: escaping, right-to-left blocks, figure marking, citations, charts."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ui import web_render as R
+from ui.web_charts import claims_chart, figures_by_actor, pick_category
+
+SCRIPT = "<script>alert('x')</script>"
+AR_SENTENCE = "اعترف التحالف الدولي بمقتل 1257 مدنيا في سوريا والعراق منذ 2014."
+
+
+def citation(**over):
+    base = {"n": 1, "doc_id": "002_49235c3dde4d8611", "passage_id": None, "title": "التحالف الدولي يعترف بقتله 1257 مدنياً",
+            "source": "Enab Baladi", "path": "samples/seeds/002.txt", "url": None, "published_at": "2019-01-31",
+            "snippet": AR_SENTENCE, "highlight": R.esc(AR_SENTENCE), "start": 10, "end": 10 + len(AR_SENTENCE),
+            "score": 0.9}
+    base.update(over)
+    return base
+
+
+def claim(**over):
+    base = {"actor": "التحالف", "actor_en": "Coalition", "stance": "admitted", "value": 1257, "qualifier": "exact",
+            "what": "civilians_killed", "where": "سوريا", "when": "2019", "doc_id": "002_49235c3dde4d8611",
+            "sentence": AR_SENTENCE}
+    base.update(over)
+    return base
+
+
+def answer(**over):
+    base = {"question": "what death toll did the coalition admit?", "language": "en",
+            "answer": "The coalition admitted 1,257 civilian deaths [1].", "answerable": True, "confidence": 0.83,
+            "claims": [claim()], "citations": [citation()], "related": [], "took_ms": 37.5}
+    base.update(over)
+    return base
+
+
+def no_raw_script(html: str) -> bool:
+    return "<script" not in html.lower()
+
+
+# ----------------------------------------------------------------------------- escaping
+def test_user_and_article_text_is_escaped_everywhere_in_an_answer():
+    hostile = answer(question=SCRIPT, answer=f"It was {SCRIPT}", claims=[claim(actor=SCRIPT, where=SCRIPT)],
+                     citations=[citation(title=SCRIPT, source=SCRIPT, snippet=SCRIPT, highlight=R.esc(SCRIPT),
+                                         path=SCRIPT, doc_id=SCRIPT)])
+    html = R.render_answer(SCRIPT, hostile, {R.context_key(hostile["citations"][0]): (SCRIPT, SCRIPT, SCRIPT)})
+    assert no_raw_script(html)
+    assert "&lt;script&gt;" in html
+    # attributes too: a doc id with quotes cannot break out of data-doc-id
+    html = R.render_answer("q", answer(citations=[citation(doc_id='x" onmouseover="alert(1)')]))
+    assert 'onmouseover="alert' not in html
+
+
+def test_search_cards_trust_only_the_prescaped_highlight():
+    hit = {"doc_id": "d1", "title": SCRIPT, "source": SCRIPT, "published_at": None, "path": None, "url": None,
+           "text": SCRIPT, "highlight": "كلمة <mark>التحالف</mark> &lt;b&gt;", "score": 0.5, "matched": ["lexical"]}
+    html = R.render_hit(hit)
+    assert no_raw_script(html)
+    assert "<mark>التحالف</mark>" in html  # the search layer's markup survives
+    assert "&lt;b&gt;" in html
+
+
+def test_only_http_links_are_rendered_as_links():
+    html = R.render_answer("q", answer(citations=[citation(url="javascript:alert(1)", path=None)]))
+    assert "javascript:" not in html
+    html = R.render_answer("q", answer(citations=[citation(url="https://example.org/a?b=1&c=2")]))
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in html
+    assert 'rel="noopener noreferrer"' in html
+
+
+def test_ingest_report_escapes_rejection_reasons_and_counts_everything():
+    html = R.render_report({"added": ["a"], "updated": [], "unchanged": ["b", "c"],
+                            "duplicates": [{"doc_id": "d", "duplicate_of": "a"}],
+                            "rejected": [{"source": "bad.pdf", "reason": SCRIPT}], "passages": 4, "claims": 2})
+    assert no_raw_script(html)
+    for fragment in ("<b>added</b> 1", "<b>unchanged</b> 2", "<b>duplicates skipped</b> 1", "<b>rejected</b> 1",
+                     "bad.pdf", "&lt;script&gt;"):
+        assert fragment in html
+
+
+# ----------------------------------------------------------------------------- direction
+def test_arabic_blocks_are_rtl_and_english_ltr():
+    assert R.dir_attrs(AR_SENTENCE) == ' dir="rtl" lang="ar" class="khabar-ar"'
+    assert R.dir_attrs("Kabul bombing kills 90") == ' dir="ltr"'
+    html = R.render_answer("what death toll did the coalition admit?", answer())
+    quote = re.search(r'<blockquote class="khabar-quote"([^>]*)>', html)
+    assert quote and 'dir="rtl"' in quote.group(1) and 'lang="ar"' in quote.group(1)
+    assert html.startswith('<div class="khabar-answer" dir="ltr" lang="en">')
+
+
+def test_arabic_question_gets_arabic_chrome_and_rtl_answer():
+    q = "كم عدد المدنيين الذين اعترف التحالف بقتلهم؟"
+    html = R.render_answer(q, answer(question=q, language="ar", answer="اعترف التحالف بمقتل 1257 مدنيا [1]."))
+    assert html.startswith('<div class="khabar-answer" dir="rtl" lang="ar">')
+    assert "المصادر" in html  # "Sources"
+    assert '<div class="khabar-direct" dir="rtl" lang="ar"' in html
+
+
+def test_mixed_script_metadata_is_isolated_with_bdi():
+    html = R.render_answer("q", answer(citations=[citation(source="Enab Baladi", published_at="2019-01-31")]))
+    assert "<bdi>Enab Baladi</bdi>" in html
+    assert "<bdi>2019-01-31</bdi>" in html
+    assert "<bdi>التحالف الدولي يعترف بقتله 1257 مدنياً</bdi>" in html
+
+
+# ----------------------------------------------------------------------------- figures
+@pytest.mark.parametrize("written", ["1257", "1,257", "١٢٥٧"])
+def test_the_answer_figure_is_marked_however_it_is_written(written):
+    marked = R.mark_figures(R.esc(f"قتل {written} مدنيا و34 جريحا"), [1257])
+    assert f'<mark class="khabar-fig">{written}</mark>' in marked
+    assert '<mark class="khabar-fig">34</mark>' not in marked
+
+
+def test_figure_marking_skips_entities_and_existing_tags():
+    escaped = R.esc("it's 27 and 1257") + '<mark data-x="27">x</mark>'
+    marked = R.mark_figures(escaped, [27])
+    assert "&#x27;" in marked  # the apostrophe's entity is intact
+    assert marked.count('<mark class="khabar-fig">27</mark>') == 1
+    assert '<mark data-x="27">' in marked
+
+
+def test_figures_written_in_words_are_marked_as_written():
+    text = "قالت إيروورز إن حوالي 7 آلاف و595 مدنيا قتلوا"
+    marked = R.mark_figures(R.esc(text), [7595], ["7 آلاف و595"])
+    assert '<mark class="khabar-fig">7 آلاف و595</mark>' in marked
+
+
+def test_citation_is_expandable_numbered_and_shows_context():
+    c = citation()
+    html = R.render_answer("q", answer(citations=[c]), {R.context_key(c): ("قبل الجملة. ", AR_SENTENCE, " بعد الجملة.")})
+    assert "<details>" in html and "<summary><b>[1]</b>" in html
+    assert 'data-doc-id="002_49235c3dde4d8611"' in html
+    assert "قبل الجملة." in html and "بعد الجملة." in html
+    assert html.count('<mark class="khabar-fig">1257</mark>') >= 2  # quote and context
+    assert "samples/seeds/002.txt" in html  # no url: the path is shown
+
+
+# ----------------------------------------------------------------------------- claims and abstention
+def test_conflicting_figures_from_different_actors_are_side_by_side():
+    claims = [claim(), claim(actor="إيروورز", actor_en="Airwars", stance="estimated", value=7595, qualifier="about")]
+    html = R.render_answer("q", answer(claims=claims))
+    table = re.search(r'<table class="khabar-claims">.*?</table>', html, re.S)
+    assert table and "Coalition" in table.group(0) and "Airwars" in table.group(0)
+    assert "1,257" in table.group(0) and "7,595" in table.group(0)
+    assert "6.0×" in html  # 7595 / 1257
+    assert R.figure_spread([claim(), claim(value=1300)]) is None  # one actor: no conflict
+
+
+def test_abstention_is_plain_and_lists_related_passages():
+    related = [{"doc_id": "001_x", "title": "غارة", "text": "نص", "highlight": "<mark>نص</mark>", "score": 0.1,
+                "matched": ["semantic"], "source": None, "path": None, "url": None, "published_at": None}]
+    html = R.render_answer("who won the 1998 world cup?", answer(answerable=False, answer="", claims=[], citations=[],
+                                                                  related=related, confidence=0.05))
+    assert "khabar-abstained" in html
+    assert R.LABELS["en"]["no_answer"] in html
+    assert R.LABELS["en"]["related"] in html and 'data-doc-id="001_x"' in html
+
+
+def test_latency_is_shown():
+    assert "answered in 38 ms" in R.render_answer("q", answer(took_ms=37.5))
+
+
+def test_search_empty_state_and_header():
+    empty = R.render_search({"query": SCRIPT, "mode": "lexical", "language": "en", "hits": [], "total": 0,
+                             "took_ms": 1}, 0, 10)
+    assert "khabar-empty" in empty and no_raw_script(empty)
+    hit = {"doc_id": "d", "title": "t", "text": "x", "highlight": "x", "score": 1, "matched": ["lexical", "semantic"]}
+    html = R.render_search({"query": "x", "mode": "lexical", "language": "en", "hits": [hit], "total": 25,
+                            "took_ms": 3.2}, 1, 10)
+    assert "25 passages · keyword · page 2/3 · 3 ms" in html
+    assert 'khabar-badge semantic' in html
+
+
+# ----------------------------------------------------------------------------- chart
+def test_chart_bars_use_english_actor_names_and_log_scale_for_wide_spreads():
+    claims = [claim(value=1257), claim(actor_en="Airwars", actor="إيروورز", stance="estimated", value=30000),
+              claim(actor_en=None, actor_id=None, actor=None, value=5), claim(what="strikes", value=34000)]
+    assert pick_category(claims) == "civilians_killed"
+    data = figures_by_actor(claims, "civilians_killed")
+    assert data == {"Coalition": {"admitted": 1257}, "Airwars": {"estimated": 30000}, "unattributed": {"admitted": 5}}
+    fig = claims_chart(claims)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Airwars (estimated)" in labels and all(not re.search(r"[\u0600-\u06FF]", s) for s in labels)
+    assert sorted(p.get_width() for p in ax.patches) == [5, 1257, 30000]
+
+
+def test_chart_without_figures_says_so():
+    fig = claims_chart([])
+    assert "No figures" in fig.axes[0].texts[0].get_text()

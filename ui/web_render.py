@@ -1,0 +1,382 @@
+"""HTML for the browser UI: answers with citations, search result cards, reports.
+
+Why a separate module with no Gradio import: everything shown in the page passes
+through these functions, so the one security rule of the UI - article and user text
+is always escaped, only our own markup is HTML - can be unit-tested in milliseconds
+(tests/test_web_render.py). Two inputs arrive already escaped by the search layer:
+`Hit.highlight` and a citation's `highlight` (escaped text plus `<mark>`); every
+other string goes through `esc()`.
+
+Bidi: Arabic blocks carry `dir="rtl" lang="ar"`; metadata values that may be in the
+other script (titles, sources, actor names, figures, dates) are wrapped in `<bdi>` so
+a Latin name or a number never reorders the Arabic around it.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+ARABIC_FONTS = '"Noto Naskh Arabic", "Noto Sans Arabic", "Amiri", "Arial", sans-serif'
+# For boxes that hold either script (inputs, tables): a Latin sans first, Arabic faces as fallback.
+MIXED_FONTS = '"Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "Amiri", "Arial", sans-serif'
+
+CSS = f"""
+.khabar-ar, [lang="ar"] {{ font-family: {ARABIC_FONTS}; line-height: 1.9; }}
+.khabar-answer {{ border: 1px solid var(--border-color-primary, #ddd); border-radius: 10px; padding: 12px 16px;
+  margin: 10px 0; background: var(--background-fill-primary, #fff); }}
+.khabar-q {{ font-weight: 600; margin: 14px 0 4px; color: var(--body-text-color, #222); }}
+.khabar-direct {{ font-size: 1.1em; margin: 6px 0 10px; }}
+.khabar-abstain {{ border-left: 4px solid #d9822b; padding-left: 10px; }}
+.khabar-abstain[dir="rtl"] {{ border-left: none; border-right: 4px solid #d9822b; padding-left: 0; padding-right: 10px; }}
+.khabar-meta {{ color: var(--body-text-color-subdued, #666); font-size: 0.85em; }}
+.khabar-cites {{ margin: 6px 0; padding: 0; list-style: none; }}
+.khabar-cites li {{ margin: 4px 0; }}
+.khabar-cites details summary {{ cursor: pointer; }}
+.khabar-quote {{ margin: 6px 0; padding: 8px 12px; background: var(--background-fill-secondary, #f6f6f6);
+  border-radius: 6px; }}
+.khabar-context {{ color: var(--body-text-color-subdued, #555); }}
+.khabar-context .khabar-passage {{ color: var(--body-text-color, #111); background: rgba(255, 230, 0, .12); }}
+.khabar-quote mark {{ background: #ffe082; color: #000; }}
+mark.khabar-fig {{ background: #ffd54f; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }}
+.khabar-claims {{ border-collapse: collapse; margin: 8px 0; font-size: 0.9em; }}
+.khabar-claims th, .khabar-claims td {{ border: 1px solid var(--border-color-primary, #ddd); padding: 3px 8px; }}
+.khabar-claims td.num {{ text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }}
+.khabar-conflict {{ color: #b71c1c; font-weight: 600; margin: 4px 0; }}
+.khabar-card {{ border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; padding: 10px 14px;
+  margin: 8px 0; }}
+.khabar-card .khabar-title {{ font-weight: 600; }}
+.khabar-card mark {{ background: #fff176; color: #000; }}
+.khabar-badge {{ display: inline-block; font-size: 0.75em; padding: 0 6px; margin: 0 2px; border-radius: 8px;
+  background: #e3f2fd; color: #0d47a1; }}
+.khabar-badge.semantic {{ background: #ede7f6; color: #4527a0; }}
+.khabar-empty {{ color: var(--body-text-color-subdued, #666); font-style: italic; padding: 10px 0; }}
+.khabar-error {{ color: #b71c1c; padding: 8px 0; }}
+.khabar-report ul {{ margin: 2px 0 6px 18px; }}
+.khabar-stats {{ border-collapse: collapse; margin: 6px 0; }}
+.khabar-stats td {{ padding: 2px 14px 2px 0; border: none !important; }}
+.khabar-bidi-table td, .khabar-bidi-table th, .khabar-bidi-table td * {{ unicode-bidi: plaintext; text-align: start;
+  font-family: {MIXED_FONTS} !important; }}
+#ask-question textarea, #search-query textarea, #paste-text textarea, #paste-title textarea {{
+  unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS}; }}
+"""
+
+# Chrome (our own words) in the two UI languages; the answer follows the question's language.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "sources": "Sources", "no_answer": "No confident answer in the indexed articles.",
+        "related": "Related passages", "claims": "Figures reported", "actor": "Who", "stance": "Stance",
+        "figure": "Figure", "what": "What", "where": "Where", "when": "When", "source": "Source",
+        "conflict": "Figures differ between sources: up to {ratio}× apart.", "context": "In context",
+        "open": "open article", "took": "answered in {ms} ms", "confidence": "confidence",
+        "unknown_actor": "unattributed", "no_results": "No passages match “{q}”.",
+        "results": "{total} passages · {mode} · page {page} · {ms} ms", "matched": "matched by",
+    },
+    "ar": {
+        "sources": "المصادر", "no_answer": "لا توجد إجابة موثوقة في المقالات المفهرسة.",
+        "related": "مقاطع ذات صلة", "claims": "الأرقام المذكورة", "actor": "الجهة", "stance": "الموقف",
+        "figure": "الرقم", "what": "ماذا", "where": "أين", "when": "متى", "source": "المصدر",
+        "conflict": "الأرقام تختلف بين المصادر: بفارق يصل إلى {ratio} ضعفًا.", "context": "في السياق",
+        "open": "فتح المقال", "took": "أُجيب خلال {ms} ملّي ثانية", "confidence": "الثقة",
+        "unknown_actor": "غير منسوب", "no_results": "لا توجد مقاطع تطابق «{q}».",
+        "results": "{total} مقطعًا · {mode} · صفحة {page} · {ms} ملّي ثانية", "matched": "طابق عبر",
+    },
+}
+
+_ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+# In already-escaped HTML: skip tags and entities (entities contain digits: &#x27;), match figures.
+_FIGURE_IN_HTML = re.compile(r"(<[^>]*>)|(&#?\w+;)|([0-9\u0660-\u0669\u06F0-\u06F9](?:[0-9\u0660-\u0669\u06F0-\u06F9,\u066C.\u066B]*[0-9\u0660-\u0669\u06F0-\u06F9])?)")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def esc(value: Any) -> str:
+    """Escape anything for HTML text or a quoted attribute; None becomes ''."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def is_arabic(text: str | None) -> bool:
+    """Mostly Arabic script (letters only), so the block should read right-to-left."""
+    if not text:
+        return False
+    ar = len(_ARABIC_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    return ar > 0 and ar >= latin
+
+
+def lang_of(text: str | None) -> str:
+    return "ar" if is_arabic(text) else "en"
+
+
+def dir_attrs(text: str | None) -> str:
+    """`dir`/`lang` attributes for a block holding `text`."""
+    return ' dir="rtl" lang="ar" class="khabar-ar"' if is_arabic(text) else ' dir="ltr"'
+
+
+def bdi(value: Any) -> str:
+    """An isolated, escaped inline value (a name, title or number inside other-script text)."""
+    return f"<bdi>{esc(value)}</bdi>" if value not in (None, "") else ""
+
+
+def to_int(figure: str) -> int | None:
+    """'1,257' / '١٢٥٧' / '1257' -> 1257; decimals and junk -> None."""
+    plain = figure.translate(_DIGITS).replace(",", "").replace("\u066C", "")
+    return int(plain) if plain.isdigit() else None
+
+
+def mark_figures(escaped_html: str, values: Iterable[int], texts: Iterable[str] = ()) -> str:
+    """Wrap figures equal to one of `values` (or written exactly as one of `texts`) in <mark class="khabar-fig">.
+
+    Works on escaped HTML (tags and entities are skipped), so it can decorate the
+    search layer's `highlight` without unescaping anything.
+    """
+    wanted = {int(v) for v in values if v is not None}
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(3) is None:
+            return m.group(0)
+        figure = m.group(3)
+        if to_int(figure) in wanted:
+            return f'<mark class="khabar-fig">{figure}</mark>'
+        return figure
+
+    out = _FIGURE_IN_HTML.sub(repl, escaped_html)
+    for text in texts:  # figures written partly in words ("7 آلاف و595") are marked as written
+        if not text or to_int(text) is not None:
+            continue
+        escaped = esc(text)
+        if escaped in out and f">{escaped}<" not in out:
+            out = out.replace(escaped, f'<mark class="khabar-fig">{escaped}</mark>', 1)
+    return out
+
+
+def fmt_int(value: Any) -> str:
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return esc(value)
+
+
+# ----------------------------------------------------------------------------- answers
+def render_citation(c: Mapping[str, Any], figures: Sequence[int], lang: str,
+                    context: tuple[str, str, str] | None = None, figure_texts: Sequence[str] = ()) -> str:
+    """One numbered, expandable citation: title, source, date, link/path; the Arabic passage with figures marked."""
+    t = LABELS[lang]
+    quote_html = c.get("highlight") or esc(c.get("snippet", ""))
+    quote_html = mark_figures(quote_html, figures, figure_texts)
+    quote_text = c.get("snippet") or ""
+    meta = [bdi(c.get("source")), bdi(c.get("published_at"))]
+    link = ""
+    if c.get("url") and str(c["url"]).startswith(("http://", "https://")):
+        link = f'<a href="{esc(c["url"])}" target="_blank" rel="noopener noreferrer">{esc(t["open"])} ↗</a>'
+    elif c.get("path"):
+        link = f"<code>{esc(c['path'])}</code>"
+    ctx = ""
+    if context is not None:
+        before, passage, after = context
+        passage_html = mark_figures(esc(passage), figures, figure_texts)
+        ctx = (f'<div class="khabar-quote khabar-context"{dir_attrs(passage)}>'
+               f"…{esc(before)}<span class=\"khabar-passage\">{passage_html}</span>{esc(after)}…</div>")
+    title = c.get("title") or c.get("doc_id") or ""
+    return (
+        f'<li class="khabar-cite" data-doc-id="{esc(c.get("doc_id"))}" data-n="{esc(c.get("n"))}">'
+        f"<details><summary><b>[{esc(c.get('n'))}]</b> <bdi>{esc(title)}</bdi>"
+        f' <span class="khabar-meta">{" · ".join(m for m in meta if m)}</span></summary>'
+        f'<blockquote class="khabar-quote"{dir_attrs(quote_text)}>{quote_html}</blockquote>'
+        f"{ctx}"
+        f'<div class="khabar-meta">{esc(t["source"])}: {bdi(c.get("source")) or "—"} · '
+        f'{bdi(c.get("doc_id"))} {link}</div>'
+        "</details></li>"
+    )
+
+
+def claims_table(claims: Sequence[Mapping[str, Any]], lang: str,
+                 cite_of_doc: Mapping[str, int] | None = None) -> str:
+    """Figures side by side (who, stance, figure, what, where, when, source) plus a conflict note."""
+    if not claims:
+        return ""
+    t = LABELS[lang]
+    cite_of_doc = cite_of_doc or {}
+    head = "".join(f"<th>{esc(t[k])}</th>" for k in ("actor", "stance", "figure", "what", "where", "when", "source"))
+    rows = []
+    for cl in claims:
+        who = cl.get("actor_en") if lang == "en" and cl.get("actor_en") else cl.get("actor") or cl.get("actor_en")
+        n = cite_of_doc.get(str(cl.get("doc_id")))
+        src = f"[{n}]" if n else bdi(cl.get("doc_id"))
+        qual = cl.get("qualifier")
+        qual_txt = "" if qual in (None, "exact") else f" <span class=\"khabar-meta\">({esc(qual)})</span>"
+        rows.append(
+            "<tr>"
+            f"<td>{bdi(who) or esc(t['unknown_actor'])}</td><td>{esc(cl.get('stance'))}</td>"
+            f'<td class="num"><bdi>{fmt_int(cl.get("value"))}</bdi>{qual_txt}</td>'
+            f"<td>{esc(cl.get('what'))}</td><td>{bdi(cl.get('where'))}</td><td>{bdi(cl.get('when'))}</td>"
+            f"<td>{src}</td></tr>"
+        )
+    note = ""
+    conflict = figure_spread(claims)
+    if conflict:
+        note = f'<div class="khabar-conflict">{esc(t["conflict"].format(ratio=conflict))}</div>'
+    return (f'<div class="khabar-claims-block"><div class="khabar-meta">{esc(t["claims"])}</div>{note}'
+            f'<table class="khabar-claims"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def figure_spread(claims: Sequence[Mapping[str, Any]]) -> str | None:
+    """'5.8' when different actors give figures for the same thing that differ by >= 1.5x, else None."""
+    by_what: dict[str, dict[str, int]] = {}
+    for cl in claims:
+        try:
+            value = int(cl.get("value"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if value <= 0:
+            continue
+        actor = str(cl.get("actor_en") or cl.get("actor") or "?")
+        per = by_what.setdefault(str(cl.get("what")), {})
+        per[actor] = max(per.get(actor, 0), value)
+    best = 0.0
+    for per in by_what.values():
+        if len(per) >= 2:
+            best = max(best, max(per.values()) / min(per.values()))
+    return f"{best:.1f}" if best >= 1.5 else None
+
+
+def context_key(citation: Mapping[str, Any]) -> str:
+    """Citations point at a sentence (passage_id may be None): key their context by doc and offsets."""
+    return f"{citation.get('doc_id')}:{citation.get('start')}:{citation.get('end')}"
+
+
+def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[str, tuple[str, str, str]] | None = None,
+                  figure_texts: Sequence[str] = ()) -> str:
+    """One question and its answer: direct answer, claims table, numbered expandable citations, latency.
+
+    `answer` is `qa.Answer.to_dict()`; the chrome follows the question's language.
+    """
+    lang = "ar" if (answer.get("language") == "ar" or is_arabic(question)) else "en"
+    t = LABELS[lang]
+    block_dir = ' dir="rtl" lang="ar"' if lang == "ar" else ' dir="ltr" lang="en"'
+    figures = [int(c["value"]) for c in answer.get("claims") or [] if isinstance(c.get("value"), (int, float))]
+    citations = answer.get("citations") or []
+    cite_of_doc: dict[str, int] = {}
+    for c in citations:
+        cite_of_doc.setdefault(str(c.get("doc_id")), c.get("n"))
+    contexts = contexts or {}
+    parts = [f'<div class="khabar-q"{dir_attrs(question)}>❓ {esc(question)}</div>']
+    answerable = bool(answer.get("answerable"))
+    text = answer.get("answer") or ""
+    if answerable:
+        parts.append(f'<div class="khabar-direct"{dir_attrs(text)}>{esc(text)}</div>')
+    else:
+        shown = text or t["no_answer"]
+        parts.append(f'<div class="khabar-direct khabar-abstain"{dir_attrs(shown) if text else block_dir}>'
+                     f"{esc(shown)}</div>")
+    parts.append(claims_table(answer.get("claims") or [], lang, cite_of_doc))
+    if citations:
+        items = "".join(render_citation(c, figures, lang, contexts.get(context_key(c)), figure_texts)
+                        for c in citations)
+        parts.append(f'<div class="khabar-meta">{esc(t["sources"])}</div><ol class="khabar-cites">{items}</ol>')
+    related = answer.get("related") or []
+    if not answerable and related:
+        parts.append(f'<div class="khabar-meta">{esc(t["related"])}</div>')
+        parts.append("".join(render_hit(h, lang) for h in related[:5]))
+    meta = []
+    if answer.get("took_ms") is not None:
+        meta.append(esc(t["took"].format(ms=f"{float(answer['took_ms']):.0f}")))
+    if answer.get("confidence") is not None:
+        try:
+            meta.append(f"{esc(t['confidence'])} {float(answer['confidence']):.2f}")
+        except (TypeError, ValueError):
+            pass
+    parts.append(f'<div class="khabar-meta khabar-latency">{" · ".join(meta)}</div>')
+    cls = "khabar-answer" + ("" if answerable else " khabar-abstained")
+    return f'<div class="{cls}"{block_dir}>{"".join(parts)}</div>'
+
+
+def render_conversation(turns: Sequence[str]) -> str:
+    """Newest answer first, so it is visible without scrolling."""
+    if not turns:
+        return ('<div class="khabar-empty">Ask a question in English or Arabic — answers cite the articles they come '
+                'from. <span dir="rtl" lang="ar" class="khabar-ar">اطرح سؤالك بالعربية أو الإنجليزية.</span></div>')
+    return '<div class="khabar-conversation">' + "".join(reversed(turns)) + "</div>"
+
+
+# ----------------------------------------------------------------------------- search
+def render_hit(hit: Mapping[str, Any], lang: str = "en") -> str:
+    """A result card: title, source/date, the highlighted passage (already escaped), score and matching sides."""
+    t = LABELS[lang]
+    badges = "".join(f'<span class="khabar-badge {esc(side)}">{esc(side)}</span>' for side in hit.get("matched") or [])
+    link = ""
+    if hit.get("url") and str(hit["url"]).startswith(("http://", "https://")):
+        link = f' · <a href="{esc(hit["url"])}" target="_blank" rel="noopener noreferrer">{esc(t["open"])} ↗</a>'
+    elif hit.get("path"):
+        link = f" · <code>{esc(hit['path'])}</code>"
+    try:
+        score = f"{float(hit.get('score') or 0):.4f}"
+    except (TypeError, ValueError):
+        score = "?"
+    meta = " · ".join(x for x in (bdi(hit.get("source")), bdi(hit.get("published_at")), bdi(hit.get("doc_id"))) if x)
+    return (
+        f'<div class="khabar-card" data-doc-id="{esc(hit.get("doc_id"))}">'
+        f'<div class="khabar-title"{dir_attrs(hit.get("title"))}>{esc(hit.get("title") or hit.get("doc_id"))}</div>'
+        f'<div class="khabar-meta">{meta}{link}</div>'
+        f'<div class="khabar-passage-text"{dir_attrs(hit.get("text"))}>{hit.get("highlight") or esc(hit.get("text"))}</div>'
+        f'<div class="khabar-meta">score {score} · {esc(t["matched"])} {badges}</div></div>'
+    )
+
+
+MODE_NAMES = {"lexical": "keyword", "semantic": "semantic", "hybrid": "hybrid"}
+
+
+def render_search(response: Mapping[str, Any], page: int, page_size: int) -> str:
+    """Result cards with a header line; an explicit empty state."""
+    lang = "ar" if response.get("language") == "ar" else "en"
+    t = LABELS[lang]
+    hits = response.get("hits") or []
+    if not hits:
+        return f'<div class="khabar-empty"{dir_attrs(response.get("query"))}>{esc(t["no_results"].format(q=response.get("query", "")))}</div>'
+    pages = max(1, -(-int(response.get("total") or 0) // page_size))
+    head = t["results"].format(total=response.get("total"), mode=MODE_NAMES.get(str(response.get("mode")), response.get("mode")),
+                               page=f"{page + 1}/{pages}", ms=f"{float(response.get('took_ms') or 0):.0f}")
+    return (f'<div class="khabar-meta khabar-results-head">{esc(head)}</div>'
+            + "".join(render_hit(h, lang) for h in hits))
+
+
+def render_message(text: str, kind: str = "empty") -> str:
+    """A friendly empty/error state (kind: 'empty' or 'error')."""
+    return f'<div class="khabar-{"error" if kind == "error" else "empty"}"{dir_attrs(text)}>{esc(text)}</div>'
+
+
+# ----------------------------------------------------------------------------- library
+def render_report(report: Mapping[str, Any]) -> str:
+    """What an ingest run did, with every rejection and its reason."""
+    def items(values: Iterable[Any]) -> str:
+        return "".join(f"<li>{x}</li>" for x in values)
+
+    dups = report.get("duplicates") or []
+    rejected = report.get("rejected") or []
+    lines = [
+        f"<b>added</b> {len(report.get('added') or [])}", f"<b>updated</b> {len(report.get('updated') or [])}",
+        f"<b>unchanged</b> {len(report.get('unchanged') or [])}", f"<b>duplicates skipped</b> {len(dups)}",
+        f"<b>rejected</b> {len(rejected)}", f"passages {esc(report.get('passages', 0))}",
+        f"claims {esc(report.get('claims', 0))}", f"embedded {esc(report.get('embedded', 0))}",
+    ]
+    out = [f'<div class="khabar-report"><div>{" · ".join(lines)}</div>']
+    for key in ("added", "updated"):
+        if report.get(key):
+            out.append(f"<div>{key}:</div><ul>{items(bdi(d) for d in report[key])}</ul>")
+    if dups:
+        out.append("<div>duplicates skipped:</div><ul>"
+                   + items(f"{bdi(d.get('doc_id'))} ≈ {bdi(d.get('duplicate_of'))}" for d in dups) + "</ul>")
+    if rejected:
+        out.append("<div>rejected:</div><ul>"
+                   + items(f"{bdi(r.get('source'))}: {esc(r.get('reason'))}" for r in rejected) + "</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_stats(stats: Mapping[str, Any]) -> str:
+    keys = [("documents", "documents"), ("passages", "passages"), ("claims", "claims"),
+            ("passages_without_vectors", "passages without vectors"), ("embedder", "embedder"), ("dim", "dimensions"),
+            ("backend", "backend"), ("data_dir", "data directory")]
+    rows = "".join(f"<tr><td>{esc(label)}</td><td><b><bdi>{esc(stats.get(key))}</bdi></b></td></tr>"
+                   for key, label in keys if key in stats)
+    return f'<table class="khabar-stats">{rows}</table>'
