@@ -16,6 +16,7 @@ Patterns are matched on `fold`ed text, so "إقرأ أيضاً" and "اقرأ ا
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from datetime import date
 from typing import Collection, Iterable, NamedTuple
 
 from indexer.arabic import fold
-from indexer.dedup import line_key, unique_lines
+from indexer.dedup import folded_key, line_key, unique_lines
 from indexer.segment import sentences
 
 TITLE_MAX_CHARS = 120  # a title cut from the first sentence is shortened to this
@@ -55,7 +56,8 @@ _NAV_LINES = _folded_set(
 )
 _COUNT_LINE = re.compile(r"^\d+\s+(?:خبر|اخبار|مقال|قصه|قصص|stories|news)$")
 _BULLET = re.compile(r"^\s*[•·▪●◦■►▸‣⁃]\s*")
-_BREADCRUMB = re.compile(r"(?:\s[>»/|]\s.*){2,}")
+_BREADCRUMB = re.compile(r"^[^.؟?!]*?(?:\s[>»|]\s[^.؟?!]*){2,}$")  # "الرئيسية > أخبار > سوريا"
+BREADCRUMB_MAX_WORDS = 12
 
 # Boilerplate dropped wherever it appears (matched on folded text, from the line start).
 _BOILERPLATE = [
@@ -98,6 +100,8 @@ _TICKER_SPLIT = re.compile(
     r"|(?<=ة)(?=[\u0621-\u064a])|(?<=\u064bا)(?=[\u0621-\u064a])|(?<=[\u0621-\u064a]ا)(?=ا[\u0621-\u064a])"
 )
 _SENTENCE_END = re.compile(r"[.؛;:،,]\s*$")
+_PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
+PROSE_MIN_WORDS = 6
 
 
 # ----------------------------------------------------------------------------- dates
@@ -124,13 +128,14 @@ for _number, _names in enumerate(
         _MONTHS[fold(_name)] = _number
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _M = rf"(?P<{{g}}>{_MONTH_ALT})"
+_SEP = r"(?:\s*[-/]\s*|\.)"  # 2017/12/02, 02 / 12 / 2017 (scraped text spaces out slashes), 02.12.2017
 _DATE_PATTERNS = [
-    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})(?!\d)"),
-    # 8th, February 2024 / 8 شباط (فبراير) 2024 / 8 فبراير، 2024
+    re.compile(rf"(?<!\d)(?P<y>\d{{4}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})(?!\d)"),
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<y>\d{{4}})(?!\d)"),
+    # 8th, February 2024 / 8 شباط (فبراير) 2024 / 21 / كانون الثاني / 2018
     re.compile(
-        r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*" + _M.format(g="mn")
-        + r"(?:\s*[(/-]\s*(?:" + _MONTH_ALT + r")\s*\)?)?\s*[,،]?\s*(?P<y>\d{4})(?!\d)"
+        r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*[,/-]?\s*" + _M.format(g="mn")
+        + r"(?:\s*[(/-]\s*(?:" + _MONTH_ALT + r")\s*\)?)?\s*[,،/-]?\s*(?P<y>\d{4})(?!\d)"
     ),
     # February 8, 2024 / شباط 8، 2024
     re.compile(_M.format(g="mn") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*[,،]?\s*(?P<y>\d{4})(?!\d)"),
@@ -147,9 +152,8 @@ class _DateMatch(NamedTuple):
     end: int
 
 
-def _find_date(text: str) -> _DateMatch | None:
-    """First valid date in `text`; offsets index into `fold(text)`."""
-    folded = fold(text)
+def _find_date(folded: str) -> _DateMatch | None:
+    """First valid date in already-folded text (offsets index into it)."""
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(folded):
             groups = match.groupdict()
@@ -172,40 +176,54 @@ def parse_date(text: str | None) -> str | None:
     """
     if not text:
         return None
-    found = _find_date(text)
+    found = _find_date(fold(text))
     return found.iso if found else None
 
 
-def _standalone_date(line: str) -> str | None:
-    """The date if `line` is nothing but a date (plus weekday/time words), else None."""
-    folded = fold(line)
+def _standalone_date(folded: str) -> str | None:
+    """The date if the line is nothing but a date (plus weekday/time words), else None."""
+    if len(folded.split()) > 12 or not any(ch.isdigit() for ch in folded):
+        return None
     found = _find_date(folded)
     if not found:
         return None
-    rest = line_key(folded[: found.start] + " " + folded[found.end :])
+    rest = folded_key(folded[: found.start] + " " + folded[found.end :])
     leftover = [w for w in rest.split() if w not in _WEEKDAYS and not w.isdigit()]
     return found.iso if not leftover else None
 
 
 # ----------------------------------------------------------------------------- lines
+class _Line(NamedTuple):
+    """One non-blank line with the derived forms every rule needs (folding is costly)."""
+
+    text: str  # whitespace-normalised
+    folded: str
+    key: str
+    words: int
+
+
+def _line(raw: str) -> _Line:
+    text = " ".join(raw.split())
+    folded = fold(text)
+    return _Line(text, folded, folded_key(folded), len(text.split()))
+
+
 def _words(line: str) -> int:
     return len(line.split())
 
 
-def _matches_any(patterns: list[re.Pattern[str]], folded: str) -> bool:
-    return any(p.search(folded) for p in patterns)
+def _boilerplate(line: _Line) -> bool:
+    return (
+        line.key in _NAV_LINES
+        or bool(_COUNT_LINE.match(line.key))
+        or any(p.search(line.folded) for p in _BOILERPLATE)
+        or (line.words <= BREADCRUMB_MAX_WORDS and bool(_BREADCRUMB.search(line.text)))
+    )
 
 
 def is_boilerplate(line: str) -> bool:
     """Navigation, comment/share prompts, copyright: never article text."""
-    folded = fold(line).strip()
-    key = line_key(line)
-    return (
-        key in _NAV_LINES
-        or bool(_COUNT_LINE.match(key))
-        or _matches_any(_BOILERPLATE, folded)
-        or bool(_BREADCRUMB.search(line))
-    )
+    return _boilerplate(_line(line))
 
 
 def is_ticker(line: str) -> bool:
@@ -232,6 +250,11 @@ def source_of(line: str) -> str | None:
     return value if value and _words(value) <= 6 else None
 
 
+def _is_prose(line: str) -> bool:
+    """A sentence of running text (ends like a sentence and is not a short label)."""
+    return _words(line) >= PROSE_MIN_WORDS and bool(_PROSE_END.search(line))
+
+
 def is_headline(line: str) -> bool:
     """Looks like a headline: a short single statement not ending like a paragraph."""
     text = line.strip()
@@ -245,8 +268,9 @@ def is_headline(line: str) -> bool:
 
 def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A title for an article without a headline: its first sentence, cut at a word boundary."""
-    spans = sentences(text)
-    first = text[spans[0].start : spans[0].end] if spans else text.strip()
+    first_line = text.strip().split("\n", 1)[0]
+    spans = sentences(first_line)
+    first = first_line[spans[0].start : spans[0].end] if spans else first_line
     first = " ".join(first.split())
     if len(first) <= max_chars:
         return first
@@ -261,13 +285,19 @@ def find_template_lines(texts: Iterable[str], min_docs: int = 3,
     """Keys (`line_key`) of short lines that occur in at least `min_docs` documents.
 
     Lines every page of a site prints (menus, footers, "most read" boxes) recur across
-    documents; article sentences do not. Long lines are excluded on purpose: three
-    copies of one wire story share whole paragraphs, and those must survive so that
-    near-duplicate detection, not cleaning, decides what to keep.
+    documents; article sentences do not. Long lines and prose sentences are excluded
+    on purpose: copies of one wire story share whole paragraphs, and those must survive
+    so that near-duplicate detection, not cleaning, decides what to keep. A page seen
+    twice in a run counts once.
     """
     counts: Counter[str] = Counter()
+    seen_pages: set[str] = set()
     for text in texts:
-        keys = {line_key(line) for line in text.splitlines()}
+        page = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        if page in seen_pages:
+            continue  # the same page twice in a run is one page, not a template
+        seen_pages.add(page)
+        keys = {line_key(line) for line in text.splitlines() if not _is_prose(line.strip())}
         counts.update(k for k in keys if k and _words(k) <= max_words)
     return frozenset(k for k, n in counts.items() if n >= min_docs)
 
@@ -277,7 +307,7 @@ def find_template_lines(texts: Iterable[str], min_docs: int = 3,
 class _State:
     title: str | None
     template: Collection[str]
-    body: list[str]
+    body: list[_Line]
     sidebar: list[str]
     published_at: str | None = None
     source: str | None = None
@@ -289,21 +319,19 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t\u00a0"))
 
 
-def _metadata(line: str, state: _State) -> bool:
+def _metadata(line: _Line, state: _State) -> bool:
     """Consume date, source and tag lines (recording what they say); True if consumed."""
-    folded = fold(line).strip()
-    marker = _DATE_MARKER.match(folded)
-    if marker and (found := parse_date(line)):
-        state.published_at = state.published_at or found
+    if _DATE_MARKER.match(line.folded) and (found := _find_date(line.folded)):
+        state.published_at = state.published_at or found.iso
         return True
-    if (alone := _standalone_date(line)) is not None:
+    if (alone := _standalone_date(line.folded)) is not None:
         state.published_at = state.published_at or alone
         return True
-    if (src := source_of(line)) is not None:
+    if (src := source_of(line.text)) is not None:
         state.source = state.source or src
         state.after_source = True
         return True
-    if _TAGS.match(folded):
+    if _TAGS.match(line.folded):
         state.after_source = True
         return True
     return False
@@ -318,91 +346,82 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     The body never contains the title, menus, prompts or repeated paragraphs; the
     sidebar holds the headlines of other stories the page carried.
     """
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    nonblank = [ln for ln in lines if ln.strip()]
+    raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    nonblank = [ln for ln in raw_lines if ln.strip()]
     base_indent = min((_indent(ln) for ln in nonblank), default=0)
-    state = _State(title=title.strip() if title and title.strip() else None, template=template, body=[], sidebar=[])
-    detect_title = state.title is None
-    i = _header(lines, base_indent, state, detect_title)
-    _body(lines[i:], state)
-    seen: set[str] = set()
-    if state.title:
-        seen.add(line_key(state.title))
-    body = unique_lines(state.body, seen)
+    given = " ".join(title.split()) if title else ""
+    state = _State(title=given or None, template=template, body=[], sidebar=[])
+    lines = [(_indent(ln), _line(ln)) for ln in nonblank]
+    i = _header(lines, base_indent, state, detect_title=not given)
+    _body([ln for _, ln in lines[i:]], state)
+    seen: set[str] = {line_key(state.title)} if state.title else set()
+    body = unique_lines([ln.text for ln in state.body], seen, keys=[ln.key for ln in state.body])
     sidebar = unique_lines(state.sidebar, seen)
     text = "\n".join(body)
     final_title = state.title or (title_from_text(text) if text else "")
     return Cleaned(final_title, text, sidebar, state.published_at, state.source)
 
 
-def _header(lines: list[str], base_indent: int, state: _State, detect_title: bool) -> int:
+def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool) -> int:
     """Skip the page header; return the index of the first body line (title consumed)."""
-    for i, raw_line in enumerate(lines):
-        line = raw_line.strip()
-        if not line:
-            continue
-        if _BULLET.match(line) or (_indent(raw_line) > base_indent + 1 and _words(line) <= MENU_MAX_WORDS):
+    for i, (indent, line) in enumerate(lines):
+        if _BULLET.match(line.text) or (indent > base_indent + 1 and line.words <= MENU_MAX_WORDS):
             continue  # menu item
-        if is_boilerplate(line) or line_key(line) in state.template:
+        if _boilerplate(line) or line.key in state.template:
             continue
-        if is_ticker(line):
-            state.sidebar.extend(split_ticker(line))
+        if is_ticker(line.text):
+            state.sidebar.extend(split_ticker(line.text))
             continue
         if _metadata(line, state):
             continue
         if not detect_title:
             return i
-        if _words(line) < 3:
+        if line.words < 3:
             continue  # a stray navigation word before the headline
-        if is_headline(line) and _has_content_after(lines, i + 1):
-            state.title = line
+        if is_headline(line.text) and _has_content_after(lines, i + 1):
+            state.title = line.text
             return i + 1
         return i
     return len(lines)
 
 
-def _has_content_after(lines: list[str], start: int) -> bool:
-    return any(
-        ln.strip() and not is_boilerplate(ln.strip()) and _words(ln) >= 3 for ln in lines[start:]
-    )
+def _has_content_after(lines: list[tuple[int, _Line]], start: int) -> bool:
+    return any(ln.words >= 3 and not _boilerplate(ln) for _, ln in lines[start:])
 
 
-def _body(lines: list[str], state: _State) -> None:
+def _body(lines: list[_Line], state: _State) -> None:
     in_sidebar = False
-    for raw_line in lines:
-        line = " ".join(raw_line.split())
-        if not line:
-            continue
-        folded = fold(line)
-        key = line_key(line)
-        if key in _COMMENTS_HEADER or _COMMENT_PROMPT.match(folded):
+    for line in lines:
+        if line.key in _COMMENTS_HEADER or _COMMENT_PROMPT.match(line.folded):
             in_sidebar = True  # what follows the comments box is other stories
             continue
-        if is_boilerplate(line) or key in state.template or is_caption_credit(line):
+        if _boilerplate(line) or line.key in state.template or is_caption_credit(line.text):
             continue
         if _metadata(line, state):
             continue
-        related = _RELATED.match(folded)
+        related = _RELATED.match(line.folded)
         if related:
             marker_words = len(related.group().replace(":", " ").replace("：", " ").split())
-            rest = " ".join(line.split()[marker_words:]).lstrip(":： ").strip()
-            if rest:
+            rest = " ".join(line.text.split()[marker_words:]).lstrip(":： ").strip()
+            if rest and _is_prose(rest):
+                state.body.append(_line(rest))  # a "read more" link label glued to a paragraph
+            elif rest:
                 state.sidebar.append(rest)  # inline "اقرأ أيضاً: <headline>"
             elif state.after_source:
                 in_sidebar = True
             else:
                 state.sidebar_next = True
             continue
-        if is_ticker(line):
-            state.sidebar.extend(split_ticker(line))
+        if is_ticker(line.text):
+            state.sidebar.extend(split_ticker(line.text))
             continue
         if in_sidebar:
-            state.sidebar.append(line)
+            state.sidebar.append(line.text)
             continue
         if state.sidebar_next:
-            state.sidebar.append(line)
+            state.sidebar.append(line.text)
             state.sidebar_next = False
             continue
-        if state.after_source and _words(line) <= 3 and not re.search(r"[\d.؟?!]", line):
+        if state.after_source and line.words <= 3 and not re.search(r"[\d.؟?!]", line.text):
             continue  # byline after "المصدر: …"
         state.body.append(line)

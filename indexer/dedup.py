@@ -31,18 +31,28 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 def line_key(line: str) -> str:
     """Comparison key for one line: folded, punctuation and spacing ignored."""
-    return " ".join(_NON_WORD.sub(" ", fold(line)).split())
+    return folded_key(fold(line))
 
 
-def unique_lines(lines: Iterable[str], seen: set[str] | None = None) -> list[str]:
+def folded_key(folded: str) -> str:
+    """`line_key` of text that is already `fold`ed (folding is the expensive part)."""
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def unique_lines(lines: Iterable[str], seen: set[str] | None = None,
+                 keys: Iterable[str] | None = None) -> list[str]:
     """The lines in order, without exact repeats (by `line_key`); empty-key lines dropped.
 
-    `seen` can carry keys already used elsewhere (e.g. the title) and is updated in place.
+    `seen` can carry keys already used elsewhere (e.g. the title) and is updated in place;
+    `keys` can supply precomputed keys, parallel to `lines`.
     """
     seen = set() if seen is None else seen
     out: list[str] = []
-    for line in lines:
-        key = line_key(line)
+    lines = list(lines)
+    key_list = list(keys) if keys is not None else [line_key(line) for line in lines]
+    if len(key_list) != len(lines):
+        raise ValueError("keys must be parallel to lines")
+    for line, key in zip(lines, key_list):
         if not key or key in seen:
             continue
         seen.add(key)
