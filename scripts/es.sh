@@ -6,6 +6,7 @@
 #   scripts/es.sh stop     stop it and wait until the process is gone
 #   scripts/es.sh status   print whether it runs (exit 0) or not (exit 1)
 #   scripts/es.sh url      print the URL to put in ELASTICSEARCH_URL
+#   scripts/es.sh env      print `export ELASTICSEARCH_URL=...` (for eval)
 #
 # Why this shape:
 # - The server is the `integ-test-zip` distribution that Elastic publishes on Maven
@@ -26,12 +27,14 @@
 #   ES_HEAP      JVM heap (memory is shared with other processes)            [512m]
 #   ES_START_TIMEOUT seconds to wait for health before giving up              [180]
 #   ES_JAVA_HOME JDK >= 21 (default: newest Temurin/OpenJDK found under /usr/lib/jvm)
+#   ES_ARABIC_PLUGIN  0 = run without the plugin, to exercise Khabar's fallback      [1]
 set -euo pipefail
 
 ES_VERSION="${ES_VERSION:-9.5.0}"
 ES_PORT="${ES_PORT:-9201}"
 ES_HEAP="${ES_HEAP:-512m}"
 ES_START_TIMEOUT="${ES_START_TIMEOUT:-180}"
+ES_ARABIC_PLUGIN="${ES_ARABIC_PLUGIN:-1}"
 CACHE_DIR="${KHABAR_CACHE:-$HOME/.cache/khabar}/es/$ES_VERSION"
 RUN_DIR="${ES_RUN_DIR:-${TMPDIR:-/tmp}/khabar-es-$ES_PORT}"
 DIST_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
@@ -115,7 +118,9 @@ running_pid() {
     [[ -f "$PID_FILE" ]] || return 1
     local pid
     pid="$(cat "$PID_FILE")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    # A stale pid file may name an unrelated process that reused the pid: check it is ours.
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
+        && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "org.elasticsearch" && echo "$pid"
 }
 
 healthy() {
@@ -138,14 +143,16 @@ prepare_run_dir() {
     local home="$RUN_DIR/home"
     local marker="$home/.khabar-version"
     local want
-    want="$ES_VERSION $(cat "$CACHE_DIR/plugin/$PLUGIN_NAME/.source-hash")"
+    want="$ES_VERSION plugin=$ES_ARABIC_PLUGIN $(cat "$CACHE_DIR/plugin/$PLUGIN_NAME/.source-hash")"
     if [[ ! -f "$marker" || "$(cat "$marker")" != "$want" ]]; then
         rm -rf "$home"
         mkdir -p "$RUN_DIR"
         cp -a "$DIST_DIR" "$home"
-        mkdir -p "$home/plugins/$PLUGIN_NAME"
-        cp "$CACHE_DIR/plugin/$PLUGIN_NAME/$PLUGIN_NAME.jar" \
-           "$CACHE_DIR/plugin/$PLUGIN_NAME/plugin-descriptor.properties" "$home/plugins/$PLUGIN_NAME/"
+        if [[ "$ES_ARABIC_PLUGIN" != 0 ]]; then
+            mkdir -p "$home/plugins/$PLUGIN_NAME"
+            cp "$CACHE_DIR/plugin/$PLUGIN_NAME/$PLUGIN_NAME.jar" \
+               "$CACHE_DIR/plugin/$PLUGIN_NAME/plugin-descriptor.properties" "$home/plugins/$PLUGIN_NAME/"
+        fi
         echo "$want" > "$marker"
     fi
     mkdir -p "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/run"
@@ -255,5 +262,6 @@ case "${1:-}" in
     stop) cmd_stop ;;
     status) cmd_status ;;
     url) echo "$URL" ;;
-    *) echo "usage: $0 fetch|start|stop|status|url" >&2; exit 2 ;;
+    env) echo "export ELASTICSEARCH_URL=$URL" ;;
+    *) echo "usage: $0 fetch|start|stop|status|url|env" >&2; exit 2 ;;
 esac
