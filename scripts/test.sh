@@ -22,8 +22,5 @@ trap 'bash scripts/es.sh stop || true' EXIT
 eval "$(bash scripts/es.sh env)"
 echo "ELASTICSEARCH_URL=$ELASTICSEARCH_URL"
 
-echo "== pytest: unit, contract (embedded + elasticsearch), browser"
-$BIN/python -m pytest -q -rs -m "not st" tests
-
-echo "== pytest: sentence-transformers embedder (torch from $ST_SITE)"
-PYTHONPATH="$ST_SITE" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $BIN/python -m pytest -q -rs -m st tests
+echo "== pytest: unit, contract (embedded + elasticsearch), browser, sentence-transformers (torch from $ST_SITE)"
+KHABAR_ST_SITE="$ST_SITE" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $BIN/python -m pytest -q -rs tests

@@ -8,6 +8,7 @@ and refuses to open with another one (vectors from two models are not comparable
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -65,10 +66,12 @@ class SentenceTransformerEmbedder:
                 "pip install 'khabar[st]'"
             ) from exc
         self._model = SentenceTransformer(model, device=device)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.id = f"st:{model}"
-        prompts = getattr(self._model, "prompts", None) or {}
-        if "e5" in model.lower() and not prompts:
+        # sentence-transformers reports {"query": "", "document": ""} for models without prompts.
+        prompts = {k: v for k, v in (getattr(self._model, "prompts", None) or {}).items() if v}
+        if "e5" in Path(model).name.lower() and not prompts:
             prompts = {"query": "query: ", "passage": "passage: "}
         self._query_prefix = prompts.get("query", "")
         self._passage_prefix = prompts.get("passage", prompts.get("document", ""))

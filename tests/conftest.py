@@ -11,6 +11,13 @@ import pytest
 from search.backend import Backend
 from search.embedders import Embedder, load_embedder
 
+# torch + sentence-transformers live in a cached venv outside the clone (scripts/st-venv.sh);
+# appended, not prepended, so this venv's own packages always win.
+if os.environ.get("KHABAR_ST_SITE"):
+    import sys
+
+    sys.path.append(os.environ["KHABAR_ST_SITE"])
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "samples" / "seeds"
 BACKENDS = ["embedded", "elasticsearch"]
