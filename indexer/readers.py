@@ -87,9 +87,11 @@ def decode_bytes(data: bytes, hint: str | None = None) -> str:
     if b"\x00" in data[:65536]:
         raise InputError("binary file (contains NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    else:
+        return _checked(text)
     if hint:
         try:
             return _checked(data.decode(hint))
