@@ -182,7 +182,7 @@ def _passages_body(info: IndexInfo, native_arabic: bool, replicas: int) -> dict[
                 "title_terms": {"type": "text", "analyzer": "whitespace", "similarity": "BM25"},
                 "title": {"type": "text", "analyzer": text_analyzer},
                 "source": {"type": "keyword"},
-                "published_at": {"type": "keyword"},
+                "published_at": {"type": "keyword", "ignore_above": 256},  # kept in _source whatever its length
                 "date": {"type": "date", "format": "strict_date"},
                 "path": {"type": "keyword", "index": False},
                 "url": {"type": "keyword", "index": False},
@@ -212,7 +212,7 @@ def _docs_body(replicas: int) -> dict[str, Any]:
                 "title": {"type": "text"},
                 "content_hash": {"type": "keyword"},
                 "source": {"type": "keyword"},
-                "published_at": {"type": "keyword"},
+                "published_at": {"type": "keyword", "ignore_above": 256},  # kept in _source whatever its length
                 "date": {"type": "date", "format": "strict_date"},
                 "updated_at": {"type": "date"},
                 "passages": {"type": "integer"},
@@ -242,7 +242,7 @@ def _claims_body(replicas: int) -> dict[str, Any]:
                 "section": {"type": "keyword"},
                 "value": {"type": "long"},
                 "terms": {"type": "text", "analyzer": "whitespace"},
-                "published_at": {"type": "keyword"},
+                "published_at": {"type": "keyword", "ignore_above": 256},  # kept in _source whatever its length
                 "body": {"type": "object", "enabled": False},
             },
         },
@@ -329,6 +329,9 @@ class ElasticBackend:
                 reason = detail.get("error", {})
                 if isinstance(reason, dict):
                     reason = f"{reason.get('type')}: {reason.get('reason')}"
+                reason = str(reason)
+                if len(reason) > 300:  # reasons quote the offending value, which can be huge
+                    reason = reason[:300] + "..."
                 failures.append(f"{op} {detail.get('_index')}/{detail.get('_id')} (HTTP {detail.get('status')}): {reason}")
         if failures:
             shown = "\n  ".join(failures[:20])
