@@ -1,0 +1,115 @@
+"""Answer wording: figures, qualifiers and actors rendered in English or Arabic.
+
+Everything here only *re-phrases* evidence: every number printed comes from a Claim's
+`value`, every qualifier from its `qualifier`, every actor from its `actor_id` /
+`actor` / `actor_en`. English gets thousands separators (1,257); Arabic keeps the
+digits as the sources write them (1257). Citation highlights are built by escaping the
+source text and inserting <mark> at known offsets, never by formatting user text as HTML.
+"""
+from __future__ import annotations
+
+import html
+
+from indexer.models import Claim
+
+QUALIFIER_EN = {"exact": "", "more_than": "more than ", "at_least": "at least ", "about": "about ",
+                "up_to": "up to ", "less_than": "fewer than "}
+QUALIFIER_AR = {"exact": "", "more_than": "أكثر من ", "at_least": "ما لا يقل عن ", "about": "نحو ",
+                "up_to": "ما يصل إلى ", "less_than": "أقل من "}
+NOUN_EN = {"civilians_killed": "civilians", "killed": "people", "injured": "people", "strikes": "strikes"}
+UNIT_AR = {"civilians_killed": "مدنيا", "killed": "شخصا", "injured": "شخصا", "strikes": "غارة"}
+STANCE_AR = {"admitted": "اعتراف", "estimated": "تقدير", "denied": "نفي", "announced": "إعلان",
+             "reported": "رواية", "stated": "تصريح"}
+
+
+def figure_en(claim: Claim) -> str:
+    return f"{QUALIFIER_EN.get(claim.qualifier, '')}{claim.value:,}"
+
+
+def figure_ar(claim: Claim) -> str:
+    return f"{QUALIFIER_AR.get(claim.qualifier, '')}{claim.value}"
+
+
+def count_en(claim: Claim) -> str:
+    """'more than 1,190 civilians killed' / '350 people injured' / '34,000 strikes'."""
+    noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
+    fig = figure_en(claim)
+    if claim.what in ("civilians_killed", "killed"):
+        return f"{fig} {noun} killed"
+    if claim.what == "injured":
+        return f"{fig} {noun} injured"
+    return f"{fig} {noun}"
+
+
+def clause_en(claim: Claim, actor: str | None, first: bool) -> str:
+    """One actor's figure as an English clause ('The coalition admitted killing more than 450 civilians')."""
+    fig = figure_en(claim)
+    noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
+    who = actor or "the report"
+    if not first:
+        return count_en(claim) if claim.what != "strikes" else f"{fig} {noun}"
+    if claim.stance == "admitted":
+        if claim.what in ("civilians_killed", "killed"):
+            return f"{who} admitted killing {fig} {noun}"
+        if claim.what == "injured":
+            return f"{who} admitted injuring {fig} {noun}"
+        return f"{who} admitted {fig} {noun}"
+    if claim.stance == "estimated":
+        return f"{who} puts the number at {count_en(claim)}"
+    if claim.stance == "denied":
+        return f"{who} denied {count_en(claim)}"
+    if claim.stance == "announced":
+        return f"{who} announced {count_en(claim)}"
+    if actor is None:
+        return f"the corpus reports {count_en(claim)}"
+    return f"according to {who}, {count_en(claim)}"
+
+
+def clause_ar(claim: Claim, actor: str | None, first: bool) -> str:
+    """The same clause in Arabic (digits unchanged)."""
+    fig = figure_ar(claim)
+    unit = UNIT_AR.get(claim.what, "")
+    if claim.what in ("civilians_killed", "killed"):
+        event = f"مقتل {fig} {unit}"
+    elif claim.what == "injured":
+        event = f"إصابة {fig} {unit}"
+    else:
+        event = f"{fig} {unit}".strip()
+    if not first:
+        return event
+    if actor is None:
+        return f"تذكر المصادر {event}"
+    if claim.stance == "admitted":
+        verb = "بقتل" if claim.what in ("civilians_killed", "killed") else "بـ"
+        obj = f"{fig} {unit}" if claim.what in ("civilians_killed", "killed") else event
+        return f"اعترف {actor} {verb} {obj}".replace("بـ ", "بـ")
+    if claim.stance == "estimated":
+        return f"بحسب تقديرات {actor}، {event}"
+    if claim.stance == "denied":
+        return f"نفى {actor} {event}"
+    if claim.stance == "announced":
+        return f"أعلن {actor} {event}"
+    return f"بحسب {actor}، {event}"
+
+
+def place_en(claim: Claim) -> str:
+    return f" in {claim.where_en}" if claim.where_en else ""
+
+
+def place_ar(claim: Claim) -> str:
+    if not claim.where:
+        return ""
+    where = claim.where
+    return f" {where}" if where.startswith(("في ", "ب", "جنوب", "شمال", "شرق", "غرب")) else f" في {where}"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def mark(text: str, start: int, end: int) -> str:
+    """HTML-escape `text` and wrap text[start:end] in <mark> (no mark if the span is invalid)."""
+    if not (0 <= start < end <= len(text)):
+        return html.escape(text)
+    return (html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
+            + html.escape(text[end:]))

@@ -1,0 +1,362 @@
+"""Question understanding: language, type, the quantity asked for, actor, stance, place.
+
+Why rules and not a model: questions to a news archive are short and formulaic ("how many
+civilians did the coalition admit killing", "كم مدنيا قتل في الميادين"), the claim index
+is keyed by a small closed vocabulary (gazetteer actor ids, "what" categories, stances),
+and a wrong guess must be explainable. Names come from the indexer gazetteer when it is
+available (so ids agree with `Claim.actor_id` / `Claim.what`), and from
+`qa/data/question_vocab.json` for the rest.
+
+An actor can play two roles: the *speaker* of a figure ("did the coalition admit …",
+"according to Airwars") or the *perpetrator* ("Russian strikes", "الغارات الروسية").
+They are kept apart because the claim index records who SAID a number, and answering
+"how many did Russian strikes kill" with a figure Russia's spokeswoman gave about
+coalition strikes would be wrong.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from indexer.arabic import analyze, arabic_ratio, fold, tokens
+
+VOCAB_PATH = Path(__file__).with_name("data") / "question_vocab.json"
+TYPES = ("how_many", "who", "when", "where", "what", "yes_no")
+
+# Words after which (or before which) a named actor is the one doing the killing.
+_STRIKE_EN = r"(?:strikes?|airstrikes?|air strikes?|raids?|bombing|bombings|bombardment|shelling|planes?|jets?|aircraft|forces|troops|attacks?)"
+_STRIKE_AR = {fold(w) for w in """غارة غارات الغارات ضربة ضربات الضربات قصف القصف طيران الطيران طائرات
+    قوات هجوم الهجوم هجمات الهجمات مقاتلات""".split()}
+_YES_NO_EN = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b")
+_HOW_MANY_EN = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\b(?:death|casualty) toll\b|\btoll\b|\bcount of\b")
+_WHEN_EN = re.compile(r"^when\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b|\bwhen\b")
+_WHERE_EN = re.compile(r"^where\b|\b(?:what|which) (?:city|country|town|place|region|province|area|village)\b|\bwhere\b")
+_WHO_EN = re.compile(r"^(?:who|whom|whose)\b|\bwho\b")
+
+
+@dataclass
+class Question:
+    """What was asked, in the terms the claim index and the searcher use."""
+
+    text: str
+    language: str  # "en" / "ar"
+    type: str  # one of TYPES
+    what: list[str] = field(default_factory=list)  # gazetteer "what" ids, preferred first
+    actor: str | None = None  # gazetteer actor id
+    actor_role: str | None = None  # "speaker" / "perpetrator"
+    stance: str | None = None
+    place: str | None = None  # place id
+    place_names: list[str] = field(default_factory=list)  # folded Arabic + lower-case English surface forms
+    terms: list[str] = field(default_factory=list)  # analysed content terms of the question
+
+    @property
+    def numeric(self) -> bool:
+        """True when the answer should be a figure from the claim index."""
+        return self.type == "how_many" or (self.type == "yes_no" and bool(self.what))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    en: tuple[str, ...]
+    ar: tuple[str, ...]  # folded
+    name_en: str
+    name_ar: str
+
+
+@dataclass
+class Vocabulary:
+    actors: dict[str, Entry]
+    places: dict[str, Entry]
+    what: dict[str, Entry]
+    stances: dict[str, Entry]
+
+    @classmethod
+    @lru_cache(maxsize=2)
+    def load(cls, path: Path = VOCAB_PATH) -> "Vocabulary":
+        raw = json.loads(path.read_text(encoding="utf-8"))
+
+        def section(name: str) -> dict[str, Entry]:
+            out: dict[str, Entry] = {}
+            for key, spec in raw[name].items():
+                out[key] = Entry(key, tuple(e.lower() for e in spec.get("en", [])),
+                                 tuple(fold(a) for a in spec.get("ar", [])),
+                                 spec.get("name_en", key.replace("_", " ")), spec.get("name_ar", ""))
+            return out
+
+        vocab = cls(section("actors"), section("places"), section("what"), section("stances"))
+        _merge_gazetteer(vocab)
+        return vocab
+
+
+def _merge_gazetteer(vocab: Vocabulary) -> None:
+    """Add names from the indexer gazetteer (if it is installed) so ids match the claim index."""
+    try:
+        from indexer.gazetteer import Gazetteer  # written by the claim-extractor engineer
+    except Exception:  # noqa: BLE001 - absent or half-written: the bundled vocabulary still works
+        return
+    try:
+        gaz = Gazetteer.load()
+    except Exception:  # noqa: BLE001
+        return
+    for kind, target in (("actors", vocab.actors), ("places", vocab.places), ("whats", vocab.what)):
+        for item in _gazetteer_entries(gaz, kind):
+            key = item.get("id")
+            if not key:
+                continue
+            old = target.get(key)
+            en = tuple(dict.fromkeys((old.en if old else ()) + tuple(
+                e.lower() for e in _names(item, ("en", "name_en", "english", "aliases_en", "aliases")))))
+            ar = tuple(dict.fromkeys((old.ar if old else ()) + tuple(
+                fold(a) for a in _names(item, ("ar", "variants", "arabic", "variants_ar", "name_ar")))))
+            name_en = (old.name_en if old else None) or (_names(item, ("name_en", "en")) or [key])[0]
+            name_ar = (old.name_ar if old else None) or (_names(item, ("name_ar", "ar", "variants")) or [""])[0]
+            target[key] = Entry(key, en, ar, name_en, name_ar)
+
+
+def _gazetteer_entries(gaz: Any, kind: str) -> list[dict[str, Any]]:
+    """Gazetteer entries as dicts, whatever container the gazetteer keeps them in."""
+    items = getattr(gaz, kind, None) or getattr(gaz, kind.rstrip("s"), None)
+    if items is None:
+        return []
+    if isinstance(items, dict):
+        items = [dict(_as_dict(v), id=_as_dict(v).get("id", k)) for k, v in items.items()]
+    return [_as_dict(i) for i in items]
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return item
+    if hasattr(item, "__dataclass_fields__"):
+        return asdict(item)
+    return dict(getattr(item, "__dict__", {}))
+
+
+def _names(item: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for k in keys:
+        v = item.get(k)
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out.extend(x for x in v if isinstance(x, str))
+    return [x for x in out if x.strip()]
+
+
+# ----------------------------------------------------------------------------- matching
+def _en_positions(text: str, phrase: str) -> list[int]:
+    """Word positions where an English phrase occurs in lower-case `text`."""
+    return [m.start() for m in re.finditer(r"(?<![a-z\-])" + re.escape(phrase) + r"(?![a-z\-])", text)]
+
+
+_PROCLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وال", "بال", "لل", "فال", "كال")
+
+
+def _ar_words(text: str) -> list[str]:
+    return [fold(t.text) for t in tokens(text)]
+
+
+def ar_match(words: list[str], variant: str) -> int:
+    """Index of the first occurrence of a folded Arabic variant among folded words, -1 if none.
+
+    A one- or two-letter proclitic (و ب ل ف ك, وال, بال, لل) may be glued to the first word,
+    which is how Arabic writes "and the coalition" / "in Mayadin".
+    """
+    parts = variant.split()
+    if not parts:
+        return -1
+    n = len(parts)
+    for i in range(len(words) - n + 1):
+        if words[i + 1 : i + n] != parts[1:]:
+            continue
+        first, want = words[i], parts[0]
+        if first == want:
+            return i
+        for p in _PROCLITICS:
+            if first.startswith(p) and (first[len(p):] == want or
+                                        (want.startswith("ال") and p.endswith("ل") and first[len(p):] == want[2:])):
+                return i
+    return -1
+
+
+def _find(entries: dict[str, Entry], lower: str, words: list[str]) -> list[tuple[int, int, str]]:
+    """(position, -length, id) of every entry named in the question (English or Arabic)."""
+    found: list[tuple[int, int, str]] = []
+    for key, e in entries.items():
+        best: tuple[int, int] | None = None
+        for phrase in e.en:
+            for pos in _en_positions(lower, phrase):
+                cand = (pos, -len(phrase))
+                best = min(best, cand) if best else cand
+        for variant in e.ar:
+            pos = ar_match(words, variant)
+            if pos >= 0:
+                cand = (10_000 + pos, -len(variant))
+                best = min(best, cand) if best else cand
+        if best:
+            found.append((best[0], best[1], key))
+    return sorted(found)
+
+
+def detect_language(text: str) -> str:
+    """'ar' or 'en' by script share; langdetect only breaks near-ties (it fails on 3-word text)."""
+    ratio = arabic_ratio(text)
+    if ratio >= 0.6:
+        return "ar"
+    if ratio <= 0.4:
+        return "en"
+    try:
+        from langdetect import DetectorFactory, detect
+
+        DetectorFactory.seed = 0
+        return "ar" if detect(text) == "ar" else "en"
+    except Exception:  # noqa: BLE001 - langdetect raises on text without features
+        return "ar" if ratio >= 0.5 else "en"
+
+
+def _type_en(lower: str, has_what: bool) -> str:
+    if _HOW_MANY_EN.search(lower):
+        return "how_many"
+    if _YES_NO_EN.match(lower):
+        return "yes_no"
+    if re.match(r"^when\b", lower) or re.search(r"\b(?:what|which|in what|in which) (?:year|date|day|month|century|decade)\b", lower):
+        return "when"
+    if re.match(r"^where\b", lower) or re.search(r"\b(?:what|which) (?:city|country|town|place|region|province|village)\b", lower):
+        return "where"
+    if _WHO_EN.search(lower):
+        return "who"
+    if _WHEN_EN.search(lower):
+        return "when"
+    if _WHERE_EN.search(lower):
+        return "where"
+    if has_what and re.search(r"\b(?:toll|figure|tally|casualties)\b", lower):
+        return "how_many"
+    return "what"
+
+
+def _type_ar(words: list[str], has_what: bool) -> str:
+    w = [x.lstrip("و") if len(x) > 2 and x.startswith("و") and x[1:] in {"كم", "هل", "متي", "اين", "من", "ما"} else x
+         for x in words]
+    if not w:
+        return "what"
+    head = w[:4]
+    if "كم" in head or (w[0] in {"ما", "ماهي", "ماهو"} and len(w) > 1 and w[1] in {"عدد", "حصيله", "هي", "هو"}
+                        and any(x in {"عدد", "حصيله"} for x in w[1:3])):
+        return "how_many"
+    if w[0] == "هل" or w[0] == "اهل":
+        return "yes_no"
+    if "متي" in head or (len(w) > 2 and w[0] == "في" and w[1] == "اي" and w[2] in {"عام", "سنه", "يوم", "شهر", "تاريخ", "قرن", "العام", "السنه"}):
+        return "when"
+    if "اين" in head or (len(w) > 2 and w[0] in {"في", "الي", "من"} and w[1] == "اي" and w[2] in {"مدينه", "بلد", "دوله", "منطقه", "مكان", "قريه", "محافظه", "بلده"}):
+        return "where"
+    if w[0] in {"من", "لمن", "بمن"} and (len(w) == 1 or w[1] not in {"اي", "خلال"}):
+        return "who"
+    if w[0] == "عدد" or (has_what and "حصيله" in w[:3]):
+        return "how_many"
+    return "what"
+
+
+def _perpetrator_en(lower: str, entry: Entry) -> bool:
+    for phrase in entry.en:
+        pattern = (r"(?<![a-z])" + re.escape(phrase) + r"(?:'s)?\s+(?:\w+\s+)?" + _STRIKE_EN + r"\b|\b" + _STRIKE_EN
+                   + r"\s+(?:by|of|from)\s+(?:the\s+)?" + re.escape(phrase) + r"(?![a-z])")
+        if re.search(pattern, lower):
+            return True
+        if re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])\s+(?:kill|killed|bomb|bombed|hit|struck|strike)\b", lower):
+            return True
+        if re.search(r"\b(?:did|has|have)\s+(?:the\s+)?" + re.escape(phrase) + r"\s+(?:kill|killed|bomb|bombed|hit|strike)\b", lower):
+            return True
+    return False
+
+
+def perpetrator_in_words(words: list[str], variants: tuple[str, ...]) -> bool:
+    """An actor named right after a strike word ("الغارات الروسية", "قصف التحالف") or as its subject."""
+    for v in variants:
+        i = ar_match(words, v)
+        while i >= 0:
+            window = words[max(0, i - 3) : i]
+            if any(_strip_clitic(x) in _STRIKE_AR for x in window):
+                return True
+            nxt = ar_match(words[i + 1 :], v)
+            i = i + 1 + nxt if nxt >= 0 else -1
+    return False
+
+
+def _strip_clitic(word: str) -> str:
+    for p in ("وال", "بال", "فال", "و", "ب", "ف", "ل"):
+        if word.startswith(p) and fold(word[len(p):]) in _STRIKE_AR:
+            return word[len(p):]
+    return word
+
+
+def parse(text: str, vocab: Vocabulary | None = None) -> Question:
+    """Understand one question (English or Arabic). Raises ValueError on empty input."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("question is empty")
+    vocab = vocab or Vocabulary.load()
+    text = " ".join(text.split())
+    language = detect_language(text)
+    lower = text.lower()
+    words = _ar_words(text)
+
+    what_found = [k for _, _, k in _find(vocab.what, lower, words)]
+    what = _order_what(what_found)
+    stance_found = _find(vocab.stances, lower, words)
+    stance = stance_found[0][2] if stance_found else None
+    actors = _find(vocab.actors, lower, words)
+    places = _find(vocab.places, lower, words)
+
+    actor = role = None
+    if actors:
+        actor = actors[0][2]
+        entry = vocab.actors[actor]
+        perpetrator = _perpetrator_en(lower, entry) or perpetrator_in_words(words, entry.ar)
+        if stance or re.search(r"\baccording to\b", lower) or any(w in {"وفقا", "بحسب", "حسب"} for w in words):
+            role = "speaker"
+        elif perpetrator:
+            role = "perpetrator"
+        else:
+            role = "perpetrator" if what else "speaker"
+    # A place also listed as an actor-like country (Iraq) stays a place; prefer the most specific.
+    place = None
+    names: list[str] = []
+    if places:
+        specific = [p for p in places if p[2] not in {"syria", "iraq"}]
+        place = (specific or places)[0][2]
+        e = vocab.places[place]
+        names = list(e.ar) + list(e.en)
+
+    qtype = _type_en(lower, bool(what)) if language == "en" else _type_ar(words, bool(what))
+    if qtype == "what" and what:
+        qtype = "how_many"  # "what is the death toll", "ما حصيلة القتلى": the answer is a figure
+    return Question(text=text, language=language, type=qtype, what=what, actor=actor, actor_role=role,
+                    stance=stance, place=place, place_names=names, terms=analyze(text))
+
+
+def _order_what(found: list[str]) -> list[str]:
+    """Which count is asked for, preferred first.
+
+    "civilians" alone only narrows a count; "strikes" is context when a casualty word is
+    present ("how many did Russian strikes kill" asks for deaths, not strikes).
+    """
+    found = list(dict.fromkeys(found))
+    civilians = "civilians_killed" in found
+    killed = "killed" in found
+    out: list[str] = []
+    if killed:
+        out += ["civilians_killed", "killed"] if civilians else ["killed", "civilians_killed"]
+    if "injured" in found:
+        out.append("injured")
+    if not out and civilians:
+        out += ["civilians_killed", "killed"]
+    if not out and "strikes" in found:
+        out.append("strikes")
+    out += [w for w in found if w not in out and w not in {"strikes", "civilians_killed", "killed"}]
+    return out
