@@ -73,9 +73,15 @@ def passage_id(doc_id: str, text: str, ordinal: int) -> str:
 def build_passages(doc_id: str, text: str) -> list[Passage]:
     """Group sentences of each paragraph into passages of 1-3 sentences."""
     passages: list[Passage] = []
+    spans = sentences(text)  # once: re-splitting the whole text per paragraph was quadratic
+    i = 0
     for para in paragraphs(text):
         group: list[Span] = []
-        for sent in (s for s in sentences(text) if para.start <= s.start < para.end):
+        while i < len(spans) and spans[i].start < para.start:
+            i += 1
+        while i < len(spans) and spans[i].start < para.end:
+            sent = spans[i]
+            i += 1
             size = (sent.end - group[0].start) if group else (sent.end - sent.start)
             if group and (len(group) >= MAX_SENTENCES or size > MAX_PASSAGE_CHARS):
                 passages.append(_passage(doc_id, text, group, len(passages)))
