@@ -301,7 +301,7 @@ class ElasticBackend:
                     ) from exc
                 raise BackendError(f"Elasticsearch refused to {what} (HTTP {exc.meta.status}): {_reason(exc)}") from exc
             raise BackendUnavailable(
-                f"Elasticsearch at {self.url} is unreachable ({type(exc).__name__}: {exc}); start it "
+                f"Elasticsearch at {self.url} is unreachable ({getattr(exc, 'message', None) or exc}); start it "
                 f"(scripts/es.sh start, or docker compose -f docker/compose.yaml up) or fix ELASTICSEARCH_URL"
             ) from exc
 
