@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping, Sequence
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from indexer.arabic import fold
 
@@ -68,15 +69,17 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
-def _minhash(values: Sequence[int] | None = None) -> MinHash:
-    if values is None:
-        return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=list(values))
+_EMPTY = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)  # permutations are costly to draw: once
+
+
+def _minhash(values: Sequence[int]) -> LeanMinHash:
+    """A stored signature as a comparable MinHash (no permutations needed to compare)."""
+    return LeanMinHash(seed=SEED, hashvalues=np.asarray(values, dtype=np.uint64), scheme=SCHEME)
 
 
 def fingerprint(text: str) -> list[int]:
     """MinHash signature (64 ints) of `text`; identical for identical folded text."""
-    mh = _minhash()
+    mh = _EMPTY.copy()
     grams = shingles(text)
     if grams:
         mh.update_batch(sorted(grams))

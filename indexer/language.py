@@ -15,7 +15,8 @@ from indexer.arabic import arabic_ratio
 DetectorFactory.seed = 0
 
 SHORT_TEXT_LETTERS = 40  # below this many letters the script ratio decides for Arabic
-SAMPLE_CHARS = 3000  # langdetect on the first few thousand characters is enough and bounded
+SAMPLE_CHARS = 2000  # langdetect on the first couple of thousand characters is enough and bounded
+SCRIPT_SAMPLE_CHARS = 600  # the script ratio settles within a few sentences
 _ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps"}
 _PERSIAN_LETTERS = set("پچژگکی")
 
@@ -23,10 +24,14 @@ _PERSIAN_LETTERS = set("پچژگکی")
 def detect_language(text: str) -> str:
     """ISO 639-1 code ("ar", "en", ...) or "unknown" when there is nothing to go on."""
     sample = (text or "")[:SAMPLE_CHARS]
-    letters = [ch for ch in sample if ch.isalpha()]
+    head = sample[:SCRIPT_SAMPLE_CHARS]
+    letters = [ch for ch in head if ch.isalpha()]
     if not letters:
-        return "unknown"
-    ratio = arabic_ratio(sample)
+        letters = [ch for ch in sample if ch.isalpha()]
+        if not letters:
+            return "unknown"
+        head = sample
+    ratio = arabic_ratio(head)
     persian_marks = sum(1 for ch in letters if ch in _PERSIAN_LETTERS)
     if ratio >= 0.5 and (len(letters) < SHORT_TEXT_LETTERS or persian_marks == 0):
         # Arabic script without Persian/Urdu-only letters is Arabic; langdetect adds nothing.
