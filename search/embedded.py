@@ -18,7 +18,9 @@ import json
 import os
 import shutil
 import sqlite3
+import struct
 import threading
+import zlib
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -76,6 +78,52 @@ def _date_key(iso: str | None) -> int | None:
         return None
 
 
+def _tantivy_segments(path: Path) -> set[str]:
+    """Ids (as in file names) of the segments of the last tantivy commit; empty if none."""
+    if not (path / "meta.json").exists():
+        return set()
+    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    return {s["segment_id"].replace("-", "") for s in meta.get("segments", [])}
+
+
+def _has_segments(path: Path) -> bool:
+    try:
+        return bool(_tantivy_segments(path))
+    except (OSError, ValueError, KeyError, TypeError):
+        return True  # an unreadable meta.json is data too, not an empty folder
+
+
+def _damaged_tantivy_files(path: Path) -> list[str]:
+    """Segment files of the committed index whose tantivy footer CRC does not match.
+
+    tantivy ends every managed file with [json {"crc": ...}][u32 len][u32 1337] where crc is
+    the CRC-32 of the bytes before the footer, but only checks it on request (the Python
+    binding cannot ask), so a garbled posting list would otherwise give silently wrong hits.
+    Reads the whole index once per open: ~1 s per GB.
+    """
+    try:
+        segments = _tantivy_segments(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return ["meta.json"]
+    damaged: list[str] = []
+    for file in sorted(path.iterdir()):
+        if file.name.split(".")[0] not in segments:
+            continue
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:  # a writer in another process merged it away since meta.json was read
+            continue
+        try:
+            footer_len, magic = struct.unpack("<II", data[-8:])
+            crc = json.loads(data[-8 - footer_len : -8])["crc"]
+            ok = magic == 1337 and zlib.crc32(data[: -8 - footer_len]) == crc
+        except (struct.error, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            damaged.append(file.name)
+    return damaged
+
+
 class EmbeddedBackend:
     """Backend on a local folder; safe for one writer process and many readers."""
 
@@ -110,6 +158,10 @@ class EmbeddedBackend:
 
     def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
         rows = dict(self._rows("SELECT key, value FROM info"))
+        if not rows and _has_segments(self.dir / "tantivy"):
+            # A new, empty catalog next to a populated text index: the catalog was lost.
+            raise IndexCorrupt(f"the catalog {self.dir / 'catalog.sqlite'} is missing or empty but the text index "
+                               f"holds data; {REBUILD_HINT}")
         if not rows:
             with self._tx() as db:
                 db.executemany(
@@ -146,10 +198,20 @@ class EmbeddedBackend:
     def _open_tantivy(self) -> tantivy.Index:
         path = self.dir / "tantivy"
         path.mkdir(exist_ok=True)
+        has_docs = bool(self._rows("SELECT 1 FROM documents LIMIT 1"))
+        if has_docs and not (path / "meta.json").exists():
+            # tantivy would silently create an empty index: every keyword search would miss.
+            raise IndexCorrupt(f"the text index {path} is missing (no meta.json) but the catalog holds "
+                               f"documents; {REBUILD_HINT}")
         try:
-            return tantivy.Index(self._tantivy_schema, path=str(path), reuse=True)
+            index = tantivy.Index(self._tantivy_schema, path=str(path), reuse=True)
         except Exception as exc:  # tantivy raises ValueError with the underlying cause
             raise IndexCorrupt(f"the text index {path} cannot be opened ({exc}); {REBUILD_HINT}") from exc
+        damaged = _damaged_tantivy_files(path)
+        if damaged:
+            raise IndexCorrupt(f"the text index {path} is damaged (checksum mismatch in {', '.join(damaged[:3])}); "
+                               f"{REBUILD_HINT}")
+        return index
 
     # ------------------------------------------------------------------ helpers
     class _Tx:
@@ -375,9 +437,12 @@ class EmbeddedBackend:
             query = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, query)] + [(tantivy.Occur.Must, q) for q in must]
             )
-        searcher = self._index.searcher()
-        result = searcher.search(query, limit=k, count=False)
-        return [(searcher.doc(addr)["passage_id"][0], float(score)) for score, addr in result.hits]
+        try:
+            searcher = self._index.searcher()
+            result = searcher.search(query, limit=k, count=False)
+            return [(searcher.doc(addr)["passage_id"][0], float(score)) for score, addr in result.hits]
+        except ValueError as exc:  # tantivy reports unreadable segment data as ValueError
+            raise IndexCorrupt(f"the text index {self.dir / 'tantivy'} cannot be read ({exc}); {REBUILD_HINT}") from exc
 
     def _allowed_vec_ids(self, filters: Filters) -> np.ndarray:
         sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.vector IS NOT NULL"
