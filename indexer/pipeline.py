@@ -83,14 +83,19 @@ def _file_ids(articles: Sequence[RawArticle]) -> dict[str, str]:
     return ids
 
 
-def _article_id(article: RawArticle, file_ids: Mapping[str, str], title: str, text: str) -> str:
+def _article_id(article: RawArticle, file_ids: Mapping[str, str]) -> str:
+    """jsonl/API id, else file stem, else hash of the url, else hash of the input as given.
+
+    The last hash is over the title and text as received, not as cleaned, so that an
+    improvement to cleaning does not give every such article a new id.
+    """
     if article.record_id:
         return article.record_id
     if article.kind in ("txt", "html") and article.path in file_ids:
         return file_ids[article.path]
     if article.url:
         return _hash_id("url", article.url)
-    return _hash_id("h", title, text)
+    return _hash_id("h", " ".join((article.title or "").split()), article.text.strip())
 
 
 # ----------------------------------------------------------------------------- documents
@@ -104,7 +109,7 @@ def _build(article: RawArticle, template: Collection[str], doc_id: str | None,
     if not cleaned.text.strip():
         raise InputError("no article text after cleaning")
     doc = Document(
-        doc_id=doc_id or _article_id(article, file_ids, cleaned.title, cleaned.text),
+        doc_id=doc_id or _article_id(article, file_ids),
         title=cleaned.title,
         text=cleaned.text,
         content_hash=content_hash(cleaned.title, cleaned.text),
@@ -161,6 +166,8 @@ def prepare(paths: Sequence[str | Path], existing_fingerprints: Mapping[str, Seq
     reported in `duplicates` instead of returned. A document is never a duplicate of
     its own doc_id, so an edited file comes back as an update.
     """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]  # a lone path, not a sequence of one-character paths
     articles, rejected = read_paths(paths)
     result = Prepared(rejected=rejected)
     template = find_template_lines((a.text for a in articles), min_docs=template_min_docs)

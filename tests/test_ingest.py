@@ -345,3 +345,7 @@ def test_claim_extractor_failure_is_reported_not_fatal(monkeypatch):
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+def test_a_single_path_string_is_one_path():
+    assert [d.doc_id for d in prepare(str(SEEDS / "003_0208e14cefb366fa.txt")).documents] == [SEED_IDS[3]]
