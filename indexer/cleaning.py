@@ -32,6 +32,7 @@ HEADLINE_MAX_WORDS = 30
 HEADLINE_MAX_CHARS = 220
 MENU_MAX_WORDS = 15  # an indented line in the page header longer than this is not a menu item
 TEMPLATE_MAX_WORDS = 15  # longer repeated lines are syndicated copy, left to near-dup detection
+DATE_LINE_MAX_WORDS = 12  # "تاريخ النشر: …" is a label; "بتاريخ 15 شباط 1999 ادعت…" is a sentence
 
 
 class Cleaned(NamedTuple):
@@ -321,7 +322,7 @@ def _indent(line: str) -> int:
 
 def _metadata(line: _Line, state: _State) -> bool:
     """Consume date, source and tag lines (recording what they say); True if consumed."""
-    if _DATE_MARKER.match(line.folded) and (found := _find_date(line.folded)):
+    if line.words <= DATE_LINE_MAX_WORDS and _DATE_MARKER.match(line.folded) and (found := _find_date(line.folded)):
         state.published_at = state.published_at or found.iso
         return True
     if (alone := _standalone_date(line.folded)) is not None:

@@ -214,3 +214,10 @@ def test_headline_and_title_helpers():
     assert not is_headline("وجددت استعداد روسيا لمواصلة تقديم الدعم الفعال لبغداد.")
     assert not is_headline("مباشر")
     assert title_from_text("جملة قصيرة. ثم جملة ثانية.") == "جملة قصيرة."
+
+
+def test_a_sentence_that_starts_with_a_date_is_body_not_metadata():
+    sentence = "بتاريخ 15 شباط / فبراير 1999 ادعت السلطات الكينية بأن هناك طائرة في مطار العاصمة نيروبي سوف تنقل أوجلان."
+    c = clean_page(f"عنوان الخبر عن أوجلان وكينيا\nتاريخ النشر: 2 / 12 / 2017\n{sentence}")
+    assert c.published_at == "2017-12-02"
+    assert c.text == sentence
