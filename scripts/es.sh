@@ -59,12 +59,21 @@ find_java_home() {
 }
 
 # ---------------------------------------------------------------- fetch
+ensure_tool() {
+    # ensure_tool COMMAND DEBIAN_PACKAGE: install from Debian's archive when missing (as root).
+    command -v "$1" >/dev/null && return
+    [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null || die "$1 not found: install the $2 package"
+    log "installing $2 (apt-get)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null \
+        || die "could not install $2"
+}
+
 fetch_server() {
     if [[ -x "$DIST_DIR/bin/elasticsearch" ]]; then return; fi
     mkdir -p "$CACHE_DIR"
     local zip="$CACHE_DIR/elasticsearch-$ES_VERSION.zip"
     if [[ ! -s "$zip" ]]; then
-        command -v mvn >/dev/null || die "mvn not found (apt-get install -y maven)"
+        ensure_tool mvn maven
         log "downloading elasticsearch $ES_VERSION (integ-test-zip) from Maven Central"
         local t0=$SECONDS
         mvn -B -q -Dstyle.color=never dependency:copy \
@@ -76,7 +85,12 @@ fetch_server() {
     log "unpacking $zip"
     local tmp="$CACHE_DIR/.unpack.$$"
     rm -rf "$tmp" && mkdir -p "$tmp"
-    unzip -q "$zip" -d "$tmp"
+    if command -v unzip >/dev/null; then
+        unzip -q "$zip" -d "$tmp"
+    else  # Python's zipfile drops the exec bits: restore them on the launchers
+        python3 -m zipfile -e "$zip" "$tmp"
+        chmod -R a+x "$tmp/elasticsearch-$ES_VERSION/bin"
+    fi
     mv "$tmp/elasticsearch-$ES_VERSION" "$DIST_DIR"   # atomic: a half-unpacked tree is never used
     rm -rf "$tmp"
 }
