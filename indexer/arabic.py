@@ -7,7 +7,8 @@ through it, so a backend never has to know Arabic. Steps, in the order that matt
    Arabic-Indic / Persian digits -> ASCII, compatibility presentation forms (NFKC);
 2. tokenise on letters/digits;
 3. strip a conjunction (و / ف) glued before the article (والغارات -> الغارات), which
-   Snowball's Arabic stemmer does not handle;
+   Snowball's Arabic stemmer does not handle, then the article itself, so that the rest
+   is stemmed exactly as the bare word would be (الوزير and وزير meet);
 4. stem with Snowball Arabic (PyStemmer) *before* folding hamza, since the stemmer uses
    hamza forms to recognise affixes;
 5. fold the stem: alef/hamza variants -> ا, ى -> ي, ة -> ه, and a trailing nisba ي
@@ -33,6 +34,7 @@ _LETTER_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "�
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CONJ_BEFORE_ARTICLE = re.compile("^[وف](?=(?:ال|بال|كال|لل))")
+_ARTICLE = re.compile("^(?:ال|بال|كال|فال|وال|لل)(?=...)")
 
 ARABIC_STOPWORDS = frozenset(
     """في من على الى إلى عن مع ان أن إن او أو ثم كما لا لم لن ما ماذا هل قد و ف ب ل ك ال هذا هذه ذلك تلك
@@ -88,6 +90,10 @@ def term(word: str) -> str:
         return ""
     if _is_arabic(word):
         word = _CONJ_BEFORE_ARTICLE.sub("", word)
+        # Strip the article ourselves and stem what remains as a bare word: Snowball strips a
+        # leading و/ف/ب from bare words (وزير -> زير) but not after the article (الوزير -> وزير),
+        # so without this a query for وزير misses الوزير.
+        word = _ARTICLE.sub("", word)
         stem = _stemmer().stemWord(word)
         stem = stem.translate(_LETTER_FOLD)
         if len(stem) > 3 and stem.endswith("ي"):
