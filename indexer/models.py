@@ -113,6 +113,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (new doc, doc it duplicates)
     rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[Rejected] = field(default_factory=list)  # indexed, but something was off (e.g. no claims)
     passages: int = 0
     claims: int = 0
     embedded: int = 0
@@ -124,6 +125,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "duplicates": [{"doc_id": a, "duplicate_of": b} for a, b in self.duplicates],
             "rejected": [asdict(r) for r in self.rejected],
+            "warnings": [asdict(r) for r in self.warnings],
             "passages": self.passages,
             "claims": self.claims,
             "embedded": self.embedded,

@@ -57,7 +57,9 @@ class Engine:
         for doc in prepared.documents:
             if path_labels and doc.path in path_labels:
                 doc.path = path_labels[doc.path]
-        return self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress)
+        report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress)
+        report.warnings.extend(prepared.warnings)
+        return report
 
     def ingest_records(self, records: Iterable[dict[str, Any]], embed: bool = True) -> IngestReport:
         """Index JSON articles ({title, text, url?, source?, published_at?, id?}) from the API."""

@@ -40,6 +40,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  duplicate: {dup} (near-duplicate of {original})")
         for rejected in report.rejected:
             print(f"  rejected: {rejected.source}: {rejected.reason}")
+        for warning in report.warnings:
+            print(f"  warning: {warning.source}: {warning.reason}")
         pending = engine.stats().passages_without_vectors
         if pending:
             print(f"{pending} passages still lack vectors (keyword search works now); run: khabar embed")
