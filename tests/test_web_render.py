@@ -146,7 +146,25 @@ def test_conflicting_figures_from_different_actors_are_side_by_side():
     assert table and "Coalition" in table.group(0) and "Airwars" in table.group(0)
     assert "1,257" in table.group(0) and "7,595" in table.group(0)
     assert "6.0×" in html  # 7595 / 1257
+    assert R.figure_spread(claims) == ("6.0", [("Airwars", 7595), ("Coalition", 1257)])
     assert R.figure_spread([claim(), claim(value=1300)]) is None  # one actor: no conflict
+
+
+def test_each_claim_row_points_at_the_citation_quoting_its_sentence():
+    other = "وكان التحالف قد اعترف بقتل أكثر من 1190 مدنيا."
+    cites = [citation(n=1, snippet=other, highlight=R.esc(other)), citation(n=2)]
+    html = R.claims_table([claim(sentence=AR_SENTENCE), claim(value=1190, sentence=other)], "en", cites)
+    rows = re.findall(r"<tr data-stance[^>]*>(.*?)</tr>", html)
+    assert rows[0].endswith("<td>[2]</td>") and rows[1].endswith("<td>[1]</td>")
+    # no matching sentence: the citation from the same document that shows the figure
+    assert R.citation_for_claim(claim(sentence="", value=1190), cites) == 1
+
+
+def test_claim_vocabulary_is_shown_in_the_question_language():
+    html = R.claims_table([claim(qualifier="more_than", value=34000, what="air_strikes")], "ar")
+    assert "اعترف" in html and "أكثر من" in html and "غارات جوية" in html and "34,000" in html
+    html = R.claims_table([claim(qualifier="more_than")], "en")
+    assert "admitted" in html and "more than" in html and "civilians killed" in html
 
 
 def test_abstention_is_plain_and_lists_related_passages():

@@ -34,6 +34,9 @@ CONTEXT_CHARS = 240
 ALLOWED_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ALL = "__all__"
+ARTICLE = "__article__"
+SECTIONS = [("Article (headline + body)", ARTICLE), ("Body", "body"), ("Headline", "title"),
+            ("Sidebar headlines", "sidebar"), ("All", ALL)]
 MODES = [("Keyword", "lexical"), ("Semantic", "semantic"), ("Hybrid", "hybrid")]
 EXAMPLES = [
     "what death toll did the coalition admit?",
@@ -78,7 +81,17 @@ def citation_contexts(engine: Engine, citations: list[dict[str, Any]]) -> dict[s
             except BackendError:
                 docs[doc_id] = None
         doc = docs[doc_id]
-        if doc is None or not 0 <= start < end <= len(doc.text):
+        if doc is None:
+            continue
+        snippet = (c.get("snippet") or "").strip()
+        if snippet and doc.text[start:end].strip() != snippet:
+            # offsets that do not point at the quoted sentence (e.g. a headline, which is not part of
+            # the body text): find the sentence itself, or show no context rather than a wrong one
+            found = doc.text.find(snippet)
+            if found < 0:
+                continue
+            start, end = found, found + len(snippet)
+        if not 0 <= start < end <= len(doc.text):
             continue
         before = doc.text[max(0, start - CONTEXT_CHARS):start]
         after = doc.text[end:end + CONTEXT_CHARS]
@@ -141,7 +154,7 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
             html_out = R.render_answer(question, answer, citation_contexts(engine, answer.get("citations") or []),
                                        figure_texts(engine, answer))
         except (QueryError, ValueError) as exc:
-            html_out = (f'<div class="khabar-answer"><div class="khabar-q"{R.dir_attrs(question)}>❓ {R.esc(question)}'
+            html_out = (f'<div class="khabar-answer"><div class="khabar-q"{R.dir_attrs(question)}>{R.esc(question)}'
                         f"</div>{R.render_message(str(exc), 'error')}</div>")
         except BackendError as exc:
             log.exception("ask failed")
@@ -190,9 +203,11 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
     def show_claims(actor: str | None, what: str | None, section: str | None) -> tuple[list[list[Any]], Any, str]:
         query = ClaimQuery(actor=None if actor in (None, "", ALL) else actor,
                            what=None if what in (None, "", ALL) else what,
-                           section=None if section in (None, "", ALL) else section, limit=1000)
+                           section=None if section in (None, "", ALL, ARTICLE) else section, limit=1000)
         try:
             found = engine.claims(query)
+            if section == ARTICLE:  # headline + body: the story itself, not the page's other headlines
+                found = [c for c in found if c.section != "sidebar"]
             titles = {d["doc_id"]: d.get("title") or d["doc_id"] for d in engine.documents(limit=1000)}
         except BackendError as exc:
             return [], claims_chart([]), R.render_message(f"Claims unavailable: {exc}", "error")
@@ -314,12 +329,13 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
                 with gr.Row():
                     actor = gr.Dropdown([("All actors", ALL)], value=ALL, label="Actor", elem_id="claims-actor")
                     what = gr.Dropdown([("Everything", ALL)], value=ALL, label="What", elem_id="claims-what")
-                    section = gr.Radio([("All", ALL), ("Article body", "body"), ("Sidebar headlines", "sidebar")],
-                                       value="body", label="Section", elem_id="claims-section")
+                    section = gr.Radio(SECTIONS, value=ARTICLE, label="Section", elem_id="claims-section")
                     claims_refresh = gr.Button("Refresh", size="sm", elem_id="claims-refresh")
                 claims_note = gr.HTML(elem_id="claims-note")
                 chart = gr.Plot(label="Figures by actor", elem_id="claims-chart", format="png")
                 claims_table = gr.Dataframe(headers=CLAIM_COLUMNS, label="Claims", interactive=False, wrap=True,
+                                            column_widths=["11%", "17%", "8%", "7%", "8%", "11%", "9%", "9%", "6%",
+                                                           "14%"],
                                             elem_id="claims-table", elem_classes=["khabar-bidi-table"])
             with gr.Tab("Library · المكتبة", id="library", elem_id="tab-library"):
                 key_box = gr.Textbox(label="API key (KHABAR_API_KEY)", type="password", visible=api_key is not None,
@@ -388,7 +404,11 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
                     updates.append(gr.update(label=UI_TEXT[name][i]))
             return updates
 
-        ui_lang.change(switch_language, ui_lang, [comps[n] for n in UI_TEXT], queue=False)
+        # the layout follows the interface language too (labels, tab order, alignment)
+        ui_lang.change(switch_language, ui_lang, [comps[n] for n in UI_TEXT], queue=False,
+                       js="(lang) => { const root = document.querySelector('.gradio-container') || document.body;"
+                          " root.setAttribute('dir', lang === 'ar' ? 'rtl' : 'ltr');"
+                          " return lang; }")
         demo.load(library_view, None, lib_outputs).then(claim_filters, None, [actor, what]).then(
             show_claims, claim_inputs, claim_outputs)
     return demo

@@ -37,10 +37,13 @@ def pick_category(claims: Sequence[Mapping[str, Any]], preferred: str = "civilia
 
 
 def figures_by_actor(claims: Sequence[Mapping[str, Any]], what: str) -> dict[str, dict[str, int]]:
-    """actor label -> stance -> largest figure (body claims of category `what` only)."""
+    """actor label -> stance -> largest figure among the given claims of category `what`.
+
+    The caller chooses the sections (the UI's default leaves out sidebar headlines of other stories).
+    """
     out: dict[str, dict[str, int]] = {}
     for c in claims:
-        if c.get("what") != what or c.get("section", "body") != "body":
+        if c.get("what") != what:
             continue
         try:
             value = int(c["value"])
@@ -75,10 +78,10 @@ def claims_chart(claims: Sequence[Mapping[str, Any]], what: str | None = None) -
     positive = [v for v in values if v > 0]
     if positive and max(positive) / min(positive) > 20:
         ax.set_xscale("log")
-        ax.set_xlabel(f"{what} (log scale)")
+        ax.set_xlabel("figure (log scale)")
     else:
-        ax.set_xlabel(str(what))
-    ax.set_title(f"{what}: figures by actor")
+        ax.set_xlabel("figure")
+    ax.set_title(f"{str(what).replace('_', ' ')}: highest figure per actor and stance")
     ax.margins(x=0.15)
     fig.tight_layout()
     plt.close(fig)  # Gradio renders the Figure object itself; don't keep pyplot state growing

@@ -41,7 +41,8 @@ CSS = f"""
 mark.khabar-fig {{ background: #ffd54f; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }}
 .khabar-claims {{ border-collapse: collapse; margin: 8px 0; font-size: 0.9em; }}
 .khabar-claims th, .khabar-claims td {{ border: 1px solid var(--border-color-primary, #ddd); padding: 3px 8px; }}
-.khabar-claims td.num {{ text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }}
+.khabar-claims td.num {{ text-align: end; font-variant-numeric: tabular-nums; font-weight: 600; white-space: nowrap; }}
+.khabar-chip, .khabar-chip * {{ unicode-bidi: plaintext; }}
 .khabar-conflict {{ color: #b71c1c; font-weight: 600; margin: 4px 0; }}
 .khabar-card {{ border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; padding: 10px 14px;
   margin: 8px 0; }}
@@ -55,8 +56,8 @@ mark.khabar-fig {{ background: #ffd54f; color: #000; font-weight: 700; padding: 
 .khabar-report ul {{ margin: 2px 0 6px 18px; }}
 .khabar-stats {{ border-collapse: collapse; margin: 6px 0; }}
 .khabar-stats td {{ padding: 2px 14px 2px 0; border: none !important; }}
-.khabar-bidi-table td, .khabar-bidi-table th, .khabar-bidi-table td * {{ unicode-bidi: plaintext; text-align: start;
-  font-family: {MIXED_FONTS} !important; }}
+.khabar-bidi-table td, .khabar-bidi-table th, .khabar-bidi-table td *, .khabar-bidi-table .cell-wrap,
+.khabar-bidi-table .cell-wrap * {{ unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS} !important; }}
 #ask-question textarea, #search-query textarea, #paste-text textarea, #paste-title textarea {{
   unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS}; }}
 """
@@ -68,6 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "Related passages", "claims": "Figures reported", "actor": "Who", "stance": "Stance",
         "figure": "Figure", "what": "What", "where": "Where", "when": "When", "source": "Source",
         "conflict": "Figures differ between sources: up to {ratio}× apart.", "context": "In context",
+        "highest": "highest figure per source",
         "open": "open article", "took": "answered in {ms} ms", "confidence": "confidence",
         "unknown_actor": "unattributed", "no_results": "No passages match “{q}”.",
         "results": "{total} passages · {mode} · page {page} · {ms} ms", "matched": "matched by",
@@ -77,11 +79,39 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "مقاطع ذات صلة", "claims": "الأرقام المذكورة", "actor": "الجهة", "stance": "الموقف",
         "figure": "الرقم", "what": "ماذا", "where": "أين", "when": "متى", "source": "المصدر",
         "conflict": "الأرقام تختلف بين المصادر: بفارق يصل إلى {ratio} ضعفًا.", "context": "في السياق",
+        "highest": "أعلى رقم لكل مصدر",
         "open": "فتح المقال", "took": "أُجيب خلال {ms} ملّي ثانية", "confidence": "الثقة",
         "unknown_actor": "غير منسوب", "no_results": "لا توجد مقاطع تطابق «{q}».",
         "results": "{total} مقطعًا · {mode} · صفحة {page} · {ms} ملّي ثانية", "matched": "طابق عبر",
     },
 }
+
+# Display names for the claim vocabulary (ids stay in data attributes and the API).
+STANCES = {"admitted": "اعترف", "estimated": "قدّر", "confirmed": "وثّق", "announced": "أعلن", "denied": "نفى",
+           "stated": "قال", "reported": "ذكر"}
+QUALIFIERS = {"en": {"more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to",
+                     "less_than": "less than"},
+              "ar": {"more_than": "أكثر من", "at_least": "ما لا يقل عن", "about": "نحو", "up_to": "حتى",
+                     "less_than": "أقل من"}}
+WHAT_AR = {"civilians_killed": "قتلى مدنيون", "civilians_injured": "جرحى مدنيون", "children_killed": "أطفال قتلى",
+           "women_killed": "نساء قتلى", "people_killed": "قتلى", "injured": "جرحى", "soldiers_killed": "جنود قتلى",
+           "fighters_killed": "مسلحون قتلى", "journalists_killed": "صحفيون قتلى", "air_strikes": "غارات جوية",
+           "displaced": "نازحون", "detained": "معتقلون"}
+
+
+def show_stance(stance: Any, lang: str) -> str:
+    return STANCES.get(str(stance), str(stance or "")) if lang == "ar" else str(stance or "")
+
+
+def show_qualifier(qualifier: Any, lang: str) -> str:
+    return QUALIFIERS[lang].get(str(qualifier), str(qualifier or "").replace("_", " "))
+
+
+def show_what(what: Any, lang: str) -> str:
+    if lang == "ar" and str(what) in WHAT_AR:
+        return WHAT_AR[str(what)]
+    return str(what or "").replace("_", " ")
+
 
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
@@ -190,38 +220,62 @@ def render_citation(c: Mapping[str, Any], figures: Sequence[int], lang: str,
     )
 
 
+def citation_for_claim(claim: Mapping[str, Any], citations: Sequence[Mapping[str, Any]]) -> Any:
+    """The number of the citation quoting this claim's sentence (else one from its document showing its figure)."""
+    same_doc = [c for c in citations if str(c.get("doc_id")) == str(claim.get("doc_id"))]
+    sentence = (claim.get("sentence") or "").strip()
+    for c in same_doc:
+        snippet = (c.get("snippet") or "").strip()
+        if sentence and snippet and (snippet == sentence or snippet in sentence or sentence in snippet):
+            return c.get("n")
+    value = claim.get("value")
+    for c in same_doc:
+        if value is not None and re.search(rf"(?<![0-9]){int(value)}(?![0-9])", to_ascii_digits(c.get("snippet") or "")):
+            return c.get("n")
+    return same_doc[0].get("n") if same_doc else None
+
+
+def to_ascii_digits(text: str) -> str:
+    return text.translate(_DIGITS).replace(",", "")
+
+
 def claims_table(claims: Sequence[Mapping[str, Any]], lang: str,
-                 cite_of_doc: Mapping[str, int] | None = None) -> str:
-    """Figures side by side (who, stance, figure, what, where, when, source) plus a conflict note."""
+                 citations: Sequence[Mapping[str, Any]] = ()) -> str:
+    """Figures side by side (who, stance, figure, what, where, when, source [n]) plus a conflict note."""
     if not claims:
         return ""
     t = LABELS[lang]
-    cite_of_doc = cite_of_doc or {}
     head = "".join(f"<th>{esc(t[k])}</th>" for k in ("actor", "stance", "figure", "what", "where", "when", "source"))
     rows = []
     for cl in claims:
         who = cl.get("actor_en") if lang == "en" and cl.get("actor_en") else cl.get("actor") or cl.get("actor_en")
-        n = cite_of_doc.get(str(cl.get("doc_id")))
+        n = citation_for_claim(cl, citations)
         src = f"[{n}]" if n else bdi(cl.get("doc_id"))
         qual = cl.get("qualifier")
-        qual_txt = "" if qual in (None, "exact") else f" <span class=\"khabar-meta\">({esc(qual)})</span>"
+        qual_txt = ("" if qual in (None, "exact")
+                    else f'<span class="khabar-meta">{esc(show_qualifier(qual, lang))}</span> ')
         rows.append(
-            "<tr>"
-            f"<td>{bdi(who) or esc(t['unknown_actor'])}</td><td>{esc(cl.get('stance'))}</td>"
-            f'<td class="num"><bdi>{fmt_int(cl.get("value"))}</bdi>{qual_txt}</td>'
-            f"<td>{esc(cl.get('what'))}</td><td>{bdi(cl.get('where'))}</td><td>{bdi(cl.get('when'))}</td>"
+            f'<tr data-stance="{esc(cl.get("stance"))}">'
+            f"<td>{bdi(who) or esc(t['unknown_actor'])}</td><td>{esc(show_stance(cl.get('stance'), lang))}</td>"
+            f'<td class="num">{qual_txt}<bdi>{fmt_int(cl.get("value"))}</bdi></td>'
+            f"<td>{esc(show_what(cl.get('what'), lang))}</td><td>{bdi(cl.get('where'))}</td><td>{bdi(cl.get('when'))}</td>"
             f"<td>{src}</td></tr>"
         )
     note = ""
     conflict = figure_spread(claims)
     if conflict:
-        note = f'<div class="khabar-conflict">{esc(t["conflict"].format(ratio=conflict))}</div>'
+        ratio, highest = conflict
+        per_actor = " · ".join(f"{bdi(actor)} <bdi>{fmt_int(v)}</bdi>" for actor, v in highest)
+        note = (f'<div class="khabar-conflict">{esc(t["conflict"].format(ratio=ratio))}'
+                f' <span class="khabar-meta">({esc(t["highest"])}: {per_actor})</span></div>')
     return (f'<div class="khabar-claims-block"><div class="khabar-meta">{esc(t["claims"])}</div>{note}'
             f'<table class="khabar-claims"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def figure_spread(claims: Sequence[Mapping[str, Any]]) -> str | None:
-    """'5.8' when different actors give figures for the same thing that differ by >= 1.5x, else None."""
+def figure_spread(claims: Sequence[Mapping[str, Any]]) -> tuple[str, list[tuple[str, int]]] | None:
+    """When different actors give figures for the same thing that differ by >= 1.5x:
+    ('5.8', [(actor, its highest figure), ...] highest first) for the most divergent category; else None.
+    """
     by_what: dict[str, dict[str, int]] = {}
     for cl in claims:
         try:
@@ -233,11 +287,13 @@ def figure_spread(claims: Sequence[Mapping[str, Any]]) -> str | None:
         actor = str(cl.get("actor_en") or cl.get("actor") or "?")
         per = by_what.setdefault(str(cl.get("what")), {})
         per[actor] = max(per.get(actor, 0), value)
-    best = 0.0
+    best, best_per = 0.0, {}
     for per in by_what.values():
-        if len(per) >= 2:
-            best = max(best, max(per.values()) / min(per.values()))
-    return f"{best:.1f}" if best >= 1.5 else None
+        if len(per) >= 2 and max(per.values()) / min(per.values()) > best:
+            best, best_per = max(per.values()) / min(per.values()), per
+    if best < 1.5:
+        return None
+    return f"{best:.1f}", sorted(best_per.items(), key=lambda kv: -kv[1])
 
 
 def context_key(citation: Mapping[str, Any]) -> str:
@@ -256,11 +312,8 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
     block_dir = ' dir="rtl" lang="ar"' if lang == "ar" else ' dir="ltr" lang="en"'
     figures = [int(c["value"]) for c in answer.get("claims") or [] if isinstance(c.get("value"), (int, float))]
     citations = answer.get("citations") or []
-    cite_of_doc: dict[str, int] = {}
-    for c in citations:
-        cite_of_doc.setdefault(str(c.get("doc_id")), c.get("n"))
     contexts = contexts or {}
-    parts = [f'<div class="khabar-q"{dir_attrs(question)}>❓ {esc(question)}</div>']
+    parts = [f'<div class="khabar-q"{dir_attrs(question)}>{esc(question)}</div>']
     answerable = bool(answer.get("answerable"))
     text = answer.get("answer") or ""
     if answerable:
@@ -269,7 +322,7 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
         shown = text or t["no_answer"]
         parts.append(f'<div class="khabar-direct khabar-abstain"{dir_attrs(shown) if text else block_dir}>'
                      f"{esc(shown)}</div>")
-    parts.append(claims_table(answer.get("claims") or [], lang, cite_of_doc))
+    parts.append(claims_table(answer.get("claims") or [], lang, citations))
     if citations:
         items = "".join(render_citation(c, figures, lang, contexts.get(context_key(c)), figure_texts)
                         for c in citations)
