@@ -422,4 +422,5 @@ def mount_ui(app: FastAPI, engine: Engine, answerer: Any) -> FastAPI:
         app, demo, path="/",
         css=R.CSS,
         theme=gr.themes.Soft(), footer_links=["api"],
+        max_file_size=f"{engine.settings.max_upload_mb}mb",  # same upload limit as /api/upload
     )
