@@ -78,6 +78,16 @@ def _date_key(iso: str | None) -> int | None:
         return None
 
 
+def _write_error(what: str, exc: BaseException, where: Path) -> BackendError:
+    """A write failure as a BackendError that says what to do (disk full is the common case)."""
+    text = str(exc)
+    if "full" in text.lower() or "no space" in text.lower() or getattr(exc, "errno", None) == 28:
+        return BackendError(f"writing {what} failed: no space left on the disk holding {where} ({text}). "
+                            "Everything committed before is intact; free some space (or set KHABAR_DATA_DIR "
+                            "to a bigger disk) and run the command again to continue")
+    return BackendError(f"writing {what} failed: {text}")
+
+
 def _tantivy_segments(path: Path) -> set[str]:
     """Ids (as in file names) of the segments of the last tantivy commit; empty if none."""
     if not (path / "meta.json").exists():
@@ -215,22 +225,40 @@ class EmbeddedBackend:
 
     # ------------------------------------------------------------------ helpers
     class _Tx:
-        def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
-            self.db, self.lock = db, lock
+        """One write transaction; SQLite failures (disk full, read-only) become BackendError."""
+
+        def __init__(self, db: sqlite3.Connection, lock: threading.RLock, where: Path) -> None:
+            self.db, self.lock, self.where = db, lock, where
 
         def __enter__(self) -> sqlite3.Connection:
             self.lock.acquire()
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self.lock.release()
+                raise _write_error("the catalog", exc, self.where) from exc
             return self.db
 
         def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
             try:
-                self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+                if exc_type is None:
+                    try:
+                        self.db.execute("COMMIT")
+                        return
+                    except sqlite3.Error as err:
+                        exc = err
+                if self.db.in_transaction:
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # SQLite has already rolled back after a failed statement
+                if isinstance(exc, sqlite3.Error):
+                    raise _write_error("the catalog", exc, self.where) from exc
             finally:
                 self.lock.release()
 
     def _tx(self) -> "_Tx":
-        return self._Tx(self._db, self._lock)
+        return self._Tx(self._db, self._lock, self.dir)
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read under the lock: one SQLite connection is shared by the server's threads."""
@@ -288,7 +316,7 @@ class EmbeddedBackend:
                 writer.commit()
                 writer.wait_merging_threads()
             except Exception as exc:
-                raise BackendError(f"writing the text index failed: {exc}") from exc
+                raise _write_error("the text index", exc, self.dir) from exc
             finally:
                 del writer
             with self._tx() as db:
