@@ -54,8 +54,9 @@ mark.khabar-fig {{ background: #ffd54f; color: #000; font-weight: 700; padding: 
 .khabar-empty {{ color: var(--body-text-color-subdued, #666); font-style: italic; padding: 10px 0; }}
 .khabar-error {{ color: #b71c1c; padding: 8px 0; }}
 .khabar-report ul {{ margin: 2px 0 6px 18px; }}
-.khabar-stats {{ border-collapse: collapse; margin: 6px 0; }}
-.khabar-stats td {{ padding: 2px 14px 2px 0; border: none !important; }}
+.khabar-stats, .khabar-stats tr, .khabar-stats td {{ border: none !important; background: transparent !important; }}
+.khabar-stats {{ border-collapse: collapse; margin: 6px 0; width: auto !important; }}
+.khabar-stats td {{ padding: 2px 14px 2px 0 !important; border-bottom: 1px solid var(--border-color-primary, #eee) !important; }}
 .khabar-bidi-table td, .khabar-bidi-table th, .khabar-bidi-table td *, .khabar-bidi-table .cell-wrap,
 .khabar-bidi-table .cell-wrap * {{ unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS} !important; }}
 #ask-question textarea, #search-query textarea, #paste-text textarea, #paste-title textarea {{
@@ -432,4 +433,4 @@ def render_stats(stats: Mapping[str, Any]) -> str:
             ("backend", "backend"), ("data_dir", "data directory")]
     rows = "".join(f"<tr><td>{esc(label)}</td><td><b><bdi>{esc(stats.get(key))}</bdi></b></td></tr>"
                    for key, label in keys if key in stats)
-    return f'<table class="khabar-stats">{rows}</table>'
+    return f'<div class="khabar-meta">Index statistics</div><table class="khabar-stats">{rows}</table>'
