@@ -114,7 +114,7 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
         min_value: int | None = Query(None, ge=0),
         max_value: int | None = Query(None, ge=0),
         doc_id: str | None = Query(None, max_length=300),
-        section: str | None = Query(None, pattern="^(body|sidebar)$"),
+        section: str | None = Query(None, pattern="^(body|title|sidebar)$", description="body, title (headline) or sidebar"),
         q: str | None = Query(None, max_length=MAX_QUERY_CHARS),
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, Any]:

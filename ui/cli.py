@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("claims", help="list extracted claims")
     for name in ("actor", "what", "stance", "doc-id", "q"):
         p.add_argument(f"--{name}")
-    p.add_argument("--section", choices=("body", "sidebar"))
+    p.add_argument("--section", choices=("body", "title", "sidebar"))
     p.add_argument("--min-value", type=int)
     p.add_argument("--max-value", type=int)
     p.add_argument("--limit", type=int, default=100)
