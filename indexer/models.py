@@ -30,8 +30,9 @@ class Passage:
 class Claim:
     """Who said what number about what, lifted from one sentence.
 
-    `section` is "body" for the article itself and "sidebar" for headlines of
-    unrelated stories that scraped pages carry (kept, but never mixed with the body).
+    `section` is "body" for the article itself, "title" for its headline (offsets then
+    index into `Document.title`) and "sidebar" for headlines of unrelated stories that
+    scraped pages carry (kept, but never mixed with the article's claims).
     """
 
     claim_id: str
