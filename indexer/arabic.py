@@ -86,6 +86,9 @@ def tokens(text: str) -> Iterator[Token]:
 def term(word: str) -> str:
     """The index term for one surface word (see module docstring for the steps)."""
     word = _DIACRITICS.sub("", clean(word)).replace(_TATWEEL, "").translate(_DIGITS).lower()
+    # NFKC can expand one ligature into words ("ﷺ" -> "صلى الله عليه وسلم"); a term must stay one
+    # token, since backends index " ".join(terms) with a whitespace tokenizer.
+    word = "".join(word.split())
     if not word:
         return ""
     if _is_arabic(word):
