@@ -118,6 +118,8 @@ class Answerer:
         if not chosen:
             return self._abstain(ctx, numeric=True)
         citations: list[Citation] = []
+        groups = _group(chosen)
+        chosen = [s for _, items in groups for s in items]  # display order, so [1] comes first
         refs = [self._cite(ctx, s.claim, citations, s.fit) for s in chosen]
         text = self._word_claims(q, chosen, refs)
         best = chosen[0]
@@ -139,14 +141,8 @@ class Answerer:
 
     def _word_claims(self, q: Question, chosen: list[ScoredClaim], refs: list[int]) -> str:
         """One sentence per actor (primary first, then contrasting sources)."""
-        groups: list[tuple[str, list[tuple[ScoredClaim, int]]]] = []
-        index: dict[tuple[str, str], int] = {}
-        for s, n in zip(chosen, refs):
-            key = (s.role, str(s.claim.actor_id or s.claim.actor))
-            if key not in index:
-                index[key] = len(groups)
-                groups.append((s.role, []))
-            groups[index[key]][1].append((s, n))
+        ref = {id(sc): n for sc, n in zip(chosen, refs)}
+        groups = [(role, [(sc, ref[id(sc)]) for sc in items]) for role, items in _group(chosen)]
         en = q.language == "en"
         parts: list[str] = []
         if q.type == "yes_no":
@@ -271,7 +267,11 @@ class Answerer:
         entry = self.vocab.actors.get(ctx.q.actor or "")
         if entry is None:
             return None
-        for hit in ctx.hits:
+        # The denial may rank below the answer page; look a little deeper, and lexically for it.
+        probe = "نفت نفى " + " ".join(entry.ar[:4])
+        more = self.engine.search(ctx.q.text, mode="hybrid", k=20).hits + \
+            self.engine.search(probe, mode="lexical", k=10).hits
+        for hit in list(ctx.hits) + more:
             for s in sentences(hit.text):
                 text = hit.text[s.start:s.end]
                 words = [fold(t.text) for t in tokens(text)]
@@ -305,6 +305,22 @@ class Answerer:
         object.__setattr__(cit, "_spans", spans)
         citations.append(cit)
         return cit.n
+
+
+def _group(chosen: list[ScoredClaim]) -> list[tuple[str, list[ScoredClaim]]]:
+    """Claims grouped by (role, actor) in order of best fit; in a group, the largest figure of the lead kind first."""
+    groups: list[tuple[str, list[ScoredClaim]]] = []
+    index: dict[tuple[str, str], int] = {}
+    for s in chosen:
+        key = (s.role, str(s.claim.actor_id or s.claim.actor))
+        if key not in index:
+            index[key] = len(groups)
+            groups.append((s.role, []))
+        groups[index[key]][1].append(s)
+    for _, items in groups:
+        lead = items[0].claim.what
+        items.sort(key=lambda x: (x.claim.what != lead, -x.claim.value))
+    return groups
 
 
 class _CachedPassages:

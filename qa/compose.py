@@ -16,8 +16,14 @@ QUALIFIER_EN = {"exact": "", "more_than": "more than ", "at_least": "at least ",
                 "up_to": "up to ", "less_than": "fewer than "}
 QUALIFIER_AR = {"exact": "", "more_than": "أكثر من ", "at_least": "ما لا يقل عن ", "about": "نحو ",
                 "up_to": "ما يصل إلى ", "less_than": "أقل من "}
-NOUN_EN = {"civilians_killed": "civilians", "killed": "people", "injured": "people", "strikes": "strikes"}
-UNIT_AR = {"civilians_killed": "مدنيا", "killed": "شخصا", "injured": "شخصا", "strikes": "غارة"}
+NOUN_EN = {"civilians_killed": "civilians", "people_killed": "people", "injured": "people", "air_strikes": "strikes",
+           "civilians_injured": "civilians", "children_killed": "children", "women_killed": "women",
+           "soldiers_killed": "soldiers", "fighters_killed": "fighters", "journalists_killed": "journalists"}
+UNIT_AR = {"civilians_killed": "مدنيا", "people_killed": "شخصا", "injured": "شخصا", "air_strikes": "غارة",
+           "civilians_injured": "مدنيا", "children_killed": "طفلا", "soldiers_killed": "جنديا"}
+KILLED = {"civilians_killed", "people_killed", "children_killed", "women_killed", "soldiers_killed", "fighters_killed",
+          "journalists_killed"}
+INJURED = {"injured", "civilians_injured", "children_injured", "soldiers_injured"}
 STANCE_AR = {"admitted": "اعتراف", "estimated": "تقدير", "denied": "نفي", "announced": "إعلان",
              "reported": "رواية", "stated": "تصريح"}
 
@@ -34,9 +40,9 @@ def count_en(claim: Claim) -> str:
     """'more than 1,190 civilians killed' / '350 people injured' / '34,000 strikes'."""
     noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
     fig = figure_en(claim)
-    if claim.what in ("civilians_killed", "killed"):
+    if claim.what in KILLED:
         return f"{fig} {noun} killed"
-    if claim.what == "injured":
+    if claim.what in INJURED:
         return f"{fig} {noun} injured"
     return f"{fig} {noun}"
 
@@ -47,15 +53,15 @@ def clause_en(claim: Claim, actor: str | None, first: bool) -> str:
     noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
     who = actor or "the report"
     if not first:
-        return count_en(claim) if claim.what != "strikes" else f"{fig} {noun}"
+        return count_en(claim) if claim.what != "air_strikes" else f"{fig} {noun}"
     if claim.stance == "admitted":
-        if claim.what in ("civilians_killed", "killed"):
+        if claim.what in KILLED:
             return f"{who} admitted killing {fig} {noun}"
-        if claim.what == "injured":
+        if claim.what in INJURED:
             return f"{who} admitted injuring {fig} {noun}"
         return f"{who} admitted {fig} {noun}"
     if claim.stance == "estimated":
-        return f"{who} puts the number at {count_en(claim)}"
+        return f"{who} estimated {count_en(claim)}"
     if claim.stance == "denied":
         return f"{who} denied {count_en(claim)}"
     if claim.stance == "announced":
@@ -69,9 +75,9 @@ def clause_ar(claim: Claim, actor: str | None, first: bool) -> str:
     """The same clause in Arabic (digits unchanged)."""
     fig = figure_ar(claim)
     unit = UNIT_AR.get(claim.what, "")
-    if claim.what in ("civilians_killed", "killed"):
+    if claim.what in KILLED:
         event = f"مقتل {fig} {unit}"
-    elif claim.what == "injured":
+    elif claim.what in INJURED:
         event = f"إصابة {fig} {unit}"
     else:
         event = f"{fig} {unit}".strip()
@@ -80,20 +86,29 @@ def clause_ar(claim: Claim, actor: str | None, first: bool) -> str:
     if actor is None:
         return f"تذكر المصادر {event}"
     if claim.stance == "admitted":
-        verb = "بقتل" if claim.what in ("civilians_killed", "killed") else "بـ"
-        obj = f"{fig} {unit}" if claim.what in ("civilians_killed", "killed") else event
+        verb = "بقتل" if claim.what in KILLED else "بـ"
+        obj = f"{fig} {unit}" if claim.what in KILLED else event
         return f"اعترف {actor} {verb} {obj}".replace("بـ ", "بـ")
     if claim.stance == "estimated":
         return f"بحسب تقديرات {actor}، {event}"
     if claim.stance == "denied":
         return f"نفى {actor} {event}"
     if claim.stance == "announced":
-        return f"أعلن {actor} {event}"
+        return f"{'أعلنت' if feminine(actor) else 'أعلن'} {actor} {event}"
     return f"بحسب {actor}، {event}"
 
 
+def feminine(name: str) -> bool:
+    """Rough agreement for the verb before an Arabic actor: 'الحكومة العراقية' -> أعلنت."""
+    first = name.split()[0] if name.split() else ""
+    return first.endswith("ة") or first in {"إيروورز", "منظمة", "وزارة"}
+
+
 def place_en(claim: Claim) -> str:
-    return f" in {claim.where_en}" if claim.where_en else ""
+    if not claim.where_en:
+        return ""
+    parts = [p.strip() for p in claim.where_en.split(",") if p.strip()]
+    return " in " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
 
 
 def place_ar(claim: Claim) -> str:

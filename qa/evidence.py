@@ -17,6 +17,10 @@ from qa.question import Question, Vocabulary, ar_match, perpetrator_in_words
 from search.backend import ClaimQuery
 
 BROAD_PLACES = {"syria", "iraq"}
+BODY_SECTIONS = {"body", "title"}  # the article's own headline counts as its body
+NARROWER = {"children_killed": "civilians_killed", "women_killed": "civilians_killed",
+            "civilians_killed": "people_killed", "soldiers_killed": "people_killed", "fighters_killed": "people_killed",
+            "journalists_killed": "people_killed", "civilians_injured": "injured", "children_injured": "civilians_injured"}
 
 
 @dataclass
@@ -63,13 +67,15 @@ def score_claims(q: Question, claims: list[Claim], hit_passages: dict[str, int],
                 fit += 3
             elif c.what in q.what:
                 fit += 2
+            elif NARROWER.get(c.what) in q.what[:1]:
+                fit += 1  # children killed answers "how many civilians were killed" in part
             else:
                 continue
         if q.actor:
             entry = vocab.actors.get(q.actor)
             variants = entry.ar if entry else ()
             words = _words(c.sentence)
-            speaker = c.actor_id == q.actor or (c.actor is not None and fold(c.actor) in variants)
+            speaker = c.actor_id in vocab.family(q.actor) or (c.actor is not None and fold(c.actor) in variants)
             perpetrator = perpetrator_in_words(words, variants) or (speaker and c.stance == "admitted")
             if q.actor_role == "speaker":
                 if speaker:
@@ -88,7 +94,8 @@ def score_claims(q: Question, claims: list[Claim], hit_passages: dict[str, int],
                 fit += 3 if speaker else 2
                 reasons.append("perpetrator")
                 if not speaker:
-                    role = "contrast" if any(s.actor_id == q.actor for s in claims if s.what == c.what) else "primary"
+                    family = vocab.family(q.actor)
+                    role = "contrast" if any(s.actor_id in family for s in claims if s.what == c.what) else "primary"
         if q.stance:
             if c.stance == q.stance:
                 fit += 1.5
@@ -99,7 +106,10 @@ def score_claims(q: Question, claims: list[Claim], hit_passages: dict[str, int],
         if q.place:
             names = vocab.places[q.place].ar if q.place in vocab.places else ()
             in_where = bool(c.where) and mentions(c.where, names)
-            if in_where or mentions(c.sentence, names) or (c.where_en and q.place.replace("_", " ") in c.where_en.lower()):
+            en_where = bool(c.where_en) and q.place.replace("_", " ") in (c.where_en or "").lower()
+            # The claim's own place decides; the sentence only speaks for claims without one
+            # ("… 35 in Mayadin, 31 in Abu Kamal" must not give Abu Kamal's 31 for Mayadin).
+            if in_where or en_where or (not c.where and mentions(c.sentence, names)):
                 fit += 2.5 if in_where else 2
                 reasons.append("place")
             else:
@@ -114,8 +124,8 @@ def score_claims(q: Question, claims: list[Claim], hit_passages: dict[str, int],
         if terms:
             overlap = len(terms & set(analyze(c.sentence))) / len(terms)
             fit += 2 * overlap
-        if c.section != "body":
-            fit -= 4
+        if c.section not in BODY_SECTIONS:
+            fit -= 4  # sidebar headlines belong to other stories
         out.append(ScoredClaim(c, round(fit, 3), role, reasons))
     out.sort(key=lambda s: (-s.fit, -s.claim.value))
     return out
@@ -129,7 +139,7 @@ def select(scored: list[ScoredClaim], margin: float = 3.0, per_actor: int = 4, t
     """
     if not scored:
         return []
-    body = [s for s in scored if s.claim.section == "body"] or scored
+    body = [s for s in scored if s.claim.section in BODY_SECTIONS] or scored
     chosen: list[ScoredClaim] = []
     seen: set[tuple[Any, ...]] = set()
     per: dict[str, int] = {}

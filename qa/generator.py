@@ -84,8 +84,8 @@ def check(text: str, draft: str, evidence: list[str], citations: int) -> str | N
     """Why `text` is not supported by the draft and evidence, or None if it is."""
     if not text:
         return "empty rewrite"
-    allowed = {n.replace(",", "") for n in _NUMBER.findall(fold(draft + " " + " ".join(evidence)))}
-    for n in _NUMBER.findall(fold(text)):
+    allowed = {n.replace(",", "") for n in _NUMBER.findall(fold(_MARKER.sub(" ", draft) + " " + " ".join(evidence)))}
+    for n in _NUMBER.findall(fold(_MARKER.sub(" ", text))):
         if n.replace(",", "") not in allowed:
             return f"number {n} is not in the evidence"
     for m in _MARKER.findall(text):

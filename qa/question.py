@@ -77,6 +77,14 @@ class Vocabulary:
     places: dict[str, Entry]
     what: dict[str, Entry]
     stances: dict[str, Entry]
+    families: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def family(self, actor_id: str | None) -> set[str]:
+        """The actor and the ids that speak for it (russia -> russian_mfa, zakharova, …)."""
+        if not actor_id:
+            return set()
+        out = {actor_id} | set(self.families.get(actor_id, ()))
+        return out
 
     @classmethod
     @lru_cache(maxsize=2)
@@ -91,7 +99,8 @@ class Vocabulary:
                                  spec.get("name_en", key.replace("_", " ")), spec.get("name_ar", ""))
             return out
 
-        vocab = cls(section("actors"), section("places"), section("what"), section("stances"))
+        vocab = cls(section("actors"), section("places"), section("what"), section("stances"),
+                    {k: tuple(v) for k, v in raw.get("families", {}).items()})
         _merge_gazetteer(vocab)
         return vocab
 
@@ -106,17 +115,19 @@ def _merge_gazetteer(vocab: Vocabulary) -> None:
         gaz = Gazetteer.load()
     except Exception:  # noqa: BLE001
         return
-    for kind, target in (("actors", vocab.actors), ("places", vocab.places), ("whats", vocab.what)):
+    # Only names of actors and places: "what" ids and their phrasing stay in the bundled table,
+    # whose preference order (civilians before people, deaths before strikes) matters here.
+    for kind, target in (("actors", vocab.actors), ("places", vocab.places)):
         for item in _gazetteer_entries(gaz, kind):
             key = item.get("id")
             if not key:
                 continue
             old = target.get(key)
             en = tuple(dict.fromkeys((old.en if old else ()) + tuple(
-                e.lower() for e in _names(item, ("en", "name_en", "english", "aliases_en", "aliases")))))
+                e.lower() for e in _names(item, ("en_aliases", "aliases_en", "aliases")))))
             ar = tuple(dict.fromkeys((old.ar if old else ()) + tuple(
                 fold(a) for a in _names(item, ("ar", "variants", "arabic", "variants_ar", "name_ar")))))
-            name_en = (old.name_en if old else None) or (_names(item, ("name_en", "en")) or [key])[0]
+            name_en = (old.name_en if old else None) or re.sub(r"\s*\(.*\)$", "", (_names(item, ("name_en", "en")) or [key])[0])
             name_ar = (old.name_ar if old else None) or (_names(item, ("name_ar", "ar", "variants")) or [""])[0]
             target[key] = Entry(key, en, ar, name_en, name_ar)
 
@@ -348,15 +359,15 @@ def _order_what(found: list[str]) -> list[str]:
     """
     found = list(dict.fromkeys(found))
     civilians = "civilians_killed" in found
-    killed = "killed" in found
+    killed = "people_killed" in found
     out: list[str] = []
     if killed:
-        out += ["civilians_killed", "killed"] if civilians else ["killed", "civilians_killed"]
+        out += ["civilians_killed", "people_killed"] if civilians else ["people_killed", "civilians_killed"]
     if "injured" in found:
-        out.append("injured")
+        out += ["civilians_injured", "injured"] if civilians and not killed else ["injured", "civilians_injured"]
     if not out and civilians:
-        out += ["civilians_killed", "killed"]
-    if not out and "strikes" in found:
-        out.append("strikes")
-    out += [w for w in found if w not in out and w not in {"strikes", "civilians_killed", "killed"}]
+        out += ["civilians_killed", "people_killed"]
+    if not out and "air_strikes" in found:
+        out.append("air_strikes")
+    out += [w for w in found if w not in out and w not in {"air_strikes", "civilians_killed", "people_killed"}]
     return out
