@@ -98,8 +98,26 @@ def load_xquad(root: Path | None = None) -> XQuAD:
     return XQuAD(paragraphs, questions)
 
 
+def _analysis_version() -> str:
+    """Hash of the code that decides index terms and passages.
+
+    Cached benchmark indexes store analysed terms; when analysis or segmentation changes,
+    a cached index would silently answer with stale terms (queries analysed the new way,
+    documents the old way). Folding this into every content hash makes the next run
+    re-upsert all documents; vectors survive wherever the passage text is unchanged.
+    """
+    digest = hashlib.sha1()
+    for rel in ("indexer/arabic.py", "indexer/segment.py", "search/embedded.py"):
+        path = REPO_ROOT / rel
+        digest.update(path.read_bytes() if path.exists() else rel.encode())
+    return digest.hexdigest()[:12]
+
+
+ANALYSIS_VERSION = _analysis_version()
+
+
 def content_hash(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha1("\x1f".join((*parts, ANALYSIS_VERSION)).encode("utf-8")).hexdigest()
 
 
 def make_document(doc_id: str, text: str, title: str = "", source: str = "bench",

@@ -30,8 +30,8 @@ RRF_K = 60
 class FusionWeights:
     """RRF weights per side; tuned on the XQuAD dev split (bench/retrieval.py, docs/RETRIEVAL.md).
 
-    Same language: the dev grid is flat for lexical weights 0.75-1.25 (R@1 0.922), so 1:1
-    stays. Cross language: every lexical weight > 0 lowered dev R@1 (0.733 at 0, 0.693 at
+    Same language: the dev grid is flat for lexical weights 0.75-1.25 (R@1 0.921-0.924), so
+    1:1 stays. Cross language: every lexical weight > 0 lowered dev R@1 (0.733 at 0, 0.695 at
     0.25, 0.641 at 1.0 with k=60): the lexicon covers news words, not Wikipedia questions,
     and English words rarely occur in Arabic text. So English queries are ranked by the
     embeddings alone until the lexical side has something real to add (raise it then, with
