@@ -47,6 +47,8 @@ from indexer.segment import build_passages, sentences
 EVENT_BEFORE_WINDOW = 12  # tokens searched before a figure for its event word
 PLACE_AFTER_WINDOW = 20  # tokens searched after a figure for its place
 CUE_ACTOR_WINDOW = 6  # tokens between a reporting verb and the subject that follows it
+SUBJECT_BEFORE_WINDOW = 16  # tokens between a subject and its later verb ("إيروورز … التي أكدت")
+_COMPLEMENTIZERS = frozenset("ان انه انها انهم بان بانه بانها الي علي في".split())
 _QUALIFIER_WORDS = frozenset(
     "اكثر من ما يزيد تزيد علي عن حوالي نحو قرابه زهاء يقارب تقارب يناهز اقل لا يقل تقل تصل يصل الي قد ازيد يربو يفوق".split())
 _SUBSET_WORDS = frozenset({"بينهم", "منهم", "معظمهم", "بينها", "منها", "غالبيتهم", "اغلبهم"})
@@ -83,6 +85,7 @@ class _Context:
     """What carries over from one sentence to the next inside a section."""
 
     speaker: Match | None = None
+    pending: list[tuple[str, int, int]] | None = None  # figure-less units whose speaker is not computed yet
     last_where: tuple[str, str] | None = None
     last_where_unit: int = -10
     unit_no: int = 0
@@ -173,13 +176,15 @@ def _claim(doc: Document, f: _Found, text: str, s_start: int, s_end: int, sectio
 def _extract_unit(text: str, u_start: int, u_end: int, gaz: Gazetteer, ctx: _Context) -> list[_Found]:
     """Claims of one attribution unit text[u_start:u_end]; offsets stay document-level."""
     unit = text[u_start:u_end]
-    ft, index = folded(unit)
-    toks = []
-    for m in _WORD.finditer(ft):
-        a, b = span_to_original(index, m.start(), m.end(), unit)
-        toks.append(_Tok(m.group(), a + u_start, b + u_start))
     numbers = [NumberMention(n.value, n.start + u_start, n.end + u_start, n.text, n.qualifier, n.kind)
                for n in find_numbers(unit)]
+    if not numbers:
+        # Most sentences carry no figure: only remember them in case the next one says "وأضاف …".
+        ctx.pending = (ctx.pending or [])[-3:] + [(text, u_start, u_end)]
+        ctx.unit_no += 1
+        return []
+    _resolve_pending_speaker(ctx, gaz)
+    toks = _unit_tokens(text, u_start, u_end)
     actors = [_shift(m, u_start) for m in gaz.find_actors(unit)]
     places = _usable_places([_shift(m, u_start) for m in gaz.find_places(unit)], actors, toks)
     whens = _find_whens(unit, u_start, ctx)
@@ -235,6 +240,29 @@ def _extract_unit(text: str, u_start: int, u_end: int, gaz: Gazetteer, ctx: _Con
         ctx.last_where, ctx.last_where_unit = found[-1].where, ctx.unit_no
     ctx.unit_no += 1
     return found
+
+
+def _unit_tokens(text: str, u_start: int, u_end: int) -> list[_Tok]:
+    unit = text[u_start:u_end]
+    ft, index = folded(unit)
+    toks = []
+    for m in _WORD.finditer(ft):
+        a, b = span_to_original(index, m.start(), m.end(), unit)
+        toks.append(_Tok(m.group(), a + u_start, b + u_start))
+    return toks
+
+
+def _resolve_pending_speaker(ctx: _Context, gaz: Gazetteer) -> None:
+    """Speaker of the latest figure-less sentences, computed only when a figure needs it."""
+    for text, u_start, u_end in reversed(ctx.pending or []):
+        toks = _unit_tokens(text, u_start, u_end)
+        actors = [_shift(m, u_start) for m in gaz.find_actors(text[u_start:u_end])]
+        cues = _find_cues(toks, actors, text, gaz)
+        speaker = next((c.actor for c in cues if c.actor is not None and not c.participle), None)
+        if speaker is not None:
+            ctx.speaker = speaker
+            break
+    ctx.pending = None
 
 
 def _shift(m: Match, offset: int) -> Match:
@@ -310,6 +338,7 @@ class _Cue:
     stance: str
     participle: bool
     actor: Match | None = None
+    implicit: bool = False  # no subject written: "وأضاف أن …", "وتابعت: …" (the previous speaker)
 
 
 def _find_cues(toks: list[_Tok], actors: list[Match], text: str, gaz: Gazetteer) -> list[_Cue]:
@@ -338,11 +367,22 @@ def _find_cues(toks: list[_Tok], actors: list[Match], text: str, gaz: Gazetteer)
         if after:
             c.actor = after[0]
         else:
-            before = [a for a in actors if a.end <= c.start and not _object_of_strike(a, toks)]
+            before = [a for a in actors if a.end <= c.start and not _object_of_strike(a, toks)
+                      and c.tok - _tok_index(toks, a.end - 1) <= SUBJECT_BEFORE_WINDOW]
             c.actor = before[-1] if before else None
+            c.implicit = c.actor is None and _implicit_subject(toks, c, text)
         if c.actor is not None:
             main = c.actor
     return cues
+
+
+def _implicit_subject(toks: list[_Tok], cue: _Cue, text: str) -> bool:
+    """True when the verb is followed by "أن/إن", a quote or a colon rather than a named subject."""
+    nxt = cue.tok + 1
+    if nxt >= len(toks):
+        return True
+    gap = text[cue.end:toks[nxt].start]
+    return toks[nxt].f in _COMPLEMENTIZERS or any(ch in gap for ch in ':"“«.')
 
 
 def _is_participle(word: str, gaz: Gazetteer) -> bool:
@@ -366,7 +406,10 @@ def _attribution(n: NumberMention, toks: list[_Tok], ti: int, cues: list[_Cue], 
         actor = cue.actor if cue.actor is None or cue.actor.start < n.start else None
         if actor is None:
             earlier = [c.actor for c in before if c.actor is not None and c.actor.start < n.start]
-            actor = earlier[-1] if cue.participle and earlier else ctx.speaker
+            if cue.participle and earlier:
+                actor = earlier[-1]
+            elif cue.participle or cue.implicit:
+                actor = ctx.speaker
         return actor, cue.stance
     after = [c for c in cues if c.start >= n.end and c.actor is not None and c.actor.start > c.start]
     if after:  # "مقتل 16 شخصا بحسب المرصد السوري"

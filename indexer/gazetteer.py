@@ -59,22 +59,15 @@ class Match:
     en: str
 
 
-def _variant_pattern(key: str) -> str:
-    """Regex for one folded variant: glued prefixes allowed, any whitespace between words."""
-    words = key.split()
-    body = r"\s+".join(re.escape(w) for w in words)
-    if key.isascii():
-        return body
-    pattern = rf"[وف]?[بلك]?{body}"
-    if words[0].startswith("ال") and len(words[0]) > 3:
-        # "للعراق" is ل + العراق with the alef of the article dropped.
-        rest = r"\s+".join([re.escape(words[0][2:])] + [re.escape(w) for w in words[1:]])
-        pattern = rf"(?:{pattern}|[وف]?لل{rest})"
-    return pattern
-
-
 class _Matcher:
-    """Longest-first alternation of all variants of a set of entries."""
+    """All variants of a set of entries, indexed by their first word.
+
+    Matching walks the words of the folded text and only tries the variants whose
+    first word equals the word (after glued prefixes): a dictionary probe per word
+    instead of a several-hundred-way regex alternation at every position.
+    """
+
+    _WORDS = re.compile(r"[^\W_]+")
 
     def __init__(self, entries: Iterable[Entry], variants_of, kind: str):
         table: dict[str, Entry] = {}
@@ -88,25 +81,48 @@ class _Matcher:
                 table[key] = entry
         self._kind = kind
         self._table = table
-        keys = sorted(table, key=len, reverse=True)
-        pieces = [f"(?P<g{i}>{_variant_pattern(k)})" for i, k in enumerate(keys)]
-        self._keys = keys
-        self._regex = re.compile(r"(?<![^\W_])(?=(?:" + "|".join(pieces) + r")(?![^\W_]))") if pieces else None
+        # first word -> [(key, regex for the words after the first)]
+        self._by_first: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for key in table:
+            words = key.split()
+            rest = "".join(r"\s+" + re.escape(w) for w in words[1:])
+            pattern = re.compile(rest + r"(?![^\W_])")
+            self._by_first.setdefault(words[0], []).append((key, pattern))
+            if words[0].startswith("ال") and len(words[0]) > 3:  # "للعراق": ل + العراق, alef dropped
+                self._by_first.setdefault("\x00ل" + words[0][2:], []).append((key, pattern))
+
+    def _candidates(self, word: str) -> list[tuple[int, str]]:
+        """(prefix length, lookup word) readings of one folded word."""
+        out = [(0, word)]
+        if word.isascii():
+            return out
+        for plen in (1, 2):
+            pre, rest = word[:plen], word[plen:]
+            if len(rest) < 2:
+                break
+            if plen == 1 and pre in "وفبلك" or plen == 2 and pre[0] in "وف" and pre[1] in "بلك":
+                out.append((plen, rest))
+        for plen in (0, 1):  # "للعراق", "وللعراق"
+            if word[plen:plen + 2] == "لل" and (plen == 0 or word[0] in "وف"):
+                out.append((plen + 1, "\x00" + word[plen + 1:]))
+        return out
 
     def find(self, text: str) -> list[Match]:
-        if self._regex is None or not text:
+        if not text:
             return []
         ft, index = folded(text)
         spans = []
-        for m in self._regex.finditer(ft):  # zero-width lookahead: one candidate per start position
-            group = m.lastgroup
-            if group is None:
-                continue
-            spans.append((m.start(group), m.end(group), self._keys[int(group[1:])]))
+        for m in self._WORDS.finditer(ft):
+            for plen, word in self._candidates(m.group()):
+                for key, rest in self._by_first.get(word, ()):
+                    tail = rest.match(ft, m.end())
+                    if tail is not None:
+                        start = m.start() + plen if not word.startswith("\x00") else m.start() + plen - 1
+                        spans.append((start, tail.end(), key))
         out: list[Match] = []
         for fstart, fend, key in _longest_first(spans):
             entry = self._table[key]
-            start, end = span_to_original(index, fstart + _prefix_length(ft[fstart:fend], key), fend, text)
+            start, end = span_to_original(index, fstart, fend, text)
             out.append(Match(self._kind, entry.id, text[start:end], start, end, entry.en))
         return out
 
@@ -118,16 +134,6 @@ def _longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, st
         if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
             chosen.append(span)
     return sorted(chosen)
-
-
-def _prefix_length(matched: str, key: str) -> int:
-    """Letters glued before the variant ("بالعراق" -> 1, "وللعراق" -> 1), kept out of the surface."""
-    first = key.split()[0]
-    at = matched.find(first)
-    if 0 <= at <= 3:
-        return at
-    at = matched.find("لل")
-    return at if 0 <= at <= 1 else 0
 
 
 class Gazetteer:

@@ -64,15 +64,27 @@ def folded(text: str) -> tuple[str, list[int]]:
 
     Folding drops diacritics/tatweel and may expand presentation forms, so offsets in
     the folded string must be mapped back; the list has one extra entry = len(text).
+    Callers must not mutate the returned list (results are cached per text).
     """
+    return _folded_cached(text)
+
+
+@lru_cache(maxsize=64)
+def _folded_cached(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        f = fold(ch) if not ch.isascii() else ch.lower()
-        out.append(f)
-        index.extend([i] * len(f))
+        f = _fold_char(ch)
+        if f:
+            out.append(f)
+            index.extend([i] * len(f))
     index.append(len(text))
     return "".join(out), index
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return ch.lower() if ch.isascii() else fold(ch)
 
 
 _MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0640]")
@@ -125,6 +137,7 @@ MULTIPLIERS: dict[str, tuple[int, int, bool]] = {  # word -> (multiplier, alone 
     "مليار": (10**9, 10**9, True), "مليارا": (10**9, 10**9, True), "مليارات": (10**9, 0, False),
     "مليارين": (10**9, 2 * 10**9, True), "ملياران": (10**9, 2 * 10**9, True), "بليون": (10**9, 10**9, True),
 }
+FRACTIONS = {"نصف": Decimal("0.5"), "ربع": Decimal("0.25")}  # only before a multiplier: "نصف مليون"
 ORDINALS = {
     "الحادي": 1, "الحاديه": 1, "حادي": 1, "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3,
     "الرابع": 4, "الرابعه": 4, "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6,
@@ -319,7 +332,10 @@ def _parse_expression(toks: list[_Tok], i: int, ft: str) -> _Parsed | None:
     """Compose atoms from token i into one number ("سبعة آلاف وخمسمئة", "7 آلاف و595")."""
     first = _atom_at(toks, i, ft)
     if first is None:
-        return None
+        fraction = _fraction_before_multiplier(toks, i, ft)
+        if fraction is None:
+            return None
+        return fraction
     if first.kind == "teen_only":
         nxt = _atom_at(toks, first.next_i, ft)
         if nxt is None or nxt.kind != "ten" or nxt.conj:
@@ -387,6 +403,23 @@ def _parse_expression(toks: list[_Tok], i: int, ft: str) -> _Parsed | None:
         word_based = word_based or atom.kind != "digits"
         end, j = atom.end, atom.next_i
     return _Parsed(total + cur, first.start, end, j, first, used_mult, word_based)
+
+
+def _fraction_before_multiplier(toks: list[_Tok], i: int, ft: str) -> _Parsed | None:
+    """"نصف مليون" = 500000, "ربع مليون" = 250000 (a fraction alone is not a count)."""
+    tok = toks[i]
+    if tok.kind != "word":
+        return None
+    stem = next((st for st, _c, _a, _p in _strip_prefixes(tok.text) if st in FRACTIONS), None)
+    nxt = _atom_at(toks, i + 1, ft)
+    if stem is None or nxt is None or nxt.kind != "mult" or nxt.conj:
+        return None
+    word = _strip_to_mult(toks[i + 1].text)
+    if word is None or not MULTIPLIERS[word][2] or MULTIPLIERS[word][1] != MULTIPLIERS[word][0]:
+        return None
+    start = tok.start + (len(tok.text) - len(stem))
+    first = _Atom("digits", FRACTIONS[stem], False, False, start, tok.end, i + 1)
+    return _Parsed(FRACTIONS[stem] * nxt.value, start, nxt.end, nxt.next_i, first, True, True)
 
 
 @lru_cache(maxsize=4096)

@@ -134,6 +134,12 @@ def test_continuation_sentence_inherits_speaker() -> None:
     assert (claim.actor_id, claim.stance, claim.what, claim.where_en) == ("sohr", "stated", "civilians_killed", "Idlib")
 
 
+def test_unknown_named_subject_is_not_replaced_by_a_known_actor() -> None:
+    text = "وأعلنت إيران دعمها للحكومة السورية.\nوقال ناشطون إن المناطق تعرضت إلى أكثر من 70 غارة جوية."
+    (claim,) = extract_claims(_doc(text))
+    assert (claim.value, claim.what, claim.actor_id, claim.stance) == (70, "air_strikes", None, "stated")
+
+
 def test_outlets_own_figure_has_no_actor() -> None:
     (claim,) = extract_claims(_doc("وارتكب طيران التحالف مجزرة استشهد خلالها 35 مدنيا في مدينة الميادين."))
     assert (claim.actor_id, claim.stance, claim.where_en) == (None, "reported", "Al-Mayadin")
