@@ -147,14 +147,20 @@ class Searcher:
         language = query_language(query)
         terms = self.query_terms(query, language)
         depth = max(50, (offset + k) * 3)
-        lexical: list[str] = []
-        semantic: list[str] = []
+        lexical_scores: dict[str, float] = {}
+        semantic_scores: dict[str, float] = {}
         if mode in ("lexical", "hybrid") and terms:
-            lexical = [pid for pid, _ in self.backend.lexical(terms, depth, filters)]
+            lexical_scores = dict(self.backend.lexical(terms, depth, filters))
         if mode in ("semantic", "hybrid"):
             vector = self.embedder.embed_queries([query])[0]
-            semantic = [pid for pid, _ in self.backend.knn(vector, depth, filters)]
-        scores, fusion = self._fuse(mode, language, lexical, semantic)
+            semantic_scores = dict(self.backend.knn(vector, depth, filters))
+        lexical, semantic = list(lexical_scores), list(semantic_scores)
+        if mode == "lexical":
+            scores, fusion = lexical_scores, "none (BM25 score)"
+        elif mode == "semantic":
+            scores, fusion = semantic_scores, "none (cosine similarity)"
+        else:
+            scores, fusion = self._fuse(language, lexical, semantic)
         ranked = sorted(scores, key=lambda pid: -scores[pid])
         page = ranked[offset : offset + k]
         records = self.backend.passages(page)
@@ -165,11 +171,8 @@ class Searcher:
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(query, mode, language, round(took, 2), len(ranked), hits, fusion, terms)
 
-    def _fuse(self, mode: str, language: str, lexical: list[str], semantic: list[str]) -> tuple[dict[str, float], str]:
-        if mode == "lexical":
-            return {pid: 1.0 / (RRF_K + i) for i, pid in enumerate(lexical, start=1)}, "none"
-        if mode == "semantic":
-            return {pid: 1.0 / (RRF_K + i) for i, pid in enumerate(semantic, start=1)}, "none"
+    def _fuse(self, language: str, lexical: list[str], semantic: list[str]) -> tuple[dict[str, float], str]:
+        """Hybrid ranking: weighted RRF, weights chosen by the query's language."""
         w = self.weights
         if language == "ar":
             weights = (w.lexical_same_language, w.semantic_same_language)
