@@ -152,6 +152,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, host=args.host, port=args.port, index_paths=args.index)
 
 
+def _count(text: str) -> int:
+    """A claim value bound: a non-negative integer that fits the index (SQLite / Elasticsearch long)."""
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0 .. 2^63-1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Search and cited answers over Arabic news.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("actor", "what", "stance", "doc-id", "q"):
         p.add_argument(f"--{name}")
     p.add_argument("--section", choices=("body", "title", "sidebar"))
-    p.add_argument("--min-value", type=int)
-    p.add_argument("--max-value", type=int)
+    p.add_argument("--min-value", type=_count)
+    p.add_argument("--max-value", type=_count)
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_claims)
