@@ -274,6 +274,25 @@ def _type_ar(words: list[str], has_what: bool) -> str:
     return "what"
 
 
+def _named_speaker(lower: str, words: list[str], actors: list[tuple[int, int, str]]) -> str | None:
+    """The actor named right after "according to" / بحسب / حسب / وفقا: the source being asked about.
+
+    "killed by the US strike according to the Iraqi government" names two actors; the one
+    after "according to" is whose figure is wanted, whatever its position in the question.
+    """
+    marker = re.search(r"\baccording to\b", lower)
+    if marker:
+        after = [a for a in actors if marker.end() <= a[0] < 10_000]
+        if after:
+            return min(after)[2]
+    for i, word in enumerate(words):
+        if word in {"بحسب", "حسب", "وفقا", "وفق"}:
+            after = [a for a in actors if a[0] >= 10_000 + i]
+            if after:
+                return min(after)[2]
+    return None
+
+
 def _perpetrator_en(lower: str, entry: Entry) -> bool:
     for phrase in entry.en:
         pattern = (r"(?<![a-z])" + re.escape(phrase) + r"(?:'s)?\s+(?:\w+\s+)?" + _STRIKE_EN + r"\b|\b" + _STRIKE_EN
@@ -325,7 +344,10 @@ def parse(text: str, vocab: Vocabulary | None = None) -> Question:
     places = _find(vocab.places, lower, words)
 
     actor = role = None
-    if actors:
+    speaker = _named_speaker(lower, words, actors)
+    if speaker:
+        actor, role = speaker, "speaker"
+    elif actors:
         actor = actors[0][2]
         entry = vocab.actors[actor]
         perpetrator = _perpetrator_en(lower, entry) or perpetrator_in_words(words, entry.ar)

@@ -95,3 +95,13 @@ def test_ar_match_prefixes() -> None:
 def test_empty_question_is_rejected() -> None:
     with pytest.raises(ValueError):
         parse("   ")
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("How many were killed and injured by the US strike according to the Iraqi government?", "iraqi_government"),
+    ("According to Airwars, how many civilians did coalition strikes kill?", "airwars"),
+    ("كم قتيلا سقط في القصف الأمريكي بحسب الحكومة العراقية؟", "iraqi_government"),
+])
+def test_the_actor_after_according_to_is_the_speaker(question, speaker):
+    parsed = parse(question)
+    assert (parsed.actor, parsed.actor_role) == (speaker, "speaker")
