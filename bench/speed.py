@@ -532,7 +532,7 @@ def render(meta: dict[str, Any], ingest: dict[str, Any], ingest_embed: dict[str,
             L.append(f"Elasticsearch at {s:,} passages: not measured ({r['error']}).")
             continue
         L.append(f"### Elasticsearch backend vs embedded backend, same {s:,} passages, vectors and queries "
-                 f"(in process, {meta['es_url']}), ms")
+                 f"(in process, {meta['es_url']}; load after: {meta.get('es_load', meta['load_after'])}), ms")
         L.append("")
         e, m = r["elasticsearch"], r["embedded"]
         rows = [[op, fmt_ms(e[op]["p50"]), fmt_ms(e[op]["p95"]), fmt_ms(m[op]["p50"]), fmt_ms(m[op]["p95"]),
@@ -563,10 +563,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--es-sizes", default="10000", help="sizes also measured on Elasticsearch ('' for none)")
     ap.add_argument("--no-es", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--es-only", action="store_true", help="rerun only the Elasticsearch comparison of the last run")
     ap.add_argument("--render-only", action="store_true", help="re-render the last run's saved results")
     args = ap.parse_args(argv)
     if args.render_only:
         return report_and_write(pickle.loads((CACHE / "speed-last.pkl").read_bytes()), write=not args.no_write)
+    if args.es_only:  # redo just the Elasticsearch side by side (e.g. the server was down) on the last run
+        results = list(pickle.loads((CACHE / "speed-last.pkl").read_bytes()))
+        pool, url = article_pool(POOL_ARTICLES), elastic_url()
+        for s in [int(x) for x in args.es_sizes.split(",") if x]:
+            try:
+                results[5][s] = elastic_side_by_side(s, corpus_titles(s, pool, args.queries), url or "")
+            except Exception as exc:
+                results[5][s] = {"error": f"{type(exc).__name__}: {exc}"}
+        results[0] = {**results[0], "es_url": url, "es_load": load_average()}
+        (CACHE / "speed-last.pkl").write_bytes(pickle.dumps(tuple(results)))
+        return report_and_write(tuple(results), write=not args.no_write)
     began = time.time()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
     clients = [int(c) for c in args.clients.split(",") if c]
