@@ -29,7 +29,7 @@ from indexer.segment import sentences
 from qa import compose
 from qa.answer import Answer, Citation, ClaimView
 from qa.evidence import ScoredClaim, candidate_claims, mentions, score_claims, select
-from qa.extract import best_sentence
+from qa.extract import best_sentence, who_entity
 from qa.question import Question, Vocabulary, parse, perpetrator_in_words
 from search.backend import Filters
 
@@ -200,12 +200,17 @@ class Answerer:
             return answer
         span = pick.span
         rel_start, rel_end = pick.span_start, pick.span_end
+        lead = f"{span} — " if span != pick.text and q.type in ("when", "how_many") else ""
+        entity = who_entity(pick.text, q.text) if q.type == "who" else None
+        if entity is not None:
+            span, rel_start, rel_end = entity.surface, entity.start, entity.end
+            name = entity.en if q.language == "en" and entity.en else entity.surface
+            lead = f"{name} — "
         if span == pick.text:
             rel_start, rel_end = 0, 0
         citation = Citation(1, hit.doc_id, hit.passage_id, hit.title, hit.source, hit.path, hit.url, hit.published_at,
                             pick.text, compose.mark(pick.text, rel_start, rel_end), pick.start, pick.end,
                             round(score, 4))
-        lead = f"{span} — " if span != pick.text and q.type in ("when", "how_many") else ""
         text = lead + (f"The corpus says: «{pick.text}» [1]" if q.language == "en" else f"«{pick.text}» [1]")
         answer = Answer(q.text, q.language, text, True, round(confidence, 4), citations=[citation])
         answer.span = span

@@ -69,6 +69,24 @@ def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_v
     return best
 
 
+def who_entity(sentence: str, question: str) -> Any | None:
+    """For a "who" question: the first gazetteer actor in `sentence` that the question does not name.
+
+    Returns the gazetteer `Match` (surface, offsets, English name) or None. Names come from the
+    gazetteer rather than a span heuristic, so "Who is the Russian foreign ministry spokeswoman?"
+    gets "ماريا زاخاروفا" (Maria Zakharova), not the words around her title.
+    """
+    from indexer.gazetteer import Gazetteer
+
+    q_fold, q_lower = fold(question), question.lower()
+    for match in Gazetteer.load().find_actors(sentence):
+        english = (match.en or "").split(" (")[0].lower()
+        if fold(match.surface) in q_fold or (english and english in q_lower):
+            continue
+        return match
+    return None
+
+
 def answer_span(sentence: str, qtype: str, question: str, query_terms: Sequence[str]) -> tuple[str, int, int]:
     """A short answer inside `sentence` (offsets into it); the whole sentence if no rule applies."""
     q_fold = fold(question)

@@ -26,12 +26,11 @@ CITATION_KEYS = {"n", "doc_id", "passage_id", "title", "source", "path", "url", 
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    eng = Engine(Settings(data_dir=str(tmp_path_factory.mktemp("qa-data"))))
-    report = eng.ingest([SEEDS], progress=False)
-    assert len(report.added) == 5 and report.claims > 0
-    yield eng
-    eng.close()
+def engine(seeded_engine: Engine) -> Engine:
+    """The seeds, indexed once per test run (tests/conftest.py)."""
+    stats = seeded_engine.stats()
+    assert stats.documents == 5 and stats.claims > 0
+    return seeded_engine
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +165,22 @@ def test_russian_strikes_never_get_a_coalition_figure(answerer: Answerer, engine
     # no figure at all in the answer text; the denial in 004 is quoted and cited instead
     assert not _numbers(re.sub(r"\[\d+\]", "", d["answer"]))
     assert _cited_docs(d) == {"004"} and "الغارات الروسية" in d["citations"][0]["snippet"]
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Who is the spokeswoman of the Russian foreign ministry?", "Maria Zakharova"),
+    ("Who admitted killing more than 1,250 civilians?", "coalition"),
+])
+def test_who_questions_name_the_actor(answerer: Answerer, engine: Engine, question: str, name: str) -> None:
+    d = _check_shape(answerer.ask(question), engine)
+    assert d["answerable"] and d["answer"].startswith(name) or name in d["answer"].split(" — ")[0]
+
+
+def test_two_actors_answer_for_the_one_after_according_to(answerer: Answerer, engine: Engine) -> None:
+    d = _check_shape(answerer.ask("How many were killed and injured by the US strike according to the Iraqi "
+                                  "government?"), engine)
+    assert d["answer"].startswith("The Iraqi government") and {16, 25} <= _numbers(d["answer"])
+    assert 352 not in _numbers(d["answer"])
 
 
 def test_extractive_answer_is_cited(answerer: Answerer, engine: Engine) -> None:
