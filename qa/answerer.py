@@ -93,9 +93,9 @@ class Answerer:
         """Answer one English or Arabic question from the index, with citations, or abstain."""
         started = time.perf_counter()
         q = parse(question, self.vocab)
-        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)
-        hits = response.hits
         qvec = self.engine.embedder.embed_queries([q.text])[0]
+        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K, query_vector=qvec)
+        hits = response.hits
         cosines = dict(self.engine.backend.knn(qvec, 50, Filters()))
         ctx = _Context(q, hits, response.terms, qvec, cosines, {})
         answer = self._numeric(ctx) if q.numeric and q.what else self._extractive(ctx)

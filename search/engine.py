@@ -114,8 +114,8 @@ class Engine:
 
     # ---------------------------------------------------------------- read
     def search(self, query: str, mode: str = "hybrid", k: int = 10, filters: Filters = Filters(),
-               offset: int = 0) -> SearchResponse:
-        return self.searcher.search(query, mode=mode, k=k, filters=filters, offset=offset)
+               offset: int = 0, query_vector: Any = None) -> SearchResponse:
+        return self.searcher.search(query, mode=mode, k=k, filters=filters, offset=offset, query_vector=query_vector)
 
     def claims(self, query: ClaimQuery) -> list[Claim]:
         return self.backend.claims(query)

@@ -14,6 +14,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
+import numpy as np
+
 from indexer.arabic import analyze, arabic_ratio, term, tokens
 from search.backend import Backend, Filters, PassageRecord
 from search.embedders import Embedder
@@ -135,7 +137,8 @@ class Searcher:
         return list(dict.fromkeys(translated + own))
 
     def search(self, query: str, mode: str = "hybrid", k: int = 10, filters: Filters = Filters(),
-               offset: int = 0) -> SearchResponse:
+               offset: int = 0, query_vector: np.ndarray | None = None) -> SearchResponse:
+        """`query_vector`, when the caller already embedded `query` (as a query), saves embedding it twice."""
         started = time.perf_counter()
         query = validate_query(query)
         if mode not in MODES:
@@ -152,7 +155,7 @@ class Searcher:
         if mode in ("lexical", "hybrid") and terms:
             lexical_scores = dict(self.backend.lexical(terms, depth, filters))
         if mode in ("semantic", "hybrid"):
-            vector = self.embedder.embed_queries([query])[0]
+            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
             semantic_scores = dict(self.backend.knn(vector, depth, filters))
         lexical, semantic = list(lexical_scores), list(semantic_scores)
         if mode == "lexical":
