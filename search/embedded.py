@@ -466,8 +466,11 @@ class EmbeddedBackend:
         query = tantivy.Query.boolean_query(should)
         must = self._filter_query(filters)
         if must:
+            # Filters select, they do not score (as in Elasticsearch's bool filter): scored,
+            # a source term added its own BM25 to every hit's score.
             query = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query)] + [(tantivy.Occur.Must, q) for q in must]
+                [(tantivy.Occur.Must, query)]
+                + [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in must]
             )
         try:
             searcher = self._index.searcher()
