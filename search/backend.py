@@ -71,6 +71,9 @@ class PassageRecord:
     language: str
 
 
+REBUILD_HINT = "rebuild it with: khabar reset --yes && khabar index PATH..."
+
+
 @dataclass
 class IndexInfo:
     """Identity of an index: fixed at creation, checked at every open."""
@@ -78,6 +81,22 @@ class IndexInfo:
     embedder_id: str
     dim: int
     schema_version: int
+
+    def check(self, embedder_id: str, dim: int, schema_version: int, where: str, location_setting: str) -> None:
+        """Refuse an index built for another schema or embedder: its vectors would be silent garbage.
+
+        `where` names the index in the message; `location_setting` is the variable that points
+        elsewhere (KHABAR_DATA_DIR, KHABAR_ES_PREFIX).
+        """
+        if self.schema_version != schema_version:
+            raise IndexMismatch(f"{where} has schema version {self.schema_version}, this Khabar needs "
+                                f"{schema_version}; {REBUILD_HINT}")
+        if self.embedder_id != embedder_id or self.dim != dim:
+            raise IndexMismatch(
+                f"{where} was built with embedder {self.embedder_id} (dim {self.dim}) but {embedder_id} "
+                f"(dim {dim}) is configured. Set KHABAR_EMBEDDER back, use another {location_setting}, "
+                f"or {REBUILD_HINT}"
+            )
 
 
 @dataclass

@@ -67,7 +67,6 @@ PAGE = 1000  # search_after page size for full scans
 MAX_RESULT_WINDOW = 10_000
 ANALYZER_NATIVE = "native arabic"
 ANALYZER_KHABAR = "khabar pre-analysed"
-REBUILD_HINT = "rebuild it with: khabar reset --yes && khabar index PATH..."
 
 T = TypeVar("T")
 
@@ -383,15 +382,7 @@ class ElasticBackend:
             raise IndexMismatch(f"index {self.passages_alias} on {self.url} has no Khabar index-info record "
                                 f"(_meta); it was not created by Khabar. Use another KHABAR_ES_PREFIX") from exc
         self.native_arabic = meta.get("analyzer") == ANALYZER_NATIVE
-        if info.schema_version != SCHEMA_VERSION:
-            raise IndexMismatch(f"index {self.passages_alias} on {self.url} has schema version "
-                                f"{info.schema_version}, this Khabar needs {SCHEMA_VERSION}; {REBUILD_HINT}")
-        if info.embedder_id != embedder_id or info.dim != dim:
-            raise IndexMismatch(
-                f"index {self.passages_alias} on {self.url} was built with embedder {info.embedder_id} "
-                f"(dim {info.dim}) but {embedder_id} (dim {dim}) is configured. Set KHABAR_EMBEDDER back, "
-                f"use another KHABAR_ES_PREFIX, or {REBUILD_HINT}"
-            )
+        info.check(embedder_id, dim, SCHEMA_VERSION, f"index {self.passages_alias} on {self.url}", "KHABAR_ES_PREFIX")
         return info
 
     def _has_native_arabic(self) -> bool:

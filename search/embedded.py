@@ -37,6 +37,7 @@ from search.backend import (
     IndexCorrupt,
     IndexInfo,
     IndexMismatch,
+    REBUILD_HINT,
     PassageRecord,
     Stats,
 )
@@ -46,7 +47,6 @@ from search.backend import (
 faiss.omp_set_num_threads(1)
 
 SCHEMA_VERSION = 1
-REBUILD_HINT = "rebuild it with: khabar reset --yes && khabar index PATH..."
 
 _SQL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -185,17 +185,7 @@ class EmbeddedBackend:
                 )
             return IndexInfo(embedder_id, dim, SCHEMA_VERSION)
         info = IndexInfo(rows["embedder_id"], int(rows["dim"]), int(rows["schema_version"]))
-        if info.schema_version != SCHEMA_VERSION:
-            raise IndexMismatch(
-                f"index at {self.dir} has schema version {info.schema_version}, this Khabar needs "
-                f"{SCHEMA_VERSION}; {REBUILD_HINT}"
-            )
-        if info.embedder_id != embedder_id or info.dim != dim:
-            raise IndexMismatch(
-                f"index at {self.dir} was built with embedder {info.embedder_id} (dim {info.dim}) but "
-                f"{embedder_id} (dim {dim}) is configured. Set KHABAR_EMBEDDER back, use another "
-                f"KHABAR_DATA_DIR, or {REBUILD_HINT}"
-            )
+        info.check(embedder_id, dim, SCHEMA_VERSION, f"index at {self.dir}", "KHABAR_DATA_DIR")
         return info
 
     @staticmethod
