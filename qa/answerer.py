@@ -185,7 +185,8 @@ class Answerer:
         if not top:
             return self._abstain(ctx, numeric=False)
         weights = [0.02 * (len(top) - i) / len(top) for i in range(len(top))]
-        pick = best_sentence(q.text, q.type, ctx.terms, ctx.qvec, top, self._sentence_embedder, weights)
+        known = {h.text.strip(): ctx.cosines[h.passage_id] for h in top if h.passage_id in ctx.cosines}
+        pick = best_sentence(q.text, q.type, ctx.terms, ctx.qvec, top, self._sentence_embedder, weights, known)
         if pick is None:
             return self._abstain(ctx, numeric=False)
         hit = top[pick.passage_index]

@@ -50,13 +50,21 @@ def split_passages(passages: Sequence[Any]) -> list[tuple[int, str, int, int]]:
 
 
 def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_vec: np.ndarray,
-                  passages: Sequence[Any], embedder: Any, passage_weights: Sequence[float]) -> SentencePick | None:
-    """The sentence that best answers `question` among `passages` (hits, best first)."""
+                  passages: Sequence[Any], embedder: Any, passage_weights: Sequence[float],
+                  known_cosines: dict[str, float] | None = None) -> SentencePick | None:
+    """The sentence that best answers `question` among `passages` (hits, best first).
+
+    `known_cosines` maps a text to its cosine with the question when the index already holds
+    its vector (a one-sentence passage *is* its sentence); only the other sentences are embedded
+    now, which is most of the cost of an answer.
+    """
     cands = split_passages(passages)
     if not cands:
         return None
-    vecs = embedder.embed_passages([c[1] for c in cands])
-    cos = vecs @ query_vec
+    known = known_cosines or {}
+    todo = [c[1] for c in cands if c[1] not in known]
+    fresh = dict(zip(todo, embedder.embed_passages(todo) @ query_vec)) if todo else {}
+    cos = [known[c[1]] if c[1] in known else float(fresh[c[1]]) for c in cands]
     terms = set(query_terms)
     best: SentencePick | None = None
     for (pi, text, start, end), c in zip(cands, cos):
