@@ -93,7 +93,7 @@ class Answerer:
         """Answer one English or Arabic question from the index, with citations, or abstain."""
         started = time.perf_counter()
         q = parse(question, self.vocab)
-        qvec = self.engine.embedder.embed_queries([q.text])[0]
+        qvec = self.engine.searcher.query_vector(q.text)
         response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K, query_vector=qvec)
         hits = response.hits
         cosines = dict(self.engine.backend.knn(qvec, 50, Filters()))

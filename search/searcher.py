@@ -10,7 +10,9 @@ weight; an Arabic query gets full-weight RRF, which measurably beats either side
 from __future__ import annotations
 
 import html
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -26,6 +28,7 @@ MODES: tuple[str, ...] = ("lexical", "semantic", "hybrid")
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 RRF_K = 60
+QUERY_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,26 @@ class Searcher:
         self.embedder = embedder
         self.lexicon = lexicon or Lexicon.load()
         self.weights = weights
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding, remembered for the last few hundred queries.
+
+        Embedding is ~70 % of a semantic query; paging through results, switching modes and
+        asking after searching repeat the same text.
+        """
+        with self._cache_lock:  # the server searches from several threads
+            vector = self._query_vectors.get(query)
+            if vector is not None:
+                self._query_vectors.move_to_end(query)
+                return vector
+        vector = self.embedder.embed_queries([query])[0]
+        with self._cache_lock:
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def query_terms(self, query: str, language: str) -> list[str]:
         """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""
@@ -155,7 +178,7 @@ class Searcher:
         if mode in ("lexical", "hybrid") and terms:
             lexical_scores = dict(self.backend.lexical(terms, depth, filters))
         if mode in ("semantic", "hybrid"):
-            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+            vector = query_vector if query_vector is not None else self.query_vector(query)
             semantic_scores = dict(self.backend.knn(vector, depth, filters))
         lexical, semantic = list(lexical_scores), list(semantic_scores)
         if mode == "lexical":

@@ -85,3 +85,12 @@ def test_reindexing_is_idempotent_and_changes_replace(tmp_path: Path, embedder):
     assert done == 5 and engine.stats().passages_without_vectors == stats.passages - 5
     engine.embed_pending(progress=False)
     assert engine.stats().passages_without_vectors == 0
+
+
+def test_repeated_queries_reuse_the_query_vector(seeded_engine):
+    searcher = seeded_engine.searcher
+    first = searcher.query_vector("civilian deaths in Raqqa")
+    assert searcher.query_vector("civilian deaths in Raqqa") is first
+    page1 = seeded_engine.search("civilian deaths in Raqqa", mode="semantic", k=2)
+    page2 = seeded_engine.search("civilian deaths in Raqqa", mode="semantic", k=2, offset=2)
+    assert not {h.passage_id for h in page1.hits} & {h.passage_id for h in page2.hits}
