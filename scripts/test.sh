@@ -21,6 +21,16 @@ bash scripts/es.sh start
 trap 'bash scripts/es.sh stop || true' EXIT
 eval "$(bash scripts/es.sh env)"
 echo "ELASTICSEARCH_URL=$ELASTICSEARCH_URL"
+$BIN/python - <<'PY'
+from search.elastic import ElasticBackend
+probe = ElasticBackend.from_env("ci-probe", 4, prefix="khabar-ci-probe")
+try:
+    s = probe.stats().to_dict()
+    print(f"elasticsearch {s['server_version']}, licence {s['licence']}, analyser: {s['analyzer']}, "
+          f"fusion: {s['fusion']}")
+finally:
+    probe.destroy()
+PY
 
 echo "== pytest: unit, contract (embedded + elasticsearch), browser, sentence-transformers (torch from $ST_SITE)"
 KHABAR_ST_SITE="$ST_SITE" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $BIN/python -m pytest -q -rs tests

@@ -670,9 +670,20 @@ class ElasticBackend:
                 "indices": self.concrete_indices(),
                 "analyzer": ANALYZER_NATIVE if self.native_arabic else ANALYZER_KHABAR,
                 "lexical": "BM25 over Khabar pre-analysed terms",
-                "fusion": "client-side",
+                "licence": self.licence(),
+                # Khabar's language-aware weighted RRF (search/searcher.py) runs for every licence:
+                # the server's `rrf` retriever (Enterprise) cannot weight sides by query language.
+                "fusion": "client-side weighted RRF (search/searcher.py)",
             },
         )
+
+    def licence(self) -> str:
+        """The cluster's licence type (basic, trial, enterprise, …) or "unknown"."""
+        try:
+            info = self._call("read the licence", lambda: self.client.license.get())
+        except BackendError:
+            return "unknown"
+        return str(info.get("license", {}).get("type", "unknown"))
 
     def server_version(self) -> str:
         """The cluster's version (via the nodes API: `GET /` is missing on the CI distribution)."""
