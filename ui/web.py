@@ -133,11 +133,14 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
     write_lock = threading.Lock()
     api_key = engine.settings.api_key
 
-    def check_key(given: str | None) -> None:
+    def key_refusal(given: str | None) -> str | None:
+        """The rendered refusal when a write needs the API key and `given` is not it, else None."""
         if api_key is None:
-            return
+            return None
         if not given or not hmac.compare_digest(given.encode(), api_key.encode()):
-            raise PermissionError("This server has KHABAR_API_KEY set: enter the API key to change the index.")
+            return R.render_message("This server has KHABAR_API_KEY set: enter the API key to change the index.",
+                                    "error")
+        return None
 
     # ------------------------------------------------------------------ Ask
     def ask(question: str, turns: list[str]) -> tuple[str, list[str], str]:
@@ -228,10 +231,9 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
     def index_files(files: list[Any] | None, key: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
         if not files:
             return R.render_message("Choose one or more .txt, .html or .jsonl files first.", "empty")
-        try:
-            check_key(key)
-        except PermissionError as exc:
-            return R.render_message(str(exc), "error")
+        refusal = key_refusal(key)
+        if refusal:
+            return refusal
         paths: list[Path] = []
         rejected: list[dict[str, str]] = []
         for f in files:
@@ -258,10 +260,9 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
             return R.render_message("Paste the article text first (a title helps too).", "empty")
         if published_at and not DATE_RE.match(published_at.strip()):
             return R.render_message(f"Date must look like 2024-02-08, not “{published_at}”.", "error")
-        try:
-            check_key(key)
-        except PermissionError as exc:
-            return R.render_message(str(exc), "error")
+        refusal = key_refusal(key)
+        if refusal:
+            return refusal
         record = {"title": (title or "").strip() or None, "text": text, "source": (source or "").strip() or None,
                   "url": (url or "").strip() or None, "published_at": (published_at or "").strip() or None}
         progress(0, desc="indexing article")
@@ -275,10 +276,9 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
     def delete_doc(doc_id: str | None, key: str) -> str:
         if not doc_id:
             return R.render_message("Pick a document to delete.", "empty")
-        try:
-            check_key(key)
-        except PermissionError as exc:
-            return R.render_message(str(exc), "error")
+        refusal = key_refusal(key)
+        if refusal:
+            return refusal
         with write_lock:
             ok = engine.delete(doc_id)
         return R.render_message(f"Deleted {doc_id}." if ok else f"No document {doc_id} (already deleted?).",
