@@ -1,0 +1,50 @@
+"""Embedded-backend specifics the shared contract cannot see: the in-memory faiss index."""
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.models import Document
+from indexer.segment import build_passages
+from search.backend import Filters
+from search.embedded import EmbeddedBackend
+
+
+def _doc(doc_id: str, text: str) -> Document:
+    doc = Document(doc_id=doc_id, title=doc_id, text=text, content_hash=doc_id)
+    doc.passages = build_passages(doc_id, text)
+    return doc
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, 8)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_batches_of_vectors_update_faiss_like_a_full_rebuild(tmp_path):
+    rng = np.random.default_rng(0)
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    backend.upsert([_doc("a", "جملة أولى.\nجملة ثانية.\nجملة ثالثة."), _doc("b", "نص آخر.\nنص رابع.")])
+    pending = backend.passages_without_vectors(100)
+    ids = [p.passage_id for p in pending]
+    backend.set_vectors(ids[:2], _unit(rng, 2))
+    backend.set_vectors(ids[2:], _unit(rng, len(ids) - 2))
+    backend.set_vectors(ids[:1], _unit(rng, 1))  # a replaced vector must not stay behind
+    query = _unit(rng, 1)[0]
+    incremental = backend.knn(query, 10, Filters())
+    assert backend._faiss.ntotal == len(ids)
+
+    reopened = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)  # rebuilt from SQLite
+    rebuilt = reopened.knn(query, 10, Filters())
+    assert [p for p, _ in incremental] == [p for p, _ in rebuilt]
+    assert np.allclose([s for _, s in incremental], [s for _, s in rebuilt], atol=1e-6)
+
+
+def test_another_process_writing_in_between_forces_a_rebuild(tmp_path):
+    rng = np.random.default_rng(1)
+    first = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    first.upsert([_doc("a", "جملة أولى.\nجملة ثانية.")])
+    other = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    ids = [p.passage_id for p in first.passages_without_vectors(10)]
+    other.set_vectors(ids[:1], _unit(rng, 1))  # first has not seen this yet
+    first.set_vectors(ids[1:], _unit(rng, 1))
+    assert first._faiss.ntotal == 2
