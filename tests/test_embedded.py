@@ -48,3 +48,23 @@ def test_another_process_writing_in_between_forces_a_rebuild(tmp_path):
     other.set_vectors(ids[:1], _unit(rng, 1))  # first has not seen this yet
     first.set_vectors(ids[1:], _unit(rng, 1))
     assert first._faiss.ntotal == 2
+
+
+def test_upserts_and_deletes_keep_faiss_equal_to_a_rebuild(tmp_path):
+    rng = np.random.default_rng(2)
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    backend.upsert([_doc("a", "جملة أولى.\nجملة ثانية.\nجملة ثالثة."), _doc("b", "نص آخر.\nنص رابع."),
+                    _doc("c", "خبر ثالث.")])
+    pending = backend.passages_without_vectors(100)
+    backend.set_vectors([p.passage_id for p in pending], _unit(rng, len(pending)))
+    # "a" changes one sentence: its two unchanged passages keep their vectors under new row ids.
+    backend.upsert([_doc("a", "جملة أولى.\nجملة معدلة.\nجملة ثالثة.")])
+    backend.delete("c")
+    stats = backend.stats()
+    assert backend._faiss.ntotal == stats.passages - stats.passages_without_vectors == 4
+    query = _unit(rng, 1)[0]
+    incremental = backend.knn(query, 10, Filters())
+    rebuilt = EmbeddedBackend(tmp_path / "index", "test-embedder", 8).knn(query, 10, Filters())
+    assert incremental == rebuilt or (
+        [p for p, _ in incremental] == [p for p, _ in rebuilt]
+        and np.allclose([s for _, s in incremental], [s for _, s in rebuilt], atol=1e-6))
