@@ -201,6 +201,10 @@ def test_uploaded_arabic_file_becomes_searchable(page, tmp_path: Path):
                        "بمشاركة 120 دار نشر من عشرين بلدا، وقال المنظمون إن عدد الزوار تجاوز 45 ألف زائر "
                        "في اليوم الأول.\n", encoding="utf-8")
     _open_tab(page, "Library · المكتبة")
+    # The page's load chain (documents, stats, claim filters, chart) updates this tab; a file set
+    # before it finishes was twice lost in CI, so upload only once the documents list is filled.
+    page.wait_for_function("(document.querySelector('#library-docs') || {innerText: ''}).innerText"
+                           ".includes('000_6a7e8e62bdd4c844')")
     page.locator("#library-files input[type=file]").set_input_files(str(article))
     page.wait_for_selector("#library-files :text('zumurrud_report.txt')")
     page.locator("#library-index").click()
