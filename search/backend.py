@@ -166,6 +166,14 @@ class Backend(Protocol):
     def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
         """Records for the given ids, in the same order; unknown ids are skipped."""
 
+    def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
+        """Cosine of `vector` with every passage (that has a vector) of the documents the given passages
+        belong to, the given ones included: [(passage_id, doc_id, cosine)], in no particular order.
+
+        Why: a passage's semantic score can take its document's other passages into account
+        (`search.searcher`), and those are usually not among the kNN hits. Unknown ids are skipped.
+        """
+
     def claims(self, query: ClaimQuery) -> list[Claim]:
         """Claims matching every given filter, most recent documents first."""
 

@@ -619,6 +619,30 @@ class ElasticBackend:
                                          src.get("url"), src.get("published_at"), src.get("language") or "ar"))
         return out
 
+    def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
+        """A kNN search filtered to the hits' documents: exact, since the filter admits fewer passages than k.
+
+        Computed in the cluster, so no vectors travel; not a script (the CI distribution has no
+        scripting module).
+        """
+        if not passage_ids:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.info.dim:
+            raise BackendError(f"query vector has dim {query.shape[0]}, index has {self.info.dim}")
+        found = self._call("read passages", lambda: self.client.mget(
+            index=self.passages_alias, ids=list(passage_ids), source_includes=["doc_id"]))
+        doc_ids = sorted({d["_source"]["doc_id"] for d in found["docs"] if d.get("found")})
+        if not doc_ids:
+            return []
+        knn = {"field": "vector", "query_vector": query.tolist(), "k": MAX_RESULT_WINDOW,
+               "num_candidates": MAX_RESULT_WINDOW, "filter": [{"terms": {"doc_id": doc_ids}}]}
+        result = self._call("search", lambda: self.client.search(
+            index=self.passages_alias, knn=knn, size=MAX_RESULT_WINDOW, source_includes=["doc_id"],
+            track_total_hits=False))
+        # cosine similarity is reported as (1 + cos) / 2, as in `knn`
+        return [(h["_id"], h["_source"]["doc_id"], 2.0 * float(h["_score"]) - 1.0) for h in result["hits"]["hits"]]
+
     def claims(self, query: ClaimQuery) -> list[Claim]:
         if query.limit <= 0:
             return []
@@ -673,7 +697,7 @@ class ElasticBackend:
                 "licence": self.licence(),
                 # Khabar's language-aware weighted RRF (search/searcher.py) runs for every licence:
                 # the server's `rrf` retriever (Enterprise) cannot weight sides by query language.
-                "fusion": "client-side weighted RRF (search/searcher.py)",
+                "fusion": "client-side language-aware convex fusion (search/searcher.py)",
             },
         )
 

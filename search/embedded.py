@@ -627,3 +627,21 @@ class EmbeddedBackend:
         for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
             (path / name).unlink(missing_ok=True)
         shutil.rmtree(path / "tantivy", ignore_errors=True)
+
+    def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
+        """Exact cosines from the vectors in SQLite (one query; the faiss index is not involved)."""
+        if not passage_ids:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.info.dim:
+            raise BackendError(f"query vector has dim {query.shape[0]}, index has {self.info.dim}")
+        marks = ",".join("?" * len(passage_ids))
+        rows = self._rows(
+            "SELECT passage_id, doc_id, vector FROM passages WHERE vector IS NOT NULL AND doc_id IN "
+            f"(SELECT doc_id FROM passages WHERE passage_id IN ({marks}))",
+            list(passage_ids),
+        )
+        if not rows:
+            return []
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), self.info.dim)
+        return [(r[0], r[1], float(s)) for r, s in zip(rows, matrix @ query)]

@@ -222,3 +222,26 @@ def test_set_vectors_rejects_wrong_shape(loaded, embedder):
     pid = make_doc("kabul").passages[0].passage_id
     with pytest.raises(Exception, match="dim|shape|vector"):
         loaded.set_vectors([pid], np.zeros((1, embedder.dim + 1), dtype=np.float32))
+
+
+def test_sibling_scores_cover_every_passage_of_the_hits_documents(loaded, embedder):
+    coalition, kabul = make_doc("coalition"), make_doc("kabul")
+    assert len(coalition.passages) >= 2  # the test needs a document with siblings
+    vector = embedder.embed_queries(["how many civilians did the coalition admit killing?"])[0]
+    got = loaded.sibling_scores(vector, [coalition.passages[0].passage_id, kabul.passages[0].passage_id, "nope:0"])
+    passages = coalition.passages + kabul.passages
+    assert sorted((pid, doc) for pid, doc, _ in got) == sorted((p.passage_id, p.doc_id) for p in passages)
+    expected = embedder.embed_passages([p.text for p in passages]) @ vector
+    by_id = {pid: score for pid, _, score in got}
+    assert [by_id[p.passage_id] for p in passages] == pytest.approx(expected.tolist(), abs=1e-4)
+    assert loaded.sibling_scores(vector, []) == [] and loaded.sibling_scores(vector, ["nope:0"]) == []
+
+
+def test_sibling_scores_skip_passages_without_vectors(loaded, embedder):
+    loaded.upsert([make_doc("kabul", "وقع زلزال قوي في كابول دون ضحايا.\nولم تسجل أضرار في المباني.")])
+    fresh = [p.passage_id for p in loaded.passages_without_vectors(100)]
+    vector = embedder.embed_queries(["earthquake"])[0]
+    assert len(fresh) == 2 and loaded.sibling_scores(vector, fresh) == []
+    coalition_id = make_doc("coalition").passages[0].passage_id
+    assert {doc for _, doc, _ in loaded.sibling_scores(vector, fresh + [coalition_id])} == {"coalition"}
+

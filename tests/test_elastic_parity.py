@@ -41,6 +41,7 @@ pytestmark = pytest.mark.elasticsearch
 # docs/ELASTICSEARCH.md). Ranks are what the product uses, and those must match exactly.
 LEXICAL_SCORE_TOLERANCE = 0.08
 COSINE_TOLERANCE = 1e-4
+HYBRID_TIE = 0.005  # hybrid scores are in [0, 1]; swaps allowed between passages this close in both engines
 
 QUESTIONS = [
     "what death toll did the coalition admit?",
@@ -131,18 +132,26 @@ def _assert_same_ranking(mode: str, embedded: list[tuple[str, float]], elastic: 
     """Same passages in the same order; a swap is allowed only between passages both engines tie."""
     assert len(embedded) == len(elastic), (embedded, elastic)
     score_a, score_b = dict(embedded), dict(elastic)
+    if mode == "hybrid":  # a near-tie at the last rank may push different passages out of the top k
+        floor = min(embedded[-1][1], elastic[-1][1]) + HYBRID_TIE
+        assert all(score_a.get(pid, score_b.get(pid)) <= floor for pid in set(score_a) ^ set(score_b))
+        embedded = [(pid, x) for pid, x in embedded if pid in score_b]
+        elastic = [(pid, x) for pid, x in elastic if pid in score_a]
+        score_a, score_b = dict(embedded), dict(elastic)
     for i, ((pid_a, _), (pid_b, _)) in enumerate(zip(embedded, elastic)):
         if pid_a == pid_b:
             continue
+        # hybrid scores mix BM25, which the engines compute a few per cent apart: near-ties may swap
+        tie = HYBRID_TIE if mode == "hybrid" else 0.0
         tied = (pid_b in score_a and pid_a in score_b
-                and math.isclose(score_a[pid_a], score_a[pid_b], rel_tol=1e-6)
-                and math.isclose(score_b[pid_a], score_b[pid_b], rel_tol=1e-6))
+                and math.isclose(score_a[pid_a], score_a[pid_b], rel_tol=1e-6, abs_tol=tie)
+                and math.isclose(score_b[pid_a], score_b[pid_b], rel_tol=1e-6, abs_tol=tie))
         assert tied, f"{mode} rank {i + 1}: embedded {pid_a} ({score_a[pid_a]}) vs elasticsearch {pid_b} ({score_b[pid_b]})"
     assert set(score_a) == set(score_b)
     tolerance = {"lexical": LEXICAL_SCORE_TOLERANCE, "semantic": COSINE_TOLERANCE}.get(mode)
     for pid, score in score_a.items():
-        if mode == "hybrid":  # RRF of ranks: equal ranks give equal scores
-            assert math.isclose(score_b[pid], score, rel_tol=1e-9), (pid, score, score_b[pid])
+        if mode == "hybrid":  # convex mix of BM25 / best BM25 (both within the lexical tolerance) and scaled cosine
+            assert abs(score_b[pid] - score) <= LEXICAL_SCORE_TOLERANCE, (pid, score, score_b[pid])
         elif mode == "semantic":
             assert abs(score_b[pid] - score) <= tolerance, (pid, score, score_b[pid])
         else:
