@@ -51,30 +51,53 @@ def split_passages(passages: Sequence[Any]) -> list[tuple[int, str, int, int]]:
 
 def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_vec: np.ndarray,
                   passages: Sequence[Any], embedder: Any, passage_weights: Sequence[float],
-                  known_cosines: dict[str, float] | None = None) -> SentencePick | None:
+                  known_cosines: dict[str, float] | None = None,
+                  budget_chars: int | None = None) -> SentencePick | None:
     """The sentence that best answers `question` among `passages` (hits, best first).
 
     `known_cosines` maps a text to its cosine with the question when the index already holds
     its vector (a one-sentence passage *is* its sentence); only the other sentences are embedded
-    now, which is most of the cost of an answer.
+    now, which is most of the cost of an answer. `budget_chars` bounds that cost: sentences to
+    embed are taken in order of passage rank, then word overlap with the question, until the
+    budget is spent (the first is always taken); the rest are not candidates.
     """
     cands = split_passages(passages)
     if not cands:
         return None
     known = known_cosines or {}
-    todo = [c[1] for c in cands if c[1] not in known]
-    fresh = dict(zip(todo, embedder.embed_passages(todo) @ query_vec)) if todo else {}
-    cos = [known[c[1]] if c[1] in known else float(fresh[c[1]]) for c in cands]
     terms = set(query_terms)
+    overlaps = [len(terms & set(analyze(c[1]))) / len(terms) if terms else 0.0 for c in cands]
+    todo = _within_budget([(c[0], -o, c[1]) for c, o in zip(cands, overlaps) if c[1] not in known], budget_chars)
+    fresh = dict(zip(todo, embedder.embed_passages(todo) @ query_vec)) if todo else {}
     best: SentencePick | None = None
-    for (pi, text, start, end), c in zip(cands, cos):
-        sent_terms = set(analyze(text))
-        overlap = len(terms & sent_terms) / len(terms) if terms else 0.0
+    for (pi, text, start, end), overlap in zip(cands, overlaps):
+        if text in known:
+            c = known[text]
+        elif text in fresh:
+            c = float(fresh[text])
+        else:
+            continue
         score = float(c) + 0.15 * overlap + passage_weights[pi]
         if best is None or score > best.score:
             span, a, b = answer_span(text, qtype, question, query_terms)
             best = SentencePick(pi, text, start, end, score, float(c), overlap, span, a, b)
     return best
+
+
+def _within_budget(ranked: list[tuple[int, float, str]], budget_chars: int | None) -> list[str]:
+    """Distinct texts to embed: all of them, or by (passage rank, -overlap) until the budget is spent."""
+    if budget_chars is None:
+        return list(dict.fromkeys(text for _, _, text in ranked))
+    chosen: list[str] = []
+    spent = 0
+    for _, _, text in sorted(ranked, key=lambda r: (r[0], r[1])):
+        if text in chosen:
+            continue
+        if chosen and spent + len(text) > budget_chars:
+            continue
+        chosen.append(text)
+        spent += len(text)
+    return chosen
 
 
 def who_entity(sentence: str, question: str) -> Any | None:
