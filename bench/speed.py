@@ -60,8 +60,15 @@ BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 PLOT = REPO_ROOT / "docs" / "img" / "latency_vs_size.png"
 PY = sys.executable
 SEARCH_MODES = ("lexical", "semantic", "hybrid")
+HTTP_KINDS = (*SEARCH_MODES, "hybrid-en", "ask")  # hybrid-en: English queries (cross-language path, document context)
+ENGLISH_TOPICS = ("oil prices", "new hospitals", "school exams", "housing loans", "traffic accidents",
+                  "rain and floods", "football league results", "unemployment among women", "Hajj pilgrims",
+                  "electricity tariffs")
+ENGLISH_PLACES = ("in Riyadh", "in Jeddah", "in Makkah", "in the Eastern Province", "in Madinah", "in Abha",
+                  "in Tabuk", "across the Kingdom")
 POOL_ARTICLES = 20_000  # ~130k passages; enough for the 100k corpus
 TARGETS = {"search_p95_ms": 30.0, "ask_p95_ms": 150.0}
+WARMUP = 3  # unrecorded requests before each HTTP run
 
 
 # ---------------------------------------------------------------- data
@@ -195,6 +202,18 @@ def corpus_titles(size: int, pool: list[dict], count: int, seed: int = 3) -> lis
     return random.Random(seed).sample(titles, min(count, len(titles)))
 
 
+def fresh_queries(size: int, pool: list[dict], count: int) -> list[str]:
+    """`count` distinct titles: the corpus's own first, then titles of pool articles outside it.
+
+    Every HTTP run gets queries the server has not seen: the Searcher caches query vectors and
+    the answerer sentence vectors, so a repeated query would time a cache, not the engine.
+    """
+    inside = corpus_titles(size, pool, count)
+    seen = set(inside)
+    outside = [t for a in pool[corpus_info(size)["documents"]:] if (t := (a.get("title") or "").strip()) and t not in seen]
+    return (inside + list(dict.fromkeys(outside)))[:count]
+
+
 # ---------------------------------------------------------------- HTTP
 def free_port() -> int:
     with socket.socket() as s:
@@ -260,7 +279,7 @@ def load_test(base: str, kind: str, queries: list[str], total: int, clients: int
         if kind == "ask":
             r = client.post("/api/ask", json={"question": q})
         else:
-            r = client.get("/api/search", params={"q": q, "mode": kind, "k": 10})
+            r = client.get("/api/search", params={"q": q, "mode": kind.removesuffix("-en"), "k": 10})
         took = time.perf_counter() - start
         with lock:
             if r.status_code == 200:
@@ -274,7 +293,7 @@ def load_test(base: str, kind: str, queries: list[str], total: int, clients: int
                 one(client, queries[(c * per_client + j) % len(queries)])
 
     with httpx.Client(base_url=base, timeout=120) as warm:  # unrecorded warm-up with other queries
-        for q in queries[-3:]:
+        for q in queries[-WARMUP:]:
             one(warm, q)
     latencies.clear()
     errors.clear()
@@ -293,14 +312,41 @@ def load_test(base: str, kind: str, queries: list[str], total: int, clients: int
     return out
 
 
+def english_queries() -> list[str]:
+    """480 distinct English news queries (the corpus is Arabic: this times the cross-language path)."""
+    return [f"{topic} {place} in {year}" for year in range(2010, 2016) for place in ENGLISH_PLACES
+            for topic in ENGLISH_TOPICS]
+
+
+def omp_setting() -> str:
+    """The OpenMP wait settings this run's processes inherit (search/__init__.py fills the default)."""
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        if name in os.environ:
+            return f"{name}={os.environ[name]} (set by the caller)"
+    return "GOMP_SPINCOUNT=20000 + per-call thread governor (Khabar's default)"
+
+
 # ---------------------------------------------------------------- in-process breakdown and references
+def searcher_timings(backend: Any, embedder: Any, queries: list[str], prefix: str = "") -> dict[str, Any]:
+    """`Searcher.search` latency per mode, each mode with a fresh Searcher.
+
+    A Searcher caches query vectors, so timing hybrid after semantic with the same queries on
+    one Searcher would time the cache (hybrid looked 25x faster than semantic that way).
+    """
+    from search.searcher import Searcher
+
+    return {f"{prefix}{m}": percentiles(time_each(lambda q, s=Searcher(backend, embedder), m=m: s.search(q, mode=m),
+                                                  queries, warmup=2))
+            for m in SEARCH_MODES}
+
+
 def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
     """Time each piece of a hybrid query directly, plus the embedder, the references and the plain Searcher."""
     import bm25s
 
     from search.embedded import EmbeddedBackend
     from search.embedders import load_embedder
-    from search.searcher import RRF_K, Searcher, highlight, query_language, rrf
+    from search.searcher import FusionWeights, Searcher, convex, highlight, query_language
     from search.backend import Filters
     from bench.common import stored_vectors
 
@@ -316,11 +362,11 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
         terms = searcher.query_terms(q, lang)
         vec = embedder.embed_queries([q])[0]
         t1 = time.perf_counter()
-        lex = [pid for pid, _ in backend.lexical(terms, 50, Filters())]
+        lex = backend.lexical(terms, 50, Filters())
         t2 = time.perf_counter()
-        sem = [pid for pid, _ in backend.knn(vec, 50, Filters())]
+        sem = backend.knn(vec, 50, Filters())
         t3 = time.perf_counter()
-        scores = rrf([(lex, 1.0), (sem, 1.0)], k=RRF_K)
+        scores = convex(lex, sem, FusionWeights().for_language(lang)[0])
         page = sorted(scores, key=lambda p: -scores[p])[:10]
         records = backend.passages(page)
         [highlight(r.passage.text, set(terms)) for r in records]
@@ -328,8 +374,7 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
         for key, v in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
             stages[key].append(v)
     out: dict[str, Any] = {"stages": {k: percentiles(v) for k, v in stages.items()}}
-    out["searcher"] = {m: percentiles(time_each(lambda q: searcher.search(q, mode=m), queries, warmup=2))
-                       for m in SEARCH_MODES}
+    out["searcher"] = searcher_timings(backend, embedder, queries)
     # the embedder alone: one query at a time; passages in a batch of 32
     out["embed_query"] = percentiles(time_each(lambda q: embedder.embed_queries([q]), queries[:40], warmup=2))
     texts = [r.passage.text for r in backend.passages(
@@ -388,16 +433,15 @@ def elastic_side_by_side(size: int, queries: list[str], url: str) -> dict[str, A
         pids, _, matrix = stored_vectors(corpus_dir(size))
         for i in range(0, len(pids), 5000):
             es.set_vectors(pids[i : i + 5000], matrix[i : i + 5000])
-    mine, theirs = Searcher(local, embedder), Searcher(es, embedder)
-    terms = [list(dict.fromkeys(mine.query_terms(q, query_language(q)))) for q in queries]
+    analyser = Searcher(local, embedder)
+    terms = [list(dict.fromkeys(analyser.query_terms(q, query_language(q)))) for q in queries]
     vecs = [embedder.embed_queries([q])[0] for q in queries]
     out: dict[str, Any] = {"upsert_s": built_s}
-    for name, backend, searcher in (("embedded", local, mine), ("elasticsearch", es, theirs)):
+    for name, backend in (("embedded", local), ("elasticsearch", es)):
         out[name] = {
             "lexical": percentiles(time_each(lambda t: backend.lexical(t, 50, Filters()), terms)),
             "knn": percentiles(time_each(lambda v: backend.knn(v, 50, Filters()), vecs)),
-            **{f"searcher {m}": percentiles(time_each(lambda q: searcher.search(q, mode=m), queries, warmup=2))
-               for m in SEARCH_MODES},
+            **searcher_timings(backend, embedder, queries, prefix="searcher "),
         }
     local.close()
     return out
@@ -428,7 +472,7 @@ def plot(http: dict[int, dict[str, dict[int, dict[str, Any]]]], path: Path) -> N
     sizes = sorted(http)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, clients in zip(axes, (1, 8)):
-        for kind, color in zip((*SEARCH_MODES, "ask"), ("C0", "C1", "C2", "C3")):
+        for kind, color in zip(HTTP_KINDS, ("C0", "C1", "C2", "C4", "C3")):
             p50 = [http[s][kind][clients]["p50"] for s in sizes if clients in http[s].get(kind, {})]
             p95 = [http[s][kind][clients]["p95"] for s in sizes if clients in http[s].get(kind, {})]
             xs = [s for s in sizes if clients in http[s].get(kind, {})]
@@ -455,8 +499,8 @@ def render(meta: dict[str, Any], ingest: dict[str, Any], ingest_embed: dict[str,
     L: list[str] = []
     L.append(f"Measured with `{meta['command']}` at commit {meta['commit']} on {meta['machine']}.")
     L.append(f"Load average (1/5/15 min) before: {meta['load_before']}; after: {meta['load_after']}. "
-             f"{meta['load_note']} Total run time {meta['minutes']:.1f} min. OMP_WAIT_POLICY={meta['omp']} for "
-             "every process of the run (see the note on OpenMP spinning above).")
+             f"{meta['load_note']} Total run time {meta['minutes']:.1f} min. OpenMP: {meta['omp']} for "
+             "every process of the run (see the note on OpenMP above).")
     L.append("")
     L.append("### Ingest through `Engine.ingest` (SaudiNewsNet JSONL, embedded backend)")
     L.append("")
@@ -486,11 +530,12 @@ def render(meta: dict[str, Any], ingest: dict[str, Any], ingest_embed: dict[str,
     L.append("")
     rows = []
     for s in sizes:
-        for kind in (*SEARCH_MODES, "ask"):
+        for kind in HTTP_KINDS:
             for c, r in sorted(http[s].get(kind, {}).items()):
                 target = TARGETS["ask_p95_ms"] if kind == "ask" else TARGETS["search_p95_ms"]
                 flag = "✓" if r["p95"] <= target else "✗"
-                rows.append([f"{s:,}", "/api/ask" if kind == "ask" else f"/api/search {kind}", c, r["n"],
+                label = {"ask": "/api/ask", "hybrid-en": "/api/search hybrid, English query"}.get(kind, f"/api/search {kind}")
+                rows.append([f"{s:,}", label, c, r["n"],
                              fmt_ms(r["p50"]), fmt_ms(r["p95"]), fmt_ms(r["p99"]), f"{r['rps']:.1f}", r["errors"],
                              f"{flag} ≤ {target:.0f}" if s == max(sizes) else ""])
     L.append(markdown_table(["passages", "endpoint", "clients", "requests", "p50", "p95", "p99", "req/s", "errors",
@@ -520,7 +565,7 @@ def render(meta: dict[str, Any], ingest: dict[str, Any], ingest_embed: dict[str,
         ["lexical", "embedded (tantivy)", fmt_ms(b["backend_lexical"]["p50"]), fmt_ms(b["backend_lexical"]["p95"]), "1.0×"],
         ["lexical", "reference: bm25s (same terms, in RAM)", fmt_ms(b["ref_bm25s"]["p50"]), fmt_ms(b["ref_bm25s"]["p95"]),
          f"{b['ref_bm25s']['p50'] / b['backend_lexical']['p50']:.2f}×"],
-        ["knn", "embedded (faiss IndexFlatIP + SQLite id map)", fmt_ms(b["backend_knn"]["p50"]),
+        ["knn", "embedded (faiss, float16 exhaustive scan + SQLite id map)", fmt_ms(b["backend_knn"]["p50"]),
          fmt_ms(b["backend_knn"]["p95"]), "1.0×"],
         ["knn", "reference: numpy exact dot", fmt_ms(b["ref_numpy"]["p50"]), fmt_ms(b["ref_numpy"]["p95"]),
          f"{b['ref_numpy']['p50'] / b['backend_knn']['p50']:.2f}×"],
@@ -557,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--embed-articles", type=int, default=30, help="articles (~200 passages) ingested with embedding")
     ap.add_argument("--embed", type=int, default=200, help="passages with real vectors in the scale corpora")
     ap.add_argument("--requests", type=int, default=60, help="search requests per mode and concurrency level")
-    ap.add_argument("--ask-requests", type=int, default=16, help="/api/ask requests per concurrency level")
+    ap.add_argument("--ask-requests", type=int, default=40, help="/api/ask requests per concurrency level")
     ap.add_argument("--clients", default="1,8")
     ap.add_argument("--queries", type=int, default=80, help="distinct title queries per corpus")
     ap.add_argument("--es-sizes", default="10000", help="sizes also measured on Elasticsearch ('' for none)")
@@ -595,21 +640,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     for s in sizes:
         print(f"corpus {s}", file=sys.stderr)
         build_corpus(s, pool, args.embed)
-        queries = corpus_titles(s, pool, args.queries)
         server = Server(corpus_dir(s))
         try:
             res: dict[str, Any] = {}
-            for kind in (*SEARCH_MODES, "ask"):
-                res[kind] = {}
-                for c in clients:
-                    total = args.ask_requests if kind == "ask" else args.requests
-                    # ask: questions not used for warm-up or the other concurrency level (the answerer caches
-                    # sentence vectors, so repeated questions would flatter it)
-                    qs = queries[c * total % len(queries):] + queries[: c * total % len(queries)] if kind == "ask" else queries
-                    res[kind][c] = load_test(server.url, kind, qs, total, c)
-                    r = res[kind][c]
-                    print(f"  {s} {kind} x{c}: p50 {r['p50']:.1f} p95 {r['p95']:.1f} ms, {r['errors']} errors",
-                          file=sys.stderr)
+            plan = [(kind, c, args.ask_requests if kind == "ask" else args.requests) for kind in HTTP_KINDS for c in clients]
+            english = iter(english_queries())
+            arabic = iter(fresh_queries(s, pool, sum(n + WARMUP for kind, _, n in plan if kind != "hybrid-en")))
+            for kind, c, total in plan:
+                source = english if kind == "hybrid-en" else arabic
+                qs = [next(source) for _ in range(total + WARMUP)]
+                res.setdefault(kind, {})[c] = load_test(server.url, kind, qs, total, c)
+                r = res[kind][c]
+                print(f"  {s} {kind} x{c}: p50 {r['p50']:.1f} p95 {r['p95']:.1f} ms, {r['errors']} errors",
+                      file=sys.stderr)
             res["_rss_mb"] = server.rss_mb()
         finally:
             server.stop()
@@ -634,7 +677,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     one_min = float(load_before.split("/")[0])
     meta = {"command": cmd.strip(), "commit": git_commit(), "machine": machine_line(), "load_before": load_before,
             "load_after": load_after, "minutes": (time.time() - began) / 60, "real_vectors": args.embed, "es_url": url,
-            "omp": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
+            "omp": omp_setting(),
             "load_note": ("Other engineers' processes shared the 2 cores during the run (load well above 2), so "
                           "absolute times are pessimistic; ratios between rows measured together are more robust."
                           if one_min > 2.5 or float(load_after.split("/")[0]) > 2.5 else "The machine was otherwise idle.")}
