@@ -76,9 +76,9 @@ def _vector_index(dim: int) -> faiss.Index:
 
     Why float16: a brute-force scan is bound by memory bandwidth, so halving the bytes halves
     the time (100k x 384 on one thread: 6.1 ms float32 vs 3.1 ms float16, docs/BENCHMARKS.md)
-    while every vector is still compared; the cosines lose ~1e-3 and top-10 overlap with the
-    float32 result is 0.998. Unlike HNSW it keeps exact deletes and in-place updates and needs
-    no build time. SQLite keeps the float32 originals.
+    while every vector is still compared; top-10 overlap with the float32 result is 0.998, and
+    `knn` re-scores the hits from the float32 originals in SQLite, so reported cosines are
+    exact. Unlike HNSW it keeps exact deletes and in-place updates and needs no build time.
     """
     return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
 
@@ -555,14 +555,18 @@ class EmbeddedBackend:
                 return []
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         scores, ids = self._faiss.search(query, min(k, self._faiss.ntotal), params=params)
-        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        found = [int(i) for i in ids[0] if i != -1]
         if not found:
             return []
         marks = ",".join("?" * len(found))
-        names = dict(
-            self._rows(f"SELECT vec_id, passage_id FROM passages WHERE vec_id IN ({marks})", [i for i, _ in found])
-        )
-        return [(names[i], s) for i, s in found if i in names]
+        rows = self._rows(f"SELECT passage_id, vector FROM passages WHERE vec_id IN ({marks}) AND vector IS NOT NULL",
+                          found)
+        if not rows:
+            return []
+        # the scan ran on float16 copies; the reported cosines are exact, from the float32 originals
+        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
+        exact = matrix @ query[0]
+        return sorted(((pid, float(c)) for (pid, _), c in zip(rows, exact)), key=lambda item: -item[1])
 
     def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
         if not passage_ids:
