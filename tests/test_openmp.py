@@ -23,7 +23,7 @@ class FakeClock:
 
 def make(cores: int = 2) -> tuple[ThreadGovernor, FakeClock, list[int]]:
     clock, calls = FakeClock(), []
-    return ThreadGovernor(calls.append, cores=cores, explore_s=5.0, smoothing=1.0, clock=clock), clock, calls
+    return ThreadGovernor(calls.append, cores=cores, explore_s=5.0, explore_calls=1000, memory=1, clock=clock), clock, calls
 
 
 def timed_call(gov: ThreadGovernor, clock: FakeClock, seconds: float, units: int = 100) -> int:
@@ -79,7 +79,7 @@ def test_a_call_while_another_is_in_flight_gets_one_thread_and_neither_is_learne
             clock.now += 1.0
             assert (outer, inner) == (2, 1)
     assert calls == [2, 1]
-    assert gov._per_token == {}              # overlapped calls say nothing about either option
+    assert gov._samples == {}                # overlapped calls say nothing about either option
 
 
 def test_speed_is_judged_per_token_with_a_floor_for_short_texts() -> None:
@@ -87,9 +87,32 @@ def test_speed_is_judged_per_token_with_a_floor_for_short_texts() -> None:
     timed_call(gov, clock, 0.012, units=100)   # 2 threads
     timed_call(gov, clock, 0.046, units=200)   # 1 thread, twice the text: same per-token speed as IDLE[1]
     assert gov.threads() == 2
-    assert gov._per_token[1] == pytest.approx(0.023 / 100)
+    assert gov._samples[1][-1] == pytest.approx(0.023 / 100)
     timed_call(gov, clock, 0.003, units=2)     # a 2-token query is judged as MIN_UNITS tokens
-    assert gov._per_token[2] == pytest.approx(0.003 / MIN_UNITS)
+    assert gov._samples[2][-1] == pytest.approx(0.003 / MIN_UNITS)
+
+
+def test_a_cold_first_call_does_not_decide() -> None:
+    clock, calls = FakeClock(), []
+    gov = ThreadGovernor(calls.append, cores=2, explore_s=60.0, explore_calls=1000, memory=3, clock=clock)
+    timed_call(gov, clock, 0.040)            # first 2-thread call: cold caches, thread creation
+    assert run(gov, clock, IDLE, 7) == [2, 2, 1, 1, 1, 2, 2]   # fill both memories, then the faster arm
+
+
+def test_an_unlucky_sample_is_forgotten_after_the_next_exploration() -> None:
+    clock, calls = FakeClock(), []
+    gov = ThreadGovernor(calls.append, cores=2, explore_s=60.0, explore_calls=8, memory=1, clock=clock)
+    run(gov, clock, IDLE, 2)
+    timed_call(gov, clock, 0.040)            # one 2-thread call hit by a hiccup (GC, page faults)
+    assert run(gov, clock, IDLE, 8) == [1] * 8
+    assert run(gov, clock, IDLE, 3) == [2, 2, 2]   # re-tried after 8 calls without a sample: fast again
+
+
+def test_a_lasting_slowdown_shows_in_all_recent_samples_and_switches_arms() -> None:
+    clock, calls = FakeClock(), []
+    gov = ThreadGovernor(calls.append, cores=2, explore_s=60.0, explore_calls=1000, memory=3, clock=clock)
+    assert run(gov, clock, IDLE, 7) == [2, 2, 2, 1, 1, 1, 2]
+    assert run(gov, clock, CONTENDED, 5) == [2, 2, 2, 1, 1]
 
 
 def test_one_core_machine_always_one_thread() -> None:
