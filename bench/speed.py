@@ -69,6 +69,8 @@ ENGLISH_PLACES = ("in Riyadh", "in Jeddah", "in Makkah", "in the Eastern Provinc
 POOL_ARTICLES = 20_000  # ~130k passages; enough for the 100k corpus
 TARGETS = {"search_p95_ms": 30.0, "ask_p95_ms": 150.0}
 WARMUP = 3  # unrecorded requests before each HTTP run
+# what the caller set, read before anything imports `search` (which fills in Khabar's default)
+CALLER_OMP = {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if k in os.environ}
 
 
 # ---------------------------------------------------------------- data
@@ -320,9 +322,8 @@ def english_queries() -> list[str]:
 
 def omp_setting() -> str:
     """The OpenMP wait settings this run's processes inherit (search/__init__.py fills the default)."""
-    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
-        if name in os.environ:
-            return f"{name}={os.environ[name]} (set by the caller)"
+    if CALLER_OMP:
+        return ", ".join(f"{k}={v}" for k, v in CALLER_OMP.items()) + " (set by the caller)"
     return "GOMP_SPINCOUNT=20000 + per-call thread governor (Khabar's default)"
 
 
