@@ -62,8 +62,8 @@ def load_answers(root: Path | None = None) -> dict[str, list[str]]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.qa_eval", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--answerable", type=int, default=60, help="dev questions sampled (asked in ar and en)")
-    ap.add_argument("--unanswerable", type=int, default=30, help="test-article questions sampled (contexts not indexed)")
+    ap.add_argument("--answerable", type=int, default=200, help="dev questions sampled (asked in ar and en)")
+    ap.add_argument("--unanswerable", type=int, default=100, help="test-article questions sampled (contexts not indexed)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "QA.md")
     ap.add_argument("--no-write", action="store_true", help="print only; do not touch docs/QA.md or the calibration")
