@@ -230,7 +230,8 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
 
     def index_files(files: list[Any] | None, key: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
         if not files:
-            return R.render_message("Choose one or more .txt, .html or .jsonl files first.", "empty")
+            return R.render_message("Choose one or more .txt, .html or .jsonl files first "
+                                    "(if one is still uploading, wait until its name becomes a link).", "empty")
         refusal = key_refusal(key)
         if refusal:
             return refusal
