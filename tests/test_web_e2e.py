@@ -206,9 +206,9 @@ def test_uploaded_arabic_file_becomes_searchable(page, tmp_path: Path):
     page.wait_for_function("(document.querySelector('#library-docs') || {innerText: ''}).innerText"
                            ".includes('000_6a7e8e62bdd4c844')")
     page.locator("#library-files input[type=file]").set_input_files(str(article))
-    # the name shows while the browser is still uploading; the link to the stored copy only after
-    page.wait_for_selector("#library-files a[href*='file=']", timeout=60_000)
-    page.wait_for_selector("#library-files :text('zumurrud_report.txt')")
+    # the download link to the stored copy appears only once the upload has finished (the name is
+    # shown earlier, split into stem and extension spans, so it is no sign of a finished upload)
+    page.wait_for_selector("#library-files a[download='zumurrud_report.txt'][href*='file=']", timeout=60_000)
     page.locator("#library-index").click()
     page.wait_for_selector("#library-report .khabar-report")
     report = page.locator("#library-report").inner_text()
