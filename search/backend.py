@@ -32,6 +32,14 @@ class IndexCorrupt(BackendError):
     """The index on disk is damaged; the message names the repair command."""
 
 
+def checked_query_vector(vector: np.ndarray, dim: int) -> np.ndarray:
+    """`vector` as a flat float32 array, or BackendError if its dimension is not the index's."""
+    query = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if query.shape[0] != dim:
+        raise BackendError(f"query vector has dim {query.shape[0]}, index has {dim}")
+    return query
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions applied inside the engine, before ranking is cut to k."""

@@ -55,6 +55,7 @@ from search.backend import (
     IndexMismatch,
     PassageRecord,
     Stats,
+    checked_query_vector,
 )
 
 log = logging.getLogger("khabar.elastic")
@@ -588,9 +589,7 @@ class ElasticBackend:
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         if k <= 0:
             return []
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape[0] != self.info.dim:
-            raise BackendError(f"query vector has dim {query.shape[0]}, index has {self.info.dim}")
+        query = checked_query_vector(vector, self.info.dim)
         k = min(k, MAX_RESULT_WINDOW)
         knn: dict[str, Any] = {
             "field": "vector", "query_vector": query.tolist(), "k": k,
@@ -627,9 +626,7 @@ class ElasticBackend:
         """
         if not passage_ids:
             return []
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape[0] != self.info.dim:
-            raise BackendError(f"query vector has dim {query.shape[0]}, index has {self.info.dim}")
+        query = checked_query_vector(vector, self.info.dim)
         found = self._call("read passages", lambda: self.client.mget(
             index=self.passages_alias, ids=list(passage_ids), source_includes=["doc_id"]))
         doc_ids = sorted({d["_source"]["doc_id"] for d in found["docs"] if d.get("found")})
@@ -695,7 +692,7 @@ class ElasticBackend:
                 "analyzer": ANALYZER_NATIVE if self.native_arabic else ANALYZER_KHABAR,
                 "lexical": "BM25 over Khabar pre-analysed terms",
                 "licence": self.licence(),
-                # Khabar's language-aware weighted RRF (search/searcher.py) runs for every licence:
+                # Khabar's language-aware fusion (search/searcher.py) runs for every licence:
                 # the server's `rrf` retriever (Enterprise) cannot weight sides by query language.
                 "fusion": "client-side language-aware convex fusion (search/searcher.py)",
             },
