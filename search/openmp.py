@@ -102,8 +102,8 @@ class ThreadGovernor:
     def call(self, units: int, single: bool = False) -> Iterator[int]:
         """Run one embedding call of `units` tokens with the chosen team size; yields it.
 
-        `single`: the caller runs one thread whatever the choice (it is counted in flight, so
-        a concurrent call elsewhere gets one thread too, and it is not learned from).
+        `single`: one thread whatever the choice (it is counted in flight, so a concurrent call
+        elsewhere gets one thread too, and it is not learned from).
         """
         with self._lock:
             threads = 1 if single else self._choose()
@@ -111,7 +111,7 @@ class ThreadGovernor:
             self._in_flight += 1
             self._started += 1
             ticket = self._started
-        if self._set_threads is not None and not single:
+        if self._set_threads is not None:
             self._set_threads(threads)  # per calling thread in OpenMP, so concurrent calls don't interfere
         started = self._clock()
         try:
