@@ -49,7 +49,7 @@ from bench.common import (
 from indexer.arabic import analyze, term
 from indexer.models import Document
 from search.backend import Backend, Filters
-from search.searcher import (MODES, NORMALISATION_WINDOW, RRF_K, FusionWeights, ScoredIds, Searcher, convex, rrf,
+from search.searcher import (MODES, NORMALISATION_WINDOW, FusionWeights, ScoredIds, Searcher, convex,
                              with_document_context)
 
 LANGS = ("ar", "en")
@@ -163,6 +163,20 @@ def hybrid(lex: ScoredIds, sem: ScoredIds, siblings: Siblings, lexical_weight: f
         sem = with_document_context(sem, siblings, context)
     scores = convex(lex, sem, lexical_weight)
     return dedupe_docs([doc_of(p) for p in sorted(scores, key=lambda p: -scores[p])])
+
+
+RRF_K = 60  # the previous product fusion (weighted RRF), kept here as the "before" line and for the A rows
+
+
+def rrf(rankings: Sequence[tuple[list[str], float]], k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal-rank fusion: sum of weight / (k + rank), ranks 1-based."""
+    scores: dict[str, float] = {}
+    for ids, weight in rankings:
+        if weight <= 0:
+            continue
+        for rank, pid in enumerate(ids, start=1):
+            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
+    return scores
 
 
 def fuse(lex: Ranking, sem: Ranking, w_lex: float, w_sem: float, k: int = RRF_K, level: str = "passage") -> list[str]:

@@ -38,7 +38,6 @@ Mode = Literal["lexical", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("lexical", "semantic", "hybrid")
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
-RRF_K = 60  # reciprocal-rank fusion is no longer the product's fusion; kept for benchmarks and bench/speed.py
 NORMALISATION_WINDOW = 50  # cosines are min-max scaled over the top 50, so scores do not depend on k or offset
 QUERY_CACHE_SIZE = 512
 
@@ -136,17 +135,6 @@ def highlight(text: str, terms: set[str]) -> str:
             pos = tok.end
     out.append(html.escape(text[pos:]))
     return "".join(out)
-
-
-def rrf(rankings: Sequence[tuple[list[str], float]], k: int = RRF_K) -> dict[str, float]:
-    """Weighted reciprocal-rank fusion: sum of weight / (k + rank), ranks 1-based."""
-    scores: dict[str, float] = {}
-    for ids, weight in rankings:
-        if weight <= 0:
-            continue
-        for rank, pid in enumerate(ids, start=1):
-            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
-    return scores
 
 
 def max_scaled(ranked: ScoredIds) -> dict[str, float]:
