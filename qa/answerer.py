@@ -31,7 +31,6 @@ from qa.answer import Answer, Citation, ClaimView
 from qa.evidence import ScoredClaim, candidate_claims, mentions, score_claims, select
 from qa.extract import best_sentence, who_entity
 from qa.question import Question, Vocabulary, parse, perpetrator_in_words
-from search.backend import Filters
 
 CALIBRATION_PATH = Path(__file__).with_name("data") / "calibration.json"
 SEARCH_K = 8
@@ -97,10 +96,10 @@ class Answerer:
         """Answer one English or Arabic question from the index, with citations, or abstain."""
         started = time.perf_counter()
         q = parse(question, self.vocab)
-        qvec = self.engine.searcher.query_vector(q.text)
-        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K, query_vector=qvec)
+        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)  # embeds while BM25 runs
+        qvec = self.engine.searcher.query_vector(q.text)  # remembered by the search just done
         hits = response.hits
-        cosines = dict(self.engine.backend.knn(qvec, 50, Filters()))
+        cosines = response.cosines  # the search's own kNN (top 50, no filters): no second scan
         ctx = _Context(q, hits, response.terms, qvec, cosines, {})
         answer = self._numeric(ctx) if q.numeric and q.what else self._extractive(ctx)
         if answer.answerable and self.generator:

