@@ -210,3 +210,19 @@ def test_chart_bars_use_english_actor_names_and_log_scale_for_wide_spreads():
 def test_chart_without_figures_says_so():
     fig = claims_chart([])
     assert "No figures" in fig.axes[0].texts[0].get_text()
+
+
+def test_gradio_queue_polls_quietly_when_idle():
+    """Gradio's queue loops poll every 1 ms / 10 ms by default (~900 event-loop wake-ups a second
+    when idle, which take cores from the query embedding); `quiet_queue` slows them down. This
+    fails if a Gradio upgrade renames the fields, instead of silently losing the setting."""
+    import gradio as gr
+
+    from ui.web import PROGRESS_POLL_S, QUEUE_POLL_S, quiet_queue
+
+    with gr.Blocks() as demo:
+        gr.Markdown("x")
+    demo.queue()
+    quiet_queue(demo)
+    assert demo._queue.sleep_when_free == QUEUE_POLL_S >= 0.01
+    assert demo._queue.progress_update_sleep_when_free == PROGRESS_POLL_S >= 0.05

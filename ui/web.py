@@ -415,10 +415,33 @@ def build_blocks(engine: Engine, answerer: Any) -> gr.Blocks:
     return demo
 
 
+QUEUE_POLL_S = 0.02  # idle queue: look for new UI events every 20 ms (Gradio: 1 ms)
+PROGRESS_POLL_S = 0.1  # progress bars: send updates at 10 Hz (Gradio: 100 Hz; its Windows default is this)
+
+
+def quiet_queue(demo: gr.Blocks) -> None:
+    """Make Gradio's queue loops poll less often when idle.
+
+    Why: Gradio's queue sleeps 1 ms (and its progress loop 10 ms) when it has nothing to do, so
+    an idle server woke its event loop ~900 times a second (measured; 12/s without the UI, ~60/s
+    with these settings). Each wake-up can take a core
+    from the query embedding's two spinning OpenMP threads, whose partner then stalls: search
+    latency over HTTP had a fatter tail than the same search in process (docs/BENCHMARKS.md).
+    A UI event now waits at most 20 ms more to start; API requests do not use the queue at all.
+    `_queue` and its two fields are Gradio's own (6.x); tests/test_web_render.py fails if they move.
+    """
+    queue = demo._queue
+    for name, value in (("sleep_when_free", QUEUE_POLL_S), ("progress_update_sleep_when_free", PROGRESS_POLL_S)):
+        if not hasattr(queue, name):
+            raise AttributeError(f"gradio's queue has no {name!r}: review ui.web.quiet_queue for this gradio version")
+        setattr(queue, name, value)
+
+
 def mount_ui(app: FastAPI, engine: Engine, answerer: Any) -> FastAPI:
     """Mount the UI at "/" on the API's app; routes registered before it (/api/*, /docs) keep working."""
     demo = build_blocks(engine, answerer)
     demo.queue(default_concurrency_limit=2, max_size=64)
+    quiet_queue(demo)
     return gr.mount_gradio_app(
         app, demo, path="/",
         css=R.CSS,
