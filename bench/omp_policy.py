@@ -7,11 +7,14 @@ between regions decides the latency (search/openmp.py). Each policy runs in a fr
 process (the OpenMP runtime reads its environment once, at load):
 
 - passive: `OMP_WAIT_POLICY=PASSIVE`, two threads (Khabar's previous default);
-- spin, 2 threads: `GOMP_SPINCOUNT=20000`, two threads for every call (no governor);
-- spin + governor: `GOMP_SPINCOUNT=20000` and `search.openmp.ThreadGovernor` (the default now).
+- spin 20k, 2 threads: `GOMP_SPINCOUNT=20000`, two threads for every call (no governor);
+- spin N + governor: `GOMP_SPINCOUNT=N` and `search.openmp.ThreadGovernor` (N = 20k, 300k, 3M).
 
-Scenarios: idle; two busy processes beside it (another program using both cores); four
-threads of the same process embedding queries at once (a server under concurrent load).
+Scenarios: idle (embeddings back to back); search work between queries (an 80 MB memory scan
+on the calling thread before each embedding, like the kNN scan of the previous search - in
+a server the OpenMP worker sleeps through it unless it spins long enough); two busy processes
+beside it (another program using both cores); four threads of the same process embedding
+queries at once (a server under concurrent load).
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ import sys
 import threading
 import time
 from typing import Any, Sequence
+
+import numpy as np
 
 from bench.common import REPO_ROOT, markdown_table, write_generated
 from bench.engines import git_commit, load_average, machine_line, percentiles
@@ -38,10 +43,13 @@ QUERIES = [
 ]
 POLICIES: dict[str, dict[str, str]] = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
-    "spin, 2 threads": {"GOMP_SPINCOUNT": "20000", "KHABAR_BENCH_NO_GOVERNOR": "1"},
-    "spin + governor (default)": {"GOMP_SPINCOUNT": "20000"},
+    "spin 20k, 2 threads": {"GOMP_SPINCOUNT": "20000", "KHABAR_BENCH_NO_GOVERNOR": "1"},
+    "spin 20k + governor": {"GOMP_SPINCOUNT": "20000"},
+    "spin 300k + governor (default)": {"GOMP_SPINCOUNT": "300000"},
+    "spin 3M + governor": {"GOMP_SPINCOUNT": "3000000"},
 }
-SCENARIOS = ("idle", "2 busy processes", "4 concurrent queries")
+SCENARIOS = ("idle", "search work between queries", "2 busy processes", "4 concurrent queries")
+BETWEEN_MB = 80  # a 100k-passage float16 kNN scan reads ~77 MB between two query embeddings
 
 
 def child(scenario: str, calls: int) -> dict[str, Any]:
@@ -56,10 +64,13 @@ def child(scenario: str, calls: int) -> dict[str, Any]:
         embedder.embed_queries([q])
     latencies: list[float] = []
     lock = threading.Lock()
+    scan = np.ones(BETWEEN_MB * 2**20 // 4, dtype=np.float32) if scenario == "search work between queries" else None
 
     def run(offset: int, n: int) -> None:
         for i in range(n):
             q = f"{QUERIES[(offset + i) % len(QUERIES)]} {offset + i}"  # distinct texts, no cache anywhere
+            if scan is not None:
+                scan.sum()  # what a search does between two embeddings: a memory-bound scan, ~4 ms
             t = time.perf_counter()
             embedder.embed_queries([q])
             with lock:

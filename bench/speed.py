@@ -324,7 +324,9 @@ def omp_setting() -> str:
     """The OpenMP wait settings this run's processes inherit (search/__init__.py fills the default)."""
     if CALLER_OMP:
         return ", ".join(f"{k}={v}" for k, v in CALLER_OMP.items()) + " (set by the caller)"
-    return "GOMP_SPINCOUNT=20000 + per-call thread governor (Khabar's default)"
+    from search import SPIN_COUNT
+
+    return f"GOMP_SPINCOUNT={SPIN_COUNT} + per-call thread governor (Khabar's default)"
 
 
 # ---------------------------------------------------------------- in-process breakdown and references
@@ -602,8 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--ingest-articles", type=int, default=200, help="articles for the Engine.ingest throughput run")
     ap.add_argument("--embed-articles", type=int, default=30, help="articles (~200 passages) ingested with embedding")
     ap.add_argument("--embed", type=int, default=200, help="passages with real vectors in the scale corpora")
-    ap.add_argument("--requests", type=int, default=60, help="search requests per mode and concurrency level")
-    ap.add_argument("--ask-requests", type=int, default=40, help="/api/ask requests per concurrency level")
+    ap.add_argument("--requests", type=int, default=200, help="search requests per mode and concurrency level")
+    ap.add_argument("--ask-requests", type=int, default=100, help="/api/ask requests per concurrency level")
     ap.add_argument("--clients", default="1,8")
     ap.add_argument("--queries", type=int, default=80, help="distinct title queries per corpus")
     ap.add_argument("--es-sizes", default="10000", help="sizes also measured on Elasticsearch ('' for none)")

