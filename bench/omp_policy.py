@@ -44,8 +44,8 @@ QUERIES = [
 POLICIES: dict[str, dict[str, str]] = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
     "spin 20k, 2 threads": {"GOMP_SPINCOUNT": "20000", "KHABAR_BENCH_NO_GOVERNOR": "1"},
-    "spin 20k + governor": {"GOMP_SPINCOUNT": "20000"},
-    "spin 300k + governor (default)": {"GOMP_SPINCOUNT": "300000"},
+    "spin 20k + governor (default)": {"GOMP_SPINCOUNT": "20000"},
+    "spin 300k + governor": {"GOMP_SPINCOUNT": "300000"},
     "spin 3M + governor": {"GOMP_SPINCOUNT": "3000000"},
 }
 SCENARIOS = ("idle", "search work between queries", "2 busy processes", "4 concurrent queries")
