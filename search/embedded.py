@@ -39,8 +39,11 @@ from search.backend import (
     IndexMismatch,
     REBUILD_HINT,
     PassageRecord,
+    SparseVector,
     Stats,
     checked_query_vector,
+    decode_sparse,
+    encode_sparse,
 )
 
 # One query at a time is faster on one thread (measured at 100k x 384: 9.4 ms p50 on one
@@ -60,7 +63,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS passages (
     vec_id INTEGER PRIMARY KEY AUTOINCREMENT,
     passage_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB
+    text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB, sparse BLOB
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE INDEX IF NOT EXISTS passages_pending ON passages(vec_id) WHERE vector IS NULL;
@@ -176,6 +179,9 @@ class EmbeddedBackend:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SQL_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+            if "sparse" not in columns:  # a catalog from before sparse latent terms: add the column in place
+                db.execute("ALTER TABLE passages ADD COLUMN sparse BLOB")
             check = db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"the catalog {path} is damaged ({exc}); {REBUILD_HINT}") from exc
@@ -344,9 +350,9 @@ class EmbeddedBackend:
         """Replace a document's rows; returns (vec_ids whose vectors left, (new vec_id, vector) kept)."""
         # Vectors of passages whose text did not change are kept (ids are content hashes).
         old = db.execute(
-            "SELECT vec_id, passage_id, vector FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,)
-        ).fetchall()
-        kept = {pid: blob for _, pid, blob in old}
+            "SELECT vec_id, passage_id, vector, sparse FROM passages WHERE doc_id = ? AND vector IS NOT NULL",
+            (doc.doc_id,)).fetchall()
+        kept = {pid: (blob, sparse) for _, pid, blob, sparse in old}
         db.execute("DELETE FROM passages WHERE doc_id = ?", (doc.doc_id,))
         db.execute("DELETE FROM claims WHERE doc_id = ?", (doc.doc_id,))
         db.execute(
@@ -356,8 +362,9 @@ class EmbeddedBackend:
              doc.language, json.dumps(doc.sidebar, ensure_ascii=False), json.dumps(doc.fingerprint)),
         )
         db.executemany(
-            'INSERT INTO passages(passage_id, doc_id, ordinal, text, start, "end", vector) VALUES (?,?,?,?,?,?,?)',
-            [(p.passage_id, p.doc_id, p.ordinal, p.text, p.start, p.end, kept.get(p.passage_id))
+            'INSERT INTO passages(passage_id, doc_id, ordinal, text, start, "end", vector, sparse)'
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(p.passage_id, p.doc_id, p.ordinal, p.text, p.start, p.end, *kept.get(p.passage_id, (None, None)))
              for p in doc.passages],
         )
         db.executemany(
@@ -370,7 +377,7 @@ class EmbeddedBackend:
         moved = db.execute(
             "SELECT vec_id, vector FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,)
         ).fetchall() if kept else []
-        return [vec_id for vec_id, _, _ in old], moved
+        return [vec_id for vec_id, _, _, _ in old], moved
 
     def delete(self, doc_id: str) -> bool:
         with self._lock:
@@ -393,10 +400,14 @@ class EmbeddedBackend:
         self._sync_faiss(before, removed, [])
         return exists is not None
 
-    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray) -> None:
+    def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
+                    sparse: Sequence[SparseVector] | None = None) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.shape != (len(passage_ids), self.info.dim):
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
+        if sparse is not None and len(sparse) != len(passage_ids):
+            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        blobs = [encode_sparse(v) for v in sparse] if sparse is not None else [None] * len(passage_ids)
         row_of = {pid: i for i, pid in enumerate(passage_ids)}
         with self._tx() as db:
             before = self._generation_in(db)
@@ -404,8 +415,8 @@ class EmbeddedBackend:
             rows = db.execute(f"SELECT passage_id, vec_id, vector IS NOT NULL FROM passages WHERE passage_id IN ({marks})",
                               list(passage_ids)).fetchall() if passage_ids else []
             db.executemany(
-                "UPDATE passages SET vector = ? WHERE passage_id = ?",
-                [(vectors[i].tobytes(), pid) for i, pid in enumerate(passage_ids)],
+                "UPDATE passages SET vector = ?, sparse = ? WHERE passage_id = ?",
+                [(vectors[i].tobytes(), blobs[i], pid) for i, pid in enumerate(passage_ids)],
             )
             self._bump_generation(db)
         self._sync_faiss(before, [vec_id for _, vec_id, had in rows if had],
@@ -483,6 +494,31 @@ class EmbeddedBackend:
                 (limit,),
             )
         ]
+
+    def passages_without_sparse(self, limit: int) -> list[Passage]:
+        return [
+            Passage(*r)
+            for r in self._rows(
+                'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages'
+                " WHERE vector IS NOT NULL AND sparse IS NULL ORDER BY vec_id LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
+        if len(sparse) != len(passage_ids):
+            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        with self._tx() as db:  # sparse terms are not in faiss: no generation change, no rebuild
+            db.executemany("UPDATE passages SET sparse = ? WHERE passage_id = ?",
+                           [(encode_sparse(v), pid) for v, pid in zip(sparse, passage_ids)])
+
+    def sparse_vectors(self, passage_ids: Sequence[str]) -> dict[str, SparseVector]:
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        rows = self._rows(f"SELECT passage_id, sparse FROM passages WHERE passage_id IN ({marks}) AND sparse IS NOT NULL",
+                          list(passage_ids))
+        return {pid: decode_sparse(blob) for pid, blob in rows}
 
     def _filter_query(self, filters: Filters) -> list[tantivy.Query]:
         schema = self._tantivy_schema
@@ -617,6 +653,8 @@ class EmbeddedBackend:
             embedder_id=self.info.embedder_id,
             dim=self.info.dim,
             details={"data_dir": str(self.dir), "disk_bytes": size, "schema_version": self.info.schema_version,
+                     "passages_without_sparse": count(
+                         "SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL AND sparse IS NULL"),
                      "status": "ok"},
         )
 

@@ -17,7 +17,7 @@ from indexer import pipeline
 from indexer.models import Claim, Document, IngestReport, Rejected
 from search.backend import Backend, ClaimQuery, Filters, Stats
 from search.config import Settings
-from search.embedders import Embedder, load_embedder
+from search.embedders import Embedder, load_embedder, supports_sparse
 from search.searcher import SearchResponse, Searcher
 
 log = logging.getLogger("khabar")
@@ -43,7 +43,7 @@ class Engine:
         self.settings = settings or Settings()
         self.embedder = embedder or load_embedder(self.settings.embedder)
         self.backend = backend or open_backend(self.settings, self.embedder)
-        self.searcher = Searcher(self.backend, self.embedder)
+        self.searcher = Searcher(self.backend, self.embedder, use_sparse=self.sparse)
 
     # ---------------------------------------------------------------- ingest
     def ingest(self, paths: Sequence[str | Path], embed: bool = True, progress: bool = True,
@@ -94,8 +94,18 @@ class Engine:
             report.embedded = self.embed_pending(progress=progress)
         return report
 
+    @property
+    def sparse(self) -> bool:
+        """Are sparse latent terms computed and used? (setting on and an embedder that has them)."""
+        return self.settings.sparse and supports_sparse(self.embedder)
+
     def embed_pending(self, progress: bool = True, limit: int | None = None) -> int:
-        """Embed passages that have no vector yet, batch by batch (resumable)."""
+        """Embed passages that have no vector yet, batch by batch (resumable); returns how many.
+
+        With sparse latent terms on, each batch also gets them in the same write, and passages
+        embedded without them (an index from before, or built with KHABAR_SPARSE=0) get them
+        afterwards, also resumably.
+        """
         pending = self.backend.stats().passages_without_vectors
         if limit is not None:
             pending = min(pending, limit)
@@ -106,8 +116,28 @@ class Engine:
                 batch = self.backend.passages_without_vectors(min(batch_size, pending - done))
                 if not batch:
                     break
-                vectors = self.embedder.embed_passages([p.text for p in batch])
-                self.backend.set_vectors([p.passage_id for p in batch], vectors)
+                texts = [p.text for p in batch]
+                vectors = self.embedder.embed_passages(texts)
+                sparse = self.embedder.embed_sparse(texts) if self.sparse else None  # type: ignore[attr-defined]
+                self.backend.set_vectors([p.passage_id for p in batch], vectors, sparse)
+                done += len(batch)
+                bar.update(len(batch))
+        if self.sparse and (limit is None or done < limit):
+            self._backfill_sparse(progress, None if limit is None else limit - done)
+        return done
+
+    def _backfill_sparse(self, progress: bool, limit: int | None) -> int:
+        pending = int(self.backend.stats().details.get("passages_without_sparse", 0))
+        if limit is not None:
+            pending = min(pending, limit)
+        done = 0
+        with tqdm(total=pending, desc="sparse terms", unit="passage", disable=not progress or not pending) as bar:
+            while done < pending:
+                batch = self.backend.passages_without_sparse(min(self.settings.embed_batch, pending - done))
+                if not batch:
+                    break
+                sparse = self.embedder.embed_sparse([p.text for p in batch])  # type: ignore[attr-defined]
+                self.backend.set_sparse([p.passage_id for p in batch], sparse)
                 done += len(batch)
                 bar.update(len(batch))
         return done

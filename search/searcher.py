@@ -31,7 +31,7 @@ import numpy as np
 
 from indexer.arabic import analyze, arabic_ratio, term, tokens
 from search.backend import Backend, Filters, PassageRecord
-from search.embedders import Embedder
+from search.embedders import Embedder, supports_sparse
 from search.lexicon import Lexicon
 
 Mode = Literal["lexical", "semantic", "hybrid"]
@@ -68,12 +68,18 @@ class FusionWeights:
     lexical_cross_language: float = 0.2
     context_same_language: float = 0.0
     context_cross_language: float = 0.3
+    sparse_same_language: float = 0.0
+    sparse_cross_language: float = 0.3
 
     def for_language(self, language: str) -> tuple[float, float]:
         """(lexical weight, document-context weight) for a query in `language`."""
         if language == "ar":
             return self.lexical_same_language, self.context_same_language
         return self.lexical_cross_language, self.context_cross_language
+
+    def sparse_for(self, language: str) -> float:
+        """Weight of the sparse latent-term score inside the semantic side (replaces document context)."""
+        return self.sparse_same_language if language == "ar" else self.sparse_cross_language
 
 
 @dataclass
@@ -163,17 +169,46 @@ def window_scaled(ranked: ScoredIds, window: int = NORMALISATION_WINDOW) -> dict
     return {pid: ((s - bottom) / spread if spread > 0 else 1.0) for pid, s in ranked}
 
 
-def convex(lexical: ScoredIds, semantic: ScoredIds, lexical_weight: float) -> dict[str, float]:
+def convex(lexical: ScoredIds, semantic: ScoredIds, lexical_weight: float,
+           semantic_scaled: bool = False) -> dict[str, float]:
     """Passage score = w * scaled BM25 + (1 - w) * scaled cosine; a side with weight 0 is ignored.
 
     A passage one side did not return gets that side's floor: 0 for BM25 (no match or a
     negligible one), the lowest returned value for cosine (it ranked below all of them).
+    `semantic_scaled`: the semantic scores are already on the window scale (`with_sparse`).
     """
-    lex, sem = max_scaled(lexical), window_scaled(semantic)
+    lex, sem = max_scaled(lexical), (dict(semantic) if semantic_scaled else window_scaled(semantic))
     sides = [(lex, lexical_weight, 0.0), (sem, 1.0 - lexical_weight, min(sem.values(), default=0.0))]
     sides = [side for side in sides if side[1] > 0 and side[0]]
     candidates = dict.fromkeys(pid for scores, _, _ in sides for pid in scores)
     return {pid: sum(w * scores.get(pid, floor) for scores, w, floor in sides) for pid in candidates}
+
+
+def sparse_dot(query: tuple[np.ndarray, np.ndarray], stored: dict[str, tuple[np.ndarray, np.ndarray]],
+               passage_ids: Sequence[str]) -> dict[str, float]:
+    """Dot product of the query's latent terms with each passage's (0 for a passage without any)."""
+    indices, weights = query
+    dense = np.zeros(1 << 16, dtype=np.float32)  # feature indices are stored as uint16
+    dense[indices] = weights
+    return {pid: float(dense[stored[pid][0]] @ stored[pid][1]) if pid in stored else 0.0 for pid in passage_ids}
+
+
+def with_sparse(semantic: ScoredIds, sparse: dict[str, float], weight: float,
+                window: int = NORMALISATION_WINDOW) -> ScoredIds:
+    """Re-score kNN hits: (1 - weight) * min-max cosine + weight * min-max latent-term score.
+
+    Both are scaled by their range over the top `window` hits by cosine (a fixed window, so a
+    passage's score does not change with k or offset, as in `window_scaled`). The result is on
+    the window scale already: `convex(..., semantic_scaled=True)`.
+    """
+    if not semantic:
+        return []
+    cosine = window_scaled(semantic, window)
+    top = [sparse.get(pid, 0.0) for pid, _ in semantic[:window]]
+    low, spread = min(top), max(top) - min(top)
+    scaled = {pid: ((sparse.get(pid, 0.0) - low) / spread if spread > 0 else 0.0) for pid, _ in semantic}
+    mixed = [(pid, (1.0 - weight) * cosine[pid] + weight * scaled[pid]) for pid, _ in semantic]
+    return sorted(mixed, key=lambda item: -item[1])
 
 
 def with_document_context(semantic: ScoredIds, siblings: Sequence[tuple[str, str, float]],
@@ -201,12 +236,15 @@ class Searcher:
     """Runs lexical, semantic or hybrid search against one backend."""
 
     def __init__(self, backend: Backend, embedder: Embedder, lexicon: Lexicon | None = None,
-                 weights: FusionWeights = FusionWeights()) -> None:
+                 weights: FusionWeights = FusionWeights(), use_sparse: bool | None = None) -> None:
         self.backend = backend
         self.embedder = embedder
         self.lexicon = lexicon or Lexicon.load()
         self.weights = weights
+        # latent terms need an embedder that has them; None = whenever it does
+        self.use_sparse = supports_sparse(embedder) if use_sparse is None else use_sparse and supports_sparse(embedder)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_sparse: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def query_vector(self, query: str) -> np.ndarray:
@@ -226,6 +264,20 @@ class Searcher:
             if len(self._query_vectors) > QUERY_CACHE_SIZE:
                 self._query_vectors.popitem(last=False)
         return vector
+
+    def query_sparse(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """The query's latent terms, remembered like its vector."""
+        with self._cache_lock:
+            found = self._query_sparse.get(query)
+            if found is not None:
+                self._query_sparse.move_to_end(query)
+                return found
+        found = self.embedder.embed_sparse([query])[0]  # type: ignore[attr-defined]
+        with self._cache_lock:
+            self._query_sparse[query] = found
+            if len(self._query_sparse) > QUERY_CACHE_SIZE:
+                self._query_sparse.popitem(last=False)
+        return found
 
     def query_terms(self, query: str, language: str) -> list[str]:
         """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""
@@ -257,17 +309,26 @@ class Searcher:
             lexical_hits = self.backend.lexical(terms, depth, filters)
         if mode in ("semantic", "hybrid"):
             vector = query_vector if query_vector is not None else self.query_vector(query)
-            semantic_hits = self.semantic(vector, depth, filters, context_weight, cosines)
+            semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
+                                                       query=query, language=language)
+        else:
+            sparse_used = False
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
-        cosine = "cosine similarity" + (f" with document context {context_weight:g}" if context_weight > 0 else "")
+        if sparse_used:
+            sparse_weight = self.weights.sparse_for(language)
+            cosine = (f"min-max cosine similarity mixed with latent-term score {sparse_weight:g}"
+                      f" over the top {NORMALISATION_WINDOW}")
+        else:
+            cosine = "cosine similarity" + (f" with document context {context_weight:g}" if context_weight > 0 else "")
         if mode == "lexical":
             scores, fusion = dict(lexical_hits), "none (BM25 score)"
         elif mode == "semantic":
             scores, fusion = dict(semantic_hits), f"none ({cosine})"
         else:
-            scores = convex(lexical_hits, semantic_hits, lexical_weight)
+            scores = convex(lexical_hits, semantic_hits, lexical_weight, semantic_scaled=sparse_used)
+            semantic_side = cosine if sparse_used else f"min-max {cosine} over the top {NORMALISATION_WINDOW}"
             fusion = (f"client-side convex combination (lexical {lexical_weight:g}: BM25/best BM25; "
-                      f"semantic {1 - lexical_weight:g}: min-max {cosine} over the top {NORMALISATION_WINDOW})")
+                      f"semantic {1 - lexical_weight:g}: {semantic_side})")
         ranked = sorted(scores, key=lambda pid: -scores[pid])
         page = ranked[offset : offset + k]
         records = self.backend.passages(page)
@@ -279,18 +340,31 @@ class Searcher:
         return SearchResponse(query, mode, language, round(took, 2), len(ranked), hits, fusion, terms, cosines)
 
     def semantic(self, vector: np.ndarray, depth: int, filters: Filters, context_weight: float,
-                 raw_cosines: dict[str, float] | None = None) -> ScoredIds:
-        """kNN passages, re-scored with their documents' other passages when `context_weight` > 0.
+                 raw_cosines: dict[str, float] | None = None, query: str = "",
+                 language: str = "ar") -> tuple[ScoredIds, bool]:
+        """kNN passages, re-scored; returns (hits, whether latent terms were mixed in).
 
+        For a non-Arabic query with latent terms available (`with_sparse`), the kNN hits are
+        re-scored with them; otherwise with their documents' other passages when
+        `context_weight` > 0 (the two do not stack: docs/RETRIEVAL.md). An index without
+        latent terms (built before them, or with KHABAR_SPARSE=0) falls back to the context.
         `raw_cosines`, if given, receives the kNN cosines before re-scoring.
         """
         hits = self.backend.knn(vector, depth, filters)
         if raw_cosines is not None:
             raw_cosines.update(hits)
-        if context_weight <= 0 or not hits:
-            return hits
+        if not hits:
+            return hits, False
+        sparse_weight = self.weights.sparse_for(language) if self.use_sparse and query else 0.0
+        if sparse_weight > 0:
+            pids = [pid for pid, _ in hits]
+            stored = self.backend.sparse_vectors(pids)
+            if stored:
+                return with_sparse(hits, sparse_dot(self.query_sparse(query), stored, pids), sparse_weight), True
+        if context_weight <= 0:
+            return hits, False
         siblings = self.backend.sibling_scores(vector, [pid for pid, _ in hits])
-        return with_document_context(hits, siblings, context_weight)
+        return with_document_context(hits, siblings, context_weight), False
 
     @staticmethod
     def _hit(record: PassageRecord, score: float, terms: set[str], lex_rank: dict[str, int],

