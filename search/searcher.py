@@ -24,7 +24,7 @@ import html
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -101,7 +101,7 @@ class Hit:
     semantic_rank: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # flat values: no deep copy needed
 
 
 @dataclass
@@ -119,9 +119,9 @@ class SearchResponse:
     cosines: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("cosines")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "cosines"}
         data["hits"] = [h.to_dict() for h in self.hits]
+        data["terms"] = list(self.terms)
         return data
 
 

@@ -12,7 +12,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from fastapi import Body, Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -26,10 +26,14 @@ ALLOWED_UPLOAD_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 MAX_BATCH = 1000
 
 
-def _reject_unknown(allowed: set[str]) -> Callable[[Request], None]:
-    """A dependency that turns a misspelt query parameter into a 422 instead of silence."""
+def _reject_unknown(allowed: set[str]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency that turns a misspelt query parameter into a 422 instead of silence.
 
-    def check(request: Request) -> None:
+    `async` although it awaits nothing: FastAPI runs a plain `def` dependency on its thread
+    pool, and that hand-off cost more than the check itself.
+    """
+
+    async def check(request: Request) -> None:
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise HTTPException(422, f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
