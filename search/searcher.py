@@ -25,7 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Generic, Literal, Sequence, TypeVar
 
 import numpy as np
 
@@ -232,6 +232,37 @@ def with_document_context(semantic: ScoredIds, siblings: Sequence[tuple[str, str
     return sorted(out, key=lambda item: -item[1])
 
 
+T = TypeVar("T")
+
+
+class _Remembered(Generic[T]):
+    """The last `size` values computed per key (thread-safe: the server searches from several threads)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # outside the lock: embedding takes milliseconds
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Searcher:
     """Runs lexical, semantic or hybrid search against one backend."""
 
@@ -243,9 +274,8 @@ class Searcher:
         self.weights = weights
         # latent terms need an embedder that has them; None = whenever it does
         self.use_sparse = supports_sparse(embedder) if use_sparse is None else use_sparse and supports_sparse(embedder)
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_sparse: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._query_vectors: _Remembered[np.ndarray] = _Remembered(QUERY_CACHE_SIZE)
+        self._query_sparse: _Remembered[tuple[np.ndarray, np.ndarray]] = _Remembered(QUERY_CACHE_SIZE)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, remembered for the last few hundred queries.
@@ -253,31 +283,11 @@ class Searcher:
         Embedding is ~70 % of a semantic query; paging through results, switching modes and
         asking after searching repeat the same text.
         """
-        with self._cache_lock:  # the server searches from several threads
-            vector = self._query_vectors.get(query)
-            if vector is not None:
-                self._query_vectors.move_to_end(query)
-                return vector
-        vector = self.embedder.embed_queries([query])[0]
-        with self._cache_lock:
-            self._query_vectors[query] = vector
-            if len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
-        return vector
+        return self._query_vectors.get(query, lambda: self.embedder.embed_queries([query])[0])
 
     def query_sparse(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """The query's latent terms, remembered like its vector."""
-        with self._cache_lock:
-            found = self._query_sparse.get(query)
-            if found is not None:
-                self._query_sparse.move_to_end(query)
-                return found
-        found = self.embedder.embed_sparse([query])[0]  # type: ignore[attr-defined]
-        with self._cache_lock:
-            self._query_sparse[query] = found
-            if len(self._query_sparse) > QUERY_CACHE_SIZE:
-                self._query_sparse.popitem(last=False)
-        return found
+        """The query's latent terms (a second encoder pass), remembered like its vector."""
+        return self._query_sparse.get(query, lambda: self.embedder.embed_sparse([query])[0])  # type: ignore[attr-defined]
 
     def query_terms(self, query: str, language: str) -> list[str]:
         """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""

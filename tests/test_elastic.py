@@ -166,3 +166,31 @@ def test_unparsable_date_is_kept_but_never_matches_a_date_filter(live):
         assert backend.get_document(doc_id).published_at == written
     assert backend.lexical(analyze("الغارات"), 5, Filters()) != []
     assert backend.lexical(analyze("الغارات"), 5, Filters(date_from="2000-01-01")) == []
+
+
+def test_an_index_from_before_sparse_terms_gets_their_fields_when_opened(live):
+    """Indices created by an earlier Khabar have a strict mapping without the sparse fields: opening
+    one adds them in place (no re-index), and its passages then take latent terms."""
+    import numpy as np
+
+    from search.elastic import SPARSE_FIELDS
+
+    backend = live()
+    backend.upsert([one_doc("old", "نص قديم عن الطقس.")])
+    concrete = backend.concrete_indices()[backend.passages_alias]
+    # what an earlier version left: the same index, without the two sparse fields in its mapping
+    client = backend.client
+    body = client.indices.get_mapping(index=concrete)[concrete]["mappings"]
+    old = {k: v for k, v in body["properties"].items() if k not in SPARSE_FIELDS}
+    client.indices.delete(index=concrete)
+    client.indices.create(index=concrete, aliases={backend.passages_alias: {"is_write_index": True}},
+                          mappings={**body, "properties": old}, settings={"number_of_shards": 1,
+                                                                          "number_of_replicas": 0})
+    assert not SPARSE_FIELDS.keys() & client.indices.get_mapping(index=concrete)[concrete]["mappings"]["properties"].keys()
+    reopened = live(prefix=backend.prefix)
+    assert SPARSE_FIELDS.keys() <= client.indices.get_mapping(index=concrete)[concrete]["mappings"]["properties"].keys()
+    reopened.upsert([one_doc("old", "نص قديم عن الطقس.")])
+    pid = reopened.passages_without_vectors(10)[0].passage_id
+    reopened.set_vectors([pid], np.ones((1, 4), dtype=np.float32) / 2, [(np.array([3, 9], dtype=np.int32),
+                                                                         np.array([0.5, 0.25], dtype=np.float32))])
+    assert np.array_equal(reopened.sparse_vectors([pid])[pid][0], [3, 9])

@@ -68,3 +68,20 @@ def test_upserts_and_deletes_keep_faiss_equal_to_a_rebuild(tmp_path):
     assert incremental == rebuilt or (
         [p for p, _ in incremental] == [p for p, _ in rebuilt]
         and np.allclose([s for _, s in incremental], [s for _, s in rebuilt], atol=1e-6))
+
+
+def test_a_catalog_from_before_sparse_terms_gets_the_column_in_place(tmp_path):
+    import sqlite3
+
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    backend.upsert([_doc("a", "جملة أولى.\nجملة ثانية.")])
+    pending = backend.passages_without_vectors(10)
+    backend.set_vectors([p.passage_id for p in pending], _unit(np.random.default_rng(3), len(pending)))
+    backend.close()
+    with sqlite3.connect(tmp_path / "index" / "catalog.sqlite") as db:  # what an earlier version wrote
+        db.execute("ALTER TABLE passages DROP COLUMN sparse")
+    reopened = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    assert [p.passage_id for p in reopened.passages_without_sparse(10)] == [p.passage_id for p in pending]
+    reopened.set_sparse([pending[0].passage_id], [(np.array([1, 2], dtype=np.int32), np.array([0.5, 0.5], dtype=np.float32))])
+    assert list(reopened.sparse_vectors([pending[0].passage_id])) == [pending[0].passage_id]
+    assert len(reopened.knn(_unit(np.random.default_rng(4), 1)[0], 5, Filters())) == len(pending)  # vectors kept
