@@ -94,12 +94,26 @@ class _ManyPassages:
         return [PassageRecord(Passage(pid, pid.split(":")[0], 0, "نص", 0, 2), "", None, None, None, None, "ar")
                 for pid in passage_ids]
 
+    def sparse_vectors(self, passage_ids):  # latent terms whose scores run against the cosine order
+        return {pid: (np.array([1, 7]), np.array([0.002 * self.ids.index(pid), 0.5])) for pid in passage_ids}
 
-@pytest.mark.parametrize("query, mode", [("نص الخبر", "hybrid"), ("the news text", "semantic"),
-                                         ("the news text", "hybrid")])
-def test_a_passage_keeps_its_score_when_the_page_grows(query, mode):
-    searcher = Searcher(_ManyPassages(), embedder=None)  # type: ignore[arg-type]
+
+class _SparseEmbedder:
+    """Only what the Searcher asks of an embedder with latent terms, for the page-stability test."""
+
+    def embed_sparse(self, texts):
+        return [(np.array([1, 7]), np.array([1.0, 0.2])) for _ in texts]
+
+
+@pytest.mark.parametrize("query, mode, embedder", [
+    ("نص الخبر", "hybrid", None), ("the news text", "semantic", None), ("the news text", "hybrid", None),
+    ("the news text", "semantic", _SparseEmbedder()), ("the news text", "hybrid", _SparseEmbedder())])
+def test_a_passage_keeps_its_score_when_the_page_grows(query, mode, embedder):
+    searcher = Searcher(_ManyPassages(), embedder=embedder)  # type: ignore[arg-type]
+    assert searcher.use_sparse == (embedder is not None)
     vector = np.ones(3, dtype=np.float32)
     small = searcher.search(query, mode=mode, k=3, query_vector=vector).hits
-    large = {h.passage_id: h.score for h in searcher.search(query, mode=mode, k=60, query_vector=vector).hits}
+    response = searcher.search(query, mode=mode, k=60, query_vector=vector)
+    large = {h.passage_id: h.score for h in response.hits}
     assert len(small) == 3 and all(large[h.passage_id] == h.score for h in small)
+    assert ("latent-term" in response.fusion) == (embedder is not None)
