@@ -160,7 +160,7 @@ class Bench:
         if key not in self._sparse:
             out: list[dict[str, float] | None] = []
             for q, (_, sem, _) in zip(self.data.questions, self.scored(lang)):
-                pids = [pid for pid, _ in sem]
+                pids = [pid for pid, _ in sem[:NORMALISATION_WINDOW]]
                 stored = self.backend.sparse_vectors(pids) if self.searcher.use_sparse else {}
                 out.append(sparse_dot(self.searcher.query_sparse(question_text(q, lang)), stored, pids)
                            if stored else None)

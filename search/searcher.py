@@ -186,7 +186,9 @@ def convex(lexical: ScoredIds, semantic: ScoredIds, lexical_weight: float,
     `semantic_scaled`: the semantic scores are already on the window scale (`with_sparse`).
     """
     lex, sem = max_scaled(lexical), (dict(semantic) if semantic_scaled else window_scaled(semantic))
-    sides = [(lex, lexical_weight, 0.0), (sem, 1.0 - lexical_weight, min(sem.values(), default=0.0))]
+    # pre-scaled (latent-term) scores: the floor is the window's lowest score, so it does not move with depth
+    floor = min((s for _, s in semantic[:NORMALISATION_WINDOW]) if semantic_scaled else sem.values(), default=0.0)
+    sides = [(lex, lexical_weight, 0.0), (sem, 1.0 - lexical_weight, floor)]
     sides = [side for side in sides if side[1] > 0 and side[0]]
     candidates = dict.fromkeys(pid for scores, _, _ in sides for pid in scores)
     return {pid: sum(w * scores.get(pid, floor) for scores, w, floor in sides) for pid in candidates}
@@ -203,19 +205,22 @@ def sparse_dot(query: tuple[np.ndarray, np.ndarray], stored: dict[str, tuple[np.
 
 def with_sparse(semantic: ScoredIds, sparse: dict[str, float], weight: float,
                 window: int = NORMALISATION_WINDOW) -> ScoredIds:
-    """Re-score kNN hits: (1 - weight) * min-max cosine + weight * min-max latent-term score.
+    """Re-score the top `window` kNN hits: (1 - weight) * min-max cosine + weight * min-max latent-term score.
 
-    Both are scaled by their range over the top `window` hits by cosine (a fixed window, so a
-    passage's score does not change with k or offset, as in `window_scaled`). The result is on
-    the window scale already: `convex(..., semantic_scaled=True)`.
+    Only the window (by cosine) is re-scored, and both scores are scaled by their range inside
+    it: a window hit lands in [0, 1], a hit beyond it keeps its scaled cosine (below 0) and no
+    latent-term share. So the window's members and order never depend on how deep the search
+    went (k, offset), as in `window_scaled`. The result is on the window scale already:
+    `convex(..., semantic_scaled=True)`.
     """
     if not semantic:
         return []
     cosine = window_scaled(semantic, window)
     top = [sparse.get(pid, 0.0) for pid, _ in semantic[:window]]
     low, spread = min(top), max(top) - min(top)
-    scaled = {pid: ((sparse.get(pid, 0.0) - low) / spread if spread > 0 else 0.0) for pid, _ in semantic}
-    mixed = [(pid, (1.0 - weight) * cosine[pid] + weight * scaled[pid]) for pid, _ in semantic]
+    mixed = [(pid, (1.0 - weight) * cosine[pid]
+              + (weight * ((sparse.get(pid, 0.0) - low) / spread if spread > 0 else 0.0) if i < window else 0.0))
+             for i, (pid, _) in enumerate(semantic)]
     return sorted(mixed, key=lambda item: -item[1])
 
 
@@ -375,7 +380,7 @@ class Searcher:
             return hits, False
         sparse_weight = self.weights.sparse_for(language) if self.use_sparse and query else 0.0
         if sparse_weight > 0:
-            pids = [pid for pid, _ in hits]
+            pids = [pid for pid, _ in hits[:NORMALISATION_WINDOW]]  # only the window is re-scored
             stored = self.backend.sparse_vectors(pids)
             if stored:
                 return with_sparse(hits, sparse_dot(self.query_sparse(query), stored, pids), sparse_weight), True
