@@ -486,24 +486,16 @@ class EmbeddedBackend:
         return [dict(zip(keys, r)) for r in rows]
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
-        return [
-            Passage(*r)
-            for r in self._rows(
-                'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE vector IS NULL'
-                " ORDER BY vec_id LIMIT ?",
-                (limit,),
-            )
-        ]
+        return self._passages_where("vector IS NULL", limit)
 
     def passages_without_sparse(self, limit: int) -> list[Passage]:
-        return [
-            Passage(*r)
-            for r in self._rows(
-                'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages'
-                " WHERE vector IS NOT NULL AND sparse IS NULL ORDER BY vec_id LIMIT ?",
-                (limit,),
-            )
-        ]
+        return self._passages_where("vector IS NOT NULL AND sparse IS NULL", limit)
+
+    def _passages_where(self, condition: str, limit: int) -> list[Passage]:
+        """Passages matching a fixed SQL condition (never user input), oldest first."""
+        return [Passage(*r) for r in self._rows(
+            f'SELECT passage_id, doc_id, ordinal, text, start, "end" FROM passages WHERE {condition}'
+            " ORDER BY vec_id LIMIT ?", (limit,))]
 
     def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
         if len(sparse) != len(passage_ids):
