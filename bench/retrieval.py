@@ -698,6 +698,13 @@ def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedd
         pids, _, matrix = stored_vectors(data_dir / "passages")
         rows_idx = [i for i, pid in enumerate(pids) if pid in pending]
         backend.set_vectors([pids[i] for i in rows_idx], matrix[rows_idx])
+    # the same latent terms as the embedded index, so both backends score English queries alike
+    from search.embedded import EmbeddedBackend
+
+    terms = EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim).sparse_vectors(
+        [p.passage_id for p in backend.passages_without_sparse(10**9)])
+    if terms:
+        backend.set_sparse(list(terms), list(terms.values()))
     bench = Bench(data, backend, embedder, weights)
     rows = []
     for mode in MODES:

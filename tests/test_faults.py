@@ -294,3 +294,28 @@ def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder)
             assert "&lt;script&gt;" in hits[0].highlight
     finally:
         engine.close()
+
+
+def test_embed_adds_latent_terms_to_an_index_embedded_without_them(tmp_path: Path) -> None:
+    """An index embedded with KHABAR_SPARSE=0 (or before latent terms existed) gets them from `khabar embed`."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 3, seed=9)
+    data = tmp_path / "index"
+    env = khabar_env(data) | {"KHABAR_SPARSE": "0"}
+    first = subprocess.run([*KHABAR, "index", "--quiet", str(corpus)], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+
+    def counts() -> tuple[int, int]:
+        db = sqlite3.connect(data / "catalog.sqlite", timeout=5)
+        try:
+            return db.execute("SELECT COUNT(vector), COUNT(sparse) FROM passages").fetchone()
+        finally:
+            db.close()
+
+    vectors, terms = counts()
+    assert vectors > 0 and terms == 0
+    again = run_khabar(["embed", "--quiet"], data)
+    assert again.returncode == 0, again.stderr
+    assert f"added latent terms to {vectors} passages" in again.stdout
+    assert counts() == (vectors, vectors)

@@ -49,8 +49,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_embed(args: argparse.Namespace, settings: Settings) -> int:
-    done = _engine(settings).embed_pending(progress=not args.quiet, limit=args.limit)
+    engine = _engine(settings)
+    without_terms = lambda: int(engine.stats().details.get("passages_without_sparse", 0))  # noqa: E731
+    before = without_terms() if engine.sparse else 0
+    done = engine.embed_pending(progress=not args.quiet, limit=args.limit)
     print(f"embedded {done} passages")
+    if engine.sparse and before:  # an index from before latent terms gets them in a second pass
+        print(f"added latent terms to {before - without_terms()} passages embedded earlier without them")
     return 0
 
 
