@@ -31,6 +31,7 @@ from qa.answer import Answer, Citation, ClaimView
 from qa.evidence import ScoredClaim, candidate_claims, mentions, score_claims, select
 from qa.extract import best_sentence, who_entity
 from qa.question import Question, Vocabulary, parse, perpetrator_in_words
+from search.searcher import validate_query
 
 CALIBRATION_PATH = Path(__file__).with_name("data") / "calibration.json"
 SEARCH_K = 8
@@ -97,7 +98,7 @@ class Answerer:
         started = time.perf_counter()
         q = parse(question, self.vocab)
         response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)
-        qvec = self.engine.searcher.query_vector(q.text)  # remembered by the search just done
+        qvec = self.engine.searcher.query_vector(validate_query(q.text))  # remembered by the search just done
         hits = response.hits
         cosines = response.cosines  # the search's own kNN (top 50, no filters): no second scan
         ctx = _Context(q, hits, response.terms, qvec, cosines, {})

