@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast bench install clean
+.PHONY: run test test-fast bench install clean dictionary
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+## FreeDict English-Arabic (GPL, so fetched from the Debian archive, not vendored): the lexical side of English queries.
+dictionary:
+	@bash scripts/dictionary.sh >/dev/null || echo "warning: no FreeDict dictionary; English queries get the hand lexicon only" >&2
+
 ## Serve the UI + API on 127.0.0.1:7860 with the sample corpus indexed (embedded backend, offline).
-run: $(BIN)/.installed
+run: $(BIN)/.installed dictionary
 	$(BIN)/khabar serve --index samples/seeds
 
 ## Everything CI runs: unit + contract (embedded and a real Elasticsearch) + browser + sentence-transformers.
@@ -22,7 +26,7 @@ test: $(BIN)/.installed
 	bash scripts/test.sh
 
 ## Unit and embedded-backend tests only (no Elasticsearch, browser or torch).
-test-fast: $(BIN)/.installed
+test-fast: $(BIN)/.installed dictionary
 	KHABAR_SKIP_BROWSER=1 $(BIN)/python -m pytest -q -m "not elasticsearch and not browser and not st"
 
 bench: $(BIN)/.installed

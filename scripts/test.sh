@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test run (called by `make test` and CI):
-#   1. unit, pipeline and embedded-backend contract tests;
+#   1. unit, pipeline and embedded-backend contract tests (with the FreeDict dictionary, scripts/dictionary.sh);
 #   2. the same contract suite against a real Elasticsearch started here (scripts/es.sh);
 #   3. end-to-end browser tests in Debian's headless Chromium (scripts/install-browser.sh);
 #   4. the sentence-transformers embedder, from a cached torch venv outside the clone (scripts/st-venv.sh).
@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export PYTHONHASHSEED=0
+
+echo "== FreeDict English-Arabic dictionary (Debian archive, cached outside the clone)"
+bash scripts/dictionary.sh
 
 echo "== browser: Debian chromium"
 bash scripts/install-browser.sh

@@ -303,3 +303,12 @@ def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedd
     assert after.hits[0].doc_id == "coalition"
     arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
     assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass
+
+
+def test_english_keywords_reach_arabic_text_through_the_dictionary(loaded, embedder):
+    """'moroccan', 'goals' and 'evening' are not in the hand lexicon: only FreeDict can translate them."""
+    searcher = Searcher(loaded, embedder)
+    assert searcher.lexicon.dictionary, "FreeDict eng-ara is not installed: run scripts/dictionary.sh"
+    response = searcher.search("Moroccan goals in the evening", mode="lexical", k=3)
+    assert {"مغرب", "مساء"} <= set(response.terms)
+    assert response.hits and response.hits[0].doc_id == "football"

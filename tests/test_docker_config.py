@@ -137,3 +137,13 @@ def test_dockerfile_runs_the_server_from_real_paths():
     assert health and f'"{health.group(1)}"' in (ROOT / "ui" / "api.py").read_text(encoding="utf-8")
     # The console script the CMD runs exists.
     assert 'khabar = "ui.cli:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_dockerfile_installs_the_dictionary_where_khabar_looks():
+    """The image gets FreeDict from apt (as scripts/dictionary.sh does outside Docker), at a path search/dictionary.py reads."""
+    from search.dictionary import NAME, SEARCH_DIRS
+
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    package = re.search(r"PKG=(\S+)", (ROOT / "scripts" / "dictionary.sh").read_text(encoding="utf-8")).group(1)
+    assert re.search(rf"apt-get install [^\n]*\b{re.escape(package)}\b", text)
+    assert NAME in package and Path("/usr/share/dictd") in SEARCH_DIRS  # the Debian package's location

@@ -71,12 +71,13 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
 
     @app.get("/api/health", tags=["status"])
     def health() -> dict[str, Any]:
-        """Liveness plus index statistics (documents, passages, claims, vectors pending)."""
+        """Liveness plus index statistics (documents, passages, claims, vectors pending) and what
+        English queries are translated with (the dictionary is optional: say whether it is there)."""
         try:
             stats = engine.stats().to_dict()
         except BackendUnavailable as exc:
             return JSONResponse(status_code=503, content={"status": "unavailable", "detail": str(exc)})  # type: ignore[return-value]
-        return {"status": "ok", **stats}
+        return {"status": "ok", **stats, "english_lexicon": engine.searcher.lexicon.describe()}
 
     @app.get("/api/search", tags=["search"],
              dependencies=[Depends(_reject_unknown({"q", "mode", "k", "offset", "source", "date_from", "date_to"}))])
