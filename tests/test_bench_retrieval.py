@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench.common import CachedQueryEmbedder, dedupe_docs, make_document, rank_of, retrieval_metrics, write_generated
-from bench.retrieval import doc_of, fuse
+from bench.retrieval import GridPoint, best, doc_of, fuse
 
 
 def test_metrics_by_hand():
@@ -86,3 +86,13 @@ def test_query_cache_survives_a_restart_and_only_embeds_misses(tmp_path):
     v = again.embed_queries(["bb", "ccc"])
     assert inner.calls == 3  # only "ccc" was new
     assert v[0, 0] == 2 and v[1, 0] == 3
+
+
+def test_tuning_keeps_the_default_unless_it_loses_by_more_than_two_questions():
+    def point(lexical: float, right: int) -> GridPoint:
+        return GridPoint("en", lexical, 0.0, {"R@1": right / 632, "MRR@10": right / 632}, 0.5)
+
+    default = (0.2, 0.0, 0.5)
+    assert best([point(0.2, 530), point(0.3, 532)], "en", default, 632).lexical == 0.2  # +2: noise
+    assert best([point(0.2, 530), point(0.3, 533)], "en", default, 632).lexical == 0.3  # +3: a change
+    assert best([point(0.1, 530), point(0.3, 531)], "en", default, 632).lexical == 0.3  # default not in the grid
