@@ -259,16 +259,24 @@ class _Remembered(Generic[T]):
         self._items: OrderedDict[str, T] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def put(self, key: str, value: T) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
     def get(self, key: str, compute: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = compute()  # outside the lock: embedding takes milliseconds
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self.put(key, value)
         return value
 
 
@@ -306,6 +314,17 @@ class Searcher:
         translated = analyze(" ".join(self.lexicon.translate(query)))
         return list(dict.fromkeys(translated + own))
 
+    def _encode_side_by_side(self, query: str, language: str) -> None:
+        """A query that will mix in latent terms gets its vector and terms encoded at once, one core
+        each (`embed_query_and_sparse`), when neither is remembered; both are then remembered."""
+        pair = getattr(self.embedder, "embed_query_and_sparse", None)
+        if (pair is None or not self.use_sparse or self.weights.sparse_for(language) <= 0
+                or query in self._query_vectors or query in self._query_sparse):
+            return
+        vector, sparse = pair(query)
+        self._query_vectors.put(query, vector)
+        self._query_sparse.put(query, sparse)
+
     def search(self, query: str, mode: str = "hybrid", k: int = 10, filters: Filters = Filters(),
                offset: int = 0, query_vector: np.ndarray | None = None) -> SearchResponse:
         """`query_vector`, when the caller already embedded `query` (as a query), saves embedding it twice."""
@@ -328,6 +347,8 @@ class Searcher:
         if mode in ("lexical", "hybrid") and terms:
             lexical_hits = self.backend.lexical(terms, depth, filters)
         if mode in ("semantic", "hybrid"):
+            if query_vector is None:
+                self._encode_side_by_side(query, language)
             vector = query_vector if query_vector is not None else self.query_vector(query)
             semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
                                                        query=query, language=language)

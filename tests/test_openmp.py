@@ -170,3 +170,42 @@ def test_one_and_two_threads_embed_the_same(embedder) -> None:
         setter(2)
         double = embedder._model.encode(text, True)
         np.testing.assert_allclose(single, double, atol=1e-5)
+
+
+def test_vector_and_latent_terms_side_by_side_equal_the_separate_calls(embedder) -> None:
+    text = "How many civilians did the coalition admit killing?"
+    vector, (indices, weights) = embedder.embed_query_and_sparse(text)
+    np.testing.assert_allclose(vector, embedder.embed_queries([text])[0], atol=1e-5)
+    separate_indices, separate_weights = embedder.embed_sparse([text])[0]
+    assert indices.tolist() == separate_indices.tolist()
+    np.testing.assert_allclose(weights, separate_weights, atol=1e-5)
+    assert embedder._lanes._pending == {"main": 0, "overflow": 0}
+
+
+def test_an_english_search_encodes_once_and_remembers_both(embedder, monkeypatch) -> None:
+    """The Searcher asks for the pair (not two passes) and a repeat query encodes nothing."""
+    from search.searcher import Searcher
+
+    class Counting:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def __getattr__(self, name: str):
+            method = getattr(embedder, name)
+            if callable(method):
+                return lambda *a, **k: (self.calls.append(name), method(*a, **k))[1]
+            return method
+
+    class NoBackend:  # an empty index: only the encoding is under test
+        def knn(self, *_: object) -> list:
+            return []
+
+        def passages(self, *_: object) -> list:
+            return []
+
+    counting = Counting()
+    searcher = Searcher(NoBackend(), counting)  # type: ignore[arg-type]
+    searcher.search("civilian deaths admitted by the coalition", mode="semantic")
+    searcher.search("civilian deaths admitted by the coalition", mode="semantic")
+    searcher.search("ضحايا مدنيون", mode="semantic")  # Arabic: no latent terms, the vector alone
+    assert counting.calls == ["embed_query_and_sparse", "embed_queries"]
