@@ -17,7 +17,7 @@ if [[ -f "$DEST/usr/share/dictd/$NAME.index" ]]; then
 fi
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
   echo "dictionary.sh: no apt-get/dpkg-deb here; install FreeDict eng-ara yourself and set KHABAR_DICTIONARY" >&2; exit 1; }
-TMP=$(mktemp -d); chmod 755 "$TMP"; trap 'rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d); chmod 777 "$TMP"; trap 'rm -rf "$TMP"' EXIT
 if ! (cd "$TMP" && apt-get download -q "$PKG" >&2); then
   echo "dictionary.sh: 'apt-get download $PKG' failed (apt lists may need 'apt-get update')" >&2; exit 1
 fi
