@@ -121,3 +121,28 @@ def test_the_installed_freedict_dictionary_is_found_and_read():
     assert len(lexicon.dictionary) > 80_000
     words = lexicon.translate("What is the population of the largest city on the river?")
     assert {"السكان", "أكبر", "النهر"} <= set(words)
+
+
+def test_a_wrong_dictionary_setting_is_a_one_line_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, DICTIONARY_ENV: str(tmp_path / "nowhere"), "KHABAR_DATA_DIR": str(tmp_path / "index")}
+    run = subprocess.run([sys.executable, "-m", "ui.cli", "search", "river"], env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.startswith("khabar: KHABAR_DICTIONARY=") and "scripts/dictionary.sh" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_server_says_when_english_queries_lack_the_dictionary(tmp_path, monkeypatch, capsys):
+    from search.config import Settings
+    from ui.server import build_app
+
+    monkeypatch.setenv(DICTIONARY_ENV, "off")
+    build_app(Settings(data_dir=str(tmp_path / "index")))
+    assert "no FreeDict English-Arabic dictionary" in capsys.readouterr().err
+    monkeypatch.delenv(DICTIONARY_ENV)
+    build_app(Settings(data_dir=str(tmp_path / "index2")))
+    assert "FreeDict" not in capsys.readouterr().err

@@ -38,6 +38,9 @@ def build_app(settings: Settings, index_paths: Sequence[str] = ()):
         report = engine.ingest(list(index_paths))
         print(f"indexed: added {len(report.added)}, updated {len(report.updated)}, "
               f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}", file=sys.stderr)
+    if engine.searcher.lexicon.dictionary_path is None:
+        print("khabar: no FreeDict English-Arabic dictionary (scripts/dictionary.sh installs it; KHABAR_DICTIONARY "
+              "points to one): English queries get Arabic words from the small hand lexicon only", file=sys.stderr)
     answerer = Answerer(engine)
     app = create_app(engine, answerer)
     return mount_ui(app, engine, answerer)
