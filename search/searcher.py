@@ -70,9 +70,9 @@ class FusionWeights:
     (`with_sparse`): (1 - w) * min-max cosine + w * min-max latent-term score. Cross language,
     dev grid 0-0.7 with lexical 0.2: 0.785 (context 0.3, no terms), 0.828 at 0.4, 0.839 at
     0.5, 0.843 at 0.6 (chosen: +3 of 632 dev questions, above the tuning rule's 2-question
-    noise margin; test 0.866 -> 0.869), 0.837 at 0.7. The terms replace the
-    document context (they do not stack).
-    Same language: 0, as Arabic questions have BM25 and do not pay for the second encoder pass.
+    noise margin; test 0.866 -> 0.869), 0.837 at 0.7. The terms replace the document context
+    (they do not stack). Same language: 0, as Arabic questions have BM25 and do not pay for the
+    second encoder pass.
 
     `context_*` is how much a passage's semantic score takes from its document's best other
     passage (`with_document_context`), used when the index has no latent terms. Cross
