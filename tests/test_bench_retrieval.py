@@ -96,3 +96,10 @@ def test_tuning_keeps_the_default_unless_it_loses_by_more_than_two_questions():
     assert best([point(0.2, 530), point(0.3, 532)], "en", default, 632).lexical == 0.2  # +2: noise
     assert best([point(0.2, 530), point(0.3, 533)], "en", default, 632).lexical == 0.3  # +3: a change
     assert best([point(0.1, 530), point(0.3, 531)], "en", default, 632).lexical == 0.3  # default not in the grid
+
+
+def test_short_speed_queries_are_distinct_prefixes():
+    from bench.speed import short_queries
+
+    titles = ["أمير مكة المكرمة يفتتح المعرض", "أمير مكة المكرمة يزور جدة", "وزير الصحة يعلن", "خبر قصير"]
+    assert short_queries(titles) == ["أمير مكة المكرمة", "وزير الصحة يعلن"]  # no repeat, none shorter than 3 words
