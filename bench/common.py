@@ -188,6 +188,16 @@ def stored_vectors(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
     return [r[0] for r in rows], [r[1] for r in rows], matrix
 
 
+def copy_sparse_terms(source, target, batch: int = 5000) -> None:
+    """Give `target` the latent terms `source` stores for the same passages (both backends then score
+    English queries alike), in batches, until `target` lacks none that `source` has."""
+    while todo := [p.passage_id for p in target.passages_without_sparse(batch)]:
+        terms = source.sparse_vectors(todo)
+        if not terms:
+            break
+        target.set_sparse(list(terms), list(terms.values()))
+
+
 class CachedQueryEmbedder:
     """Wraps an embedder; query vectors persist in an .npz so reruns and grids don't re-embed.
 

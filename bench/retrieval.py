@@ -31,6 +31,7 @@ import numpy as np
 from bench.common import (
     REPO_ROOT,
     CachedQueryEmbedder,
+    copy_sparse_terms,
     Question,
     XQuAD,
     dedupe_docs,
@@ -723,10 +724,7 @@ def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedd
     # the same latent terms as the embedded index, so both backends score English queries alike
     from search.embedded import EmbeddedBackend
 
-    terms = EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim).sparse_vectors(
-        [p.passage_id for p in backend.passages_without_sparse(10**9)])
-    if terms:
-        backend.set_sparse(list(terms), list(terms.values()))
+    copy_sparse_terms(EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim), backend)
     bench = Bench(data, backend, embedder, weights)
     rows = []
     for mode in MODES:

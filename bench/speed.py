@@ -44,7 +44,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, load_saudinewsnet, make_document, markdown_table, write_generated
+from bench.common import REPO_ROOT, copy_sparse_terms, load_saudinewsnet, make_document, markdown_table, write_generated
 from bench.engines import (
     CACHE,
     fmt_ms,
@@ -468,11 +468,7 @@ def elastic_side_by_side(size: int, queries: list[str], url: str) -> dict[str, A
         pids, _, matrix = stored_vectors(corpus_dir(size))
         for i in range(0, len(pids), 5000):
             es.set_vectors(pids[i : i + 5000], matrix[i : i + 5000])
-    while todo := [p.passage_id for p in es.passages_without_sparse(5000)]:  # the same latent terms as local
-        terms = local.sparse_vectors(todo)
-        if not terms:
-            break
-        es.set_sparse(list(terms), list(terms.values()))
+    copy_sparse_terms(local, es)
     analyser = Searcher(local, embedder)
     terms = [list(dict.fromkeys(analyser.query_terms(q, query_language(q)))) for q in queries]
     vecs = [embedder.embed_queries([q])[0] for q in queries]

@@ -55,6 +55,12 @@ def decode_sparse(blob: bytes) -> SparseVector:
     return indices, weights
 
 
+def check_sparse_count(passage_ids: Sequence[str], sparse: Sequence[SparseVector] | None) -> None:
+    """BackendError unless there is one sparse vector per passage id (None: none given, fine)."""
+    if sparse is not None and len(sparse) != len(passage_ids):
+        raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+
+
 def checked_query_vector(vector: np.ndarray, dim: int) -> np.ndarray:
     """`vector` as a flat float32 array, or BackendError if its dimension is not the index's."""
     query = np.asarray(vector, dtype=np.float32).reshape(-1)

@@ -57,6 +57,7 @@ from search.backend import (
     PassageRecord,
     SparseVector,
     Stats,
+    check_sparse_count,
     checked_query_vector,
     decode_sparse,
     encode_sparse,
@@ -517,8 +518,7 @@ class ElasticBackend:
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
         if not np.all(np.isfinite(vectors)):
             raise BackendError("vectors contain NaN or infinity")
-        if sparse is not None and len(sparse) != len(passage_ids):
-            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        check_sparse_count(passage_ids, sparse)
         docs: list[dict[str, Any]] = [{"vector": vectors[i].tolist(), "has_vector": True} for i in range(len(passage_ids))]
         for doc, vector in zip(docs, sparse or []):
             doc.update(_sparse_fields(vector))
@@ -529,8 +529,7 @@ class ElasticBackend:
         self._refresh(self.passages_alias)
 
     def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
-        if len(sparse) != len(passage_ids):
-            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        check_sparse_count(passage_ids, sparse)
         self._bulk([{"_op_type": "update", "_index": self.passages_alias, "_id": pid, "doc": _sparse_fields(vector)}
                     for pid, vector in zip(passage_ids, sparse)], f"store {len(passage_ids)} sparse vectors",
                    ignore_missing=True)
@@ -545,14 +544,7 @@ class ElasticBackend:
                 for d in found["docs"] if d.get("found") and d.get("_source", {}).get("sparse")}
 
     def passages_without_sparse(self, limit: int) -> list[Passage]:
-        if limit <= 0:
-            return []
-        result = self._call("list passages without sparse terms", lambda: self.client.search(
-            index=self.passages_alias,
-            query=WITHOUT_SPARSE,
-            sort=[{"seq": "asc"}, {"passage_id": "asc"}], size=min(limit, MAX_RESULT_WINDOW),
-            source={"excludes": ["vector", "sparse"]}, track_total_hits=False))
-        return [_passage(h["_source"]) for h in result["hits"]["hits"]]
+        return self._passages_matching(WITHOUT_SPARSE, limit, "list passages without sparse terms")
 
     # ------------------------------------------------------------------ reads
     def content_hashes(self) -> dict[str, str]:
@@ -601,10 +593,14 @@ class ElasticBackend:
         return out
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
+        return self._passages_matching({"term": {"has_vector": False}}, limit, "list passages without vectors")
+
+    def _passages_matching(self, query: dict[str, Any], limit: int, what: str) -> list[Passage]:
+        """Up to `limit` passages matching `query`, oldest first (ingest order), without vectors or terms."""
         if limit <= 0:
             return []
-        result = self._call("list passages without vectors", lambda: self.client.search(
-            index=self.passages_alias, query={"term": {"has_vector": False}},
+        result = self._call(what, lambda: self.client.search(
+            index=self.passages_alias, query=query,
             sort=[{"seq": "asc"}, {"passage_id": "asc"}], size=min(limit, MAX_RESULT_WINDOW),
             source={"excludes": ["vector", "sparse"]}, track_total_hits=False))
         return [_passage(h["_source"]) for h in result["hits"]["hits"]]

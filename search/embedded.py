@@ -41,6 +41,7 @@ from search.backend import (
     PassageRecord,
     SparseVector,
     Stats,
+    check_sparse_count,
     checked_query_vector,
     decode_sparse,
     encode_sparse,
@@ -75,6 +76,7 @@ CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id);
 """
 
 
+_WITHOUT_SPARSE = "vector IS NOT NULL AND sparse IS NULL"  # embedded before latent terms, or with them off
 SCAN_HEADROOM = 1.25  # the 8-bit scale covers 1.25x the largest |component| seen, for vectors added later
 RESCORE_FACTOR = 3  # candidates taken from the 8-bit scan per result wanted, then re-scored exactly
 
@@ -426,8 +428,7 @@ class EmbeddedBackend:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.shape != (len(passage_ids), self.info.dim):
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
-        if sparse is not None and len(sparse) != len(passage_ids):
-            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        check_sparse_count(passage_ids, sparse)
         blobs = [encode_sparse(v) for v in sparse] if sparse is not None else [None] * len(passage_ids)
         row_of = {pid: i for i, pid in enumerate(passage_ids)}
         with self._tx() as db:
@@ -513,7 +514,7 @@ class EmbeddedBackend:
         return self._passages_where("vector IS NULL", limit)
 
     def passages_without_sparse(self, limit: int) -> list[Passage]:
-        return self._passages_where("vector IS NOT NULL AND sparse IS NULL", limit)
+        return self._passages_where(_WITHOUT_SPARSE, limit)
 
     def _passages_where(self, condition: str, limit: int) -> list[Passage]:
         """Passages matching a fixed SQL condition (never user input), oldest first."""
@@ -522,8 +523,7 @@ class EmbeddedBackend:
             " ORDER BY vec_id LIMIT ?", (limit,))]
 
     def set_sparse(self, passage_ids: Sequence[str], sparse: Sequence[SparseVector]) -> None:
-        if len(sparse) != len(passage_ids):
-            raise BackendError(f"expected {len(passage_ids)} sparse vectors, got {len(sparse)}")
+        check_sparse_count(passage_ids, sparse)
         with self._tx() as db:  # sparse terms are not in faiss: no generation change, no rebuild
             db.executemany("UPDATE passages SET sparse = ? WHERE passage_id = ?",
                            [(encode_sparse(v), pid) for v, pid in zip(sparse, passage_ids)])
@@ -671,7 +671,7 @@ class EmbeddedBackend:
             dim=self.info.dim,
             details={"data_dir": str(self.dir), "disk_bytes": size, "schema_version": self.info.schema_version,
                      "passages_without_sparse": count(
-                         "SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL AND sparse IS NULL"),
+                         f"SELECT COUNT(*) FROM passages WHERE {_WITHOUT_SPARSE}"),
                      "status": "ok"},
         )
 

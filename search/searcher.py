@@ -348,7 +348,7 @@ class Searcher:
         language = query_language(query)
         terms = self.query_terms(query, language)
         depth = max(50, (offset + k) * 3)
-        lexical_weight, context_weight = self.weights.for_language(language)
+        context_weight = self.weights.for_language(language)[1]
         lexical_hits: ScoredIds = []
         semantic_hits: ScoredIds = []
         cosines: dict[str, float] = {}
