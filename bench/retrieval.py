@@ -36,6 +36,7 @@ from bench.common import (
     XQuAD,
     dedupe_docs,
     embed_pending,
+    embedding_build,
     load_saudinewsnet,
     load_xquad,
     machine,
@@ -574,8 +575,10 @@ def distractor_run(data: XQuAD, n: int, m: int, data_dir: Path, embedder: Cached
 # ---------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data-dir", type=Path, default=Path("~/.cache/khabar/bench/xquad-embedded").expanduser(),
-                    help="cache folder for the benchmark indexes and query vectors (reused between runs)")
+    ap.add_argument("--data-dir", type=Path,
+                    default=Path(f"~/.cache/khabar/bench/xquad-embedded-{embedding_build()}").expanduser(),
+                    help="cache folder for the benchmark indexes and query vectors (reused between runs; "
+                         "one per embedding engine build)")
     ap.add_argument("--backend", choices=("embedded", "elasticsearch"), default="embedded",
                     help="also run the product table on Elasticsearch (needs search/elastic.py and ELASTICSEARCH_URL)")
     ap.add_argument("--distractors", type=int, default=0, metavar="N",
@@ -716,15 +719,14 @@ def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedd
     changed = [d for d in docs if known.get(d.doc_id) != d.content_hash]
     if changed:
         backend.upsert(changed)
-    pending = {p.passage_id for p in backend.passages_without_vectors(10**9)}
-    if pending:
-        pids, _, matrix = stored_vectors(data_dir / "passages")
-        rows_idx = [i for i, pid in enumerate(pids) if pid in pending]
-        backend.set_vectors([pids[i] for i in rows_idx], matrix[rows_idx])
+    # every vector, every run: the server keeps its index between runs, and vectors from an
+    # earlier run (another embedder build) must not linger beside this run's query vectors
+    pids, _, matrix = stored_vectors(data_dir / "passages")
+    backend.set_vectors(pids, matrix)
     # the same latent terms as the embedded index, so both backends score English queries alike
     from search.embedded import EmbeddedBackend
 
-    copy_sparse_terms(EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim), backend)
+    copy_sparse_terms(EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim), backend, passage_ids=pids)
     bench = Bench(data, backend, embedder, weights)
     rows = []
     for mode in MODES:

