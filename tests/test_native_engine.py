@@ -115,3 +115,9 @@ def test_a_compiler_error_is_reported_with_its_output(tmp_path) -> None:
     broken.write_text("this is not C\n")
     with pytest.raises(build.EngineBuildError, match="failed"):
         build.compile_engine(broken, tmp_path / "x.so")
+
+
+def test_a_missing_compiler_is_a_build_error_not_a_crash(tmp_path) -> None:
+    with pytest.raises(build.EngineBuildError, match="cannot run the C compiler"):
+        build.compile_engine(build.SOURCE, tmp_path / "x.so", compiler=str(tmp_path / "no-such-cc"))
+

