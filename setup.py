@@ -35,6 +35,7 @@ class BuildEngine(build_ext):
 
 
 setup(
-    ext_modules=[Extension("search.native._e5engine", sources=["search/native/e5.c"], optional=True)],
+    ext_modules=[Extension("search.native._e5engine", sources=["search/native/e5.c"],
+                           depends=["search/native/e5.h"], optional=True)],
     cmdclass={"build_ext": BuildEngine},
 )
