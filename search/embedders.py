@@ -149,7 +149,8 @@ class _Lanes:
         key = (engine.name, fixed_threads)
         with cls._shared_lock:
             if key not in cls._shared:
-                cls._shared[key] = cls(ThreadGovernor(None if fixed_threads else engine.thread_setter()))
+                cls._shared[key] = cls(ThreadGovernor(None if fixed_threads else engine.thread_setter(),
+                                                      learn=engine.waits_for_every_thread))
             return cls._shared[key]
 
     def run(self, work: Callable[[], np.ndarray], tokens: int) -> np.ndarray:

