@@ -12,7 +12,8 @@ environment once, at load):
 - passive: `OMP_WAIT_POLICY=PASSIVE`, two threads (Khabar's previous default);
 - spin 20k, 2 threads: `GOMP_SPINCOUNT=20000`, two threads for every call (no governor);
 - spin N + governor: `GOMP_SPINCOUNT=N` and `search.openmp.ThreadGovernor` (N = 20k, 300k, 3M);
-- Khabar's pool, with the governor (the default) and with two threads for every call.
+- Khabar's pool: two threads for every call, and the default (two threads unless another call
+  of the process is in flight; the governor learns nothing for this engine, search/openmp.py).
 
 Scenarios: idle (embeddings back to back); search work between queries (an 80 MB memory scan
 on the calling thread before each embedding, like the kNN scan of the previous search - in
@@ -54,7 +55,7 @@ POLICIES: dict[str, dict[str, str]] = {
     "OpenMP spin 300k + governor": {**_OPENMP, "GOMP_SPINCOUNT": "300000"},
     "OpenMP spin 3M + governor": {**_OPENMP, "GOMP_SPINCOUNT": "3000000"},
     "Khabar's pool, 2 threads": {**_POOL, "KHABAR_BENCH_NO_GOVERNOR": "1"},
-    "Khabar's pool + governor (default)": _POOL,
+    "Khabar's pool, in-flight rule (default)": _POOL,
 }
 SCENARIOS = ("idle", "search work between queries", "2 busy processes", "4 concurrent queries")
 BETWEEN_MB = 80  # a 100k-passage float16 kNN scan reads ~77 MB between two query embeddings
