@@ -72,6 +72,7 @@ ENGLISH_PLACES = ("in Riyadh", "in Jeddah", "in Makkah", "in the Eastern Provinc
 POOL_ARTICLES = 20_000  # ~130k passages; enough for the 100k corpus
 TARGETS = {"search_p95_ms": 30.0, "ask_p95_ms": 150.0}
 WARMUP = 3  # unrecorded requests before each HTTP run
+CORES = os.cpu_count() or 1
 # what the caller set, read before anything imports `search` (which fills in Khabar's default)
 CALLER_OMP = {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if k in os.environ}
 
@@ -281,6 +282,11 @@ class Server:
             time.sleep(0.5)
         self.stop()
         raise RuntimeError("khabar serve did not become healthy in 180 s")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -573,11 +579,20 @@ def render(meta: dict[str, Any], ingest: dict[str, Any], ingest_embed: dict[str,
                 label = {"ask": "/api/ask", "hybrid-en": "/api/search hybrid, English query",
                          "hybrid-short": f"/api/search hybrid, {SHORT_QUERY_WORDS}-word Arabic query"}.get(
                     kind, f"/api/search {kind}")
+                cpu = r.get("server_cpu_ms")
                 rows.append([f"{s:,}", label, c, r["n"],
                              fmt_ms(r["p50"]), fmt_ms(r["p95"]), fmt_ms(r["p99"]), f"{r['rps']:.1f}", r["errors"],
+                             fmt_ms(cpu) if cpu is not None else "–",
+                             fmt_ms(c * cpu / CORES) if cpu is not None else "–",
                              f"{flag} ≤ {target:.0f}" if s == max(sizes) else ""])
     L.append(markdown_table(["passages", "endpoint", "clients", "requests", "p50", "p95", "p99", "req/s", "errors",
-                             "p95 target"], rows))
+                             "server CPU ms / request", "floor: clients × CPU / cores", "p95 target"], rows))
+    L.append("")
+    L.append("The floor is what queueing alone imposes: with every client waiting on the server, the mean "
+             "latency cannot be below clients × the server's CPU time per request / the cores (the load "
+             "generator's own CPU, on the same cores, comes on top). Where it exceeds the target, no "
+             "scheduling can meet the target with that many clients on these cores; the 1-client rows are the "
+             "latency a user sees.")
     L.append("")
     L.append("![HTTP latency vs corpus size](img/latency_vs_size.png)")
     L.append("")
@@ -688,8 +703,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for kind, c, total in plan:
                 source = {"hybrid-en": english, "hybrid-short": short}.get(kind, arabic)
                 qs = [next(source) for _ in range(total + WARMUP)]
+                cpu_before = server.cpu_seconds()
                 res.setdefault(kind, {})[c] = load_test(server.url, kind, qs, total, c)
                 r = res[kind][c]
+                r["server_cpu_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / (r["n"] + r["errors"] + WARMUP)
                 print(f"  {s} {kind} x{c}: p50 {r['p50']:.1f} p95 {r['p95']:.1f} ms, {r['errors']} errors",
                       file=sys.stderr)
             res["_rss_mb"] = server.rss_mb()
