@@ -178,3 +178,32 @@ def test_a_missing_compiler_is_a_build_error_not_a_crash(tmp_path) -> None:
     with pytest.raises(build.EngineBuildError, match="cannot run the C compiler"):
         build.compile_engine(build.SOURCE, tmp_path / "x.so", compiler=str(tmp_path / "no-such-cc"))
 
+
+
+def test_concurrent_callers_share_the_pool_without_mixing_their_work(khabar_model) -> None:
+    """Four threads with a team of two each: one at a time gets the helper, the others run on
+    their own; every vector must equal the one computed alone (chunks must never cross calls)."""
+    import threading
+    import time
+
+    setter = choose_engine("khabar").thread_setter()
+    texts = TEXTS[:3] + ["حلب " * 40, "how many civilians were killed in Raqqa?"]
+    setter(1)
+    alone = {t: khabar_model.encode([t], True)[0] for t in texts}
+    failures: list[str] = []
+
+    def caller(offset: int) -> None:
+        setter(2)
+        for i in range(12):
+            text = texts[(offset + i) % len(texts)]
+            if not np.array_equal(khabar_model.encode([text], True)[0], alone[text]):
+                failures.append(text[:30])
+
+    threads = [threading.Thread(target=caller, args=(n,), daemon=True) for n in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "a call never finished: callers deadlocked on the pool"
+    assert not failures, failures
