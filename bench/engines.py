@@ -3,8 +3,8 @@
 Why this exists: the embedded backend is tantivy + faiss + SQLite. This script measures the
 alternatives on the same machine and data so that choice is argued with numbers:
 
-- Lexical, on passages of N SaudiNewsNet articles (`indexer.segment.build_passages`): tantivy
-  as `search/embedded.py` uses it (terms pre-analysed by `indexer.arabic.analyze`, whitespace
+- Lexical, on passages of N SaudiNewsNet articles (`khabar.segment.build_passages`): tantivy
+  as `search/backends/embedded/` uses it (terms pre-analysed by `khabar.arabic.analyze`, whitespace
   field), tantivy with its own Snowball Arabic stemmer (a registered `ar_stem` analyzer on the
   raw text), SQLite FTS5 over the same pre-analysed terms, and bm25s (in-memory, no
   incremental update: adding one document means re-indexing everything).
@@ -122,8 +122,8 @@ class Corpus:
 
 def snn_corpus(articles: int, seed: int = 0) -> Corpus:
     """`articles` SaudiNewsNet articles -> passages + analysed terms (cached pickle)."""
-    from indexer.arabic import analyze
-    from indexer.segment import build_passages
+    from khabar.arabic import analyze
+    from khabar.segment import build_passages
 
     path = CACHE / f"engines-snn-{articles}-{seed}.pkl"
     if path.exists():
@@ -148,7 +148,7 @@ def snn_corpus(articles: int, seed: int = 0) -> Corpus:
 
 def title_queries(titles: Sequence[str], count: int, seed: int = 1) -> list[str]:
     """`count` distinct article titles with at least two analysed terms, drawn with a fixed seed."""
-    from indexer.arabic import analyze
+    from khabar.arabic import analyze
 
     usable = sorted({t for t in titles if len(analyze(t)) >= 2})
     rng = random.Random(seed)
@@ -173,7 +173,7 @@ def folder_mb(path: Path) -> float:
 
 def _tantivy_index(folder: Path, field: str, tokenizer: str, passage_ids: Sequence[str], texts: Iterable[str],
                    analyzer: object = None) -> tuple[object, object, float]:
-    """A timed one-field tantivy index in `folder`, built like search/embedded.py builds its own.
+    """A timed one-field tantivy index in `folder`, built like search/backends/embedded/ builds its own.
 
     Returns (schema, searcher, build seconds); `texts` is consumed inside the timed loop, so
     preparing each text (e.g. joining terms) counts as indexing, as it does in the product.
@@ -210,7 +210,7 @@ def _tantivy_top(schema: object, searcher: object, field: str, words: Iterable[s
 
 
 def bench_tantivy_terms(corpus: Corpus, queries: list[list[str]], work: Path) -> Result:
-    """tantivy exactly as search/embedded.py uses it: whitespace field of pre-analysed terms."""
+    """tantivy exactly as search/backends/embedded/ uses it: whitespace field of pre-analysed terms."""
     folder = work / "tantivy-terms"
     schema, searcher, seconds = _tantivy_index(folder, "terms", "whitespace", corpus.passage_ids,
                                                (" ".join(t) for t in corpus.terms))
@@ -372,7 +372,7 @@ def lexical_table(corpus: Corpus, rows: list[Result]) -> str:
     body = [[r.engine, fmt_rate(r.build_rate or 0), f"{r.build_seconds:.1f}", fmt_ms(r.latency["p50"]),
              fmt_ms(r.latency["p95"]), f"{r.disk_mb:.0f}" if r.disk_mb else "in RAM", r.notes] for r in rows if r.latency]
     analysis_rate = n / corpus.analysis_seconds
-    body.append(["`indexer.arabic.analyze` (shared by the pre-analysed rows)", fmt_rate(analysis_rate),
+    body.append(["`khabar.arabic.analyze` (shared by the pre-analysed rows)", fmt_rate(analysis_rate),
                  f"{corpus.analysis_seconds:.1f}", "–", "–", "–", "pure Python; dominates end-to-end indexing"])
     return markdown_table(["engine", "index passages/s", "build s", "query p50 ms", "query p95 ms", "disk MB", "notes"], body)
 
@@ -405,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = snn_corpus(args.articles)
     print(f"{corpus.articles} articles -> {len(corpus.texts)} passages", file=sys.stderr)
     titles = title_queries(corpus.titles, args.queries)
-    from indexer.arabic import analyze
+    from khabar.arabic import analyze
 
     term_queries = [list(dict.fromkeys(analyze(t))) for t in titles]
     lexical: list[Result] = []

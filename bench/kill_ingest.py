@@ -1,6 +1,6 @@
 """Kill -9 an ingest at random points, resume it, and compare with a clean run.
 
-Why: `search/embedded.py` promises that a crash between the tantivy commit and the
+Why: `search/backends/embedded/` promises that a crash between the tantivy commit and the
 SQLite commit can never leave duplicates or lost documents, and that a rerun resumes.
 This script (and `tests/test_faults.py`, which uses its helpers on a smaller corpus)
 checks that promise from the outside, with a real `khabar` process and SIGKILL.
@@ -139,9 +139,9 @@ def killed_run(args: Sequence[str], data_dir: Path, at_documents: int, extra_del
 
 def snapshot(data_dir: Path, queries: Sequence[str] = ()) -> dict[str, Any]:
     """Everything two equivalent indexes must agree on, read straight from the store."""
-    from indexer.arabic import analyze
-    from search.backend import Filters
-    from search.embedded import EmbeddedBackend
+    from khabar.arabic import analyze
+    from search.backends import Filters
+    from search.backends.embedded import EmbeddedBackend
 
     import sqlite3
     import tantivy

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from bench.common import REPO_ROOT, load_xquad, machine, make_document, markdown_table, write_generated
-from indexer.arabic import fold
+from khabar.arabic import fold
 from qa.answerer import CALIBRATION_PATH, Answerer, Calibration
 
 PUNCT = set(string.punctuation) | set("،؛؟«»“”‘’…–—")
@@ -72,8 +72,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     started = time.perf_counter()
     xq = load_xquad()

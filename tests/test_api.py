@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from search.config import Settings
-from search.engine import Engine
+from khabar.settings import Settings
+from khabar.service import Engine
 from ui.api import create_app
 
 

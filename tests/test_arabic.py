@@ -1,4 +1,4 @@
-"""The shared Arabic analysis (`indexer.arabic`) on real words from the seed pages."""
+"""The shared Arabic analysis (`khabar.arabic`) on real words from the seed pages."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.arabic import analyze, arabic_ratio, clean, fold, term, tokens
+from khabar.arabic import analyze, arabic_ratio, clean, fold, term, tokens
 
 SEEDS = Path(__file__).resolve().parents[1] / "samples" / "seeds"
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.claims import extract_claims
-from indexer.gazetteer import Gazetteer
-from indexer.models import Claim, Document
+from khabar.vocabulary.gazetteer import Gazetteer
+from khabar.models import Claim, Document
 from indexer.pipeline import prepare
 
 ROOT = Path(__file__).resolve().parent.parent

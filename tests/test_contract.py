@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.arabic import analyze
-from indexer.models import Claim, Document
-from indexer.segment import build_passages
-from search.backend import Backend, ClaimQuery, Filters, IndexMismatch
+from khabar.arabic import analyze
+from khabar.models import Claim, Document
+from khabar.segment import build_passages
+from search.backends import Backend, ClaimQuery, Filters, IndexMismatch
 from search.searcher import Searcher
 
 ARTICLES = {

@@ -1,13 +1,13 @@
-"""docker/compose.yaml and docker/Dockerfile agree with the code they deploy.
+"""docker/compose.yaml, docker/Dockerfile and the README's settings table agree with the code they deploy.
 
 No Docker engine runs in CI, so these checks catch what a typo would otherwise only
-reveal at `docker compose up`: an environment variable the code never reads, an
+reveal at `docker compose up`: an environment variable the code never reads (the code's
+variables are the fields of `khabar.settings.Settings`, the one module that reads them), an
 Elasticsearch image whose major differs from the Python client's, a health check on
 an endpoint that does not exist, a COPY of a path that is not in the repository.
 """
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -16,31 +16,12 @@ import elasticsearch
 import pytest
 import yaml
 
+from khabar import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker" / "compose.yaml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 DOCKERIGNORE = ROOT / "docker" / "Dockerfile.dockerignore"
-CODE_PACKAGES = ("indexer", "search", "qa", "ui")
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-def env_names_read_by_code() -> set[str]:
-    """Names passed as a literal to os.environ[...] / .get(...) / getenv(...) / _env(...) in the code."""
-    names: set[str] = set()
-    for package in CODE_PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-                arg: ast.AST | None = None
-                if isinstance(node, ast.Call) and node.args:
-                    func = node.func
-                    fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                    if fname in ("get", "getenv", "_env", "pop", "setdefault"):
-                        arg = node.args[0]
-                elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
-                    arg = node.slice
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and ENV_NAME.match(arg.value):
-                    names.add(arg.value)
-    return names
 
 
 def env_dict(service: dict) -> dict[str, str]:
@@ -57,8 +38,8 @@ def compose() -> dict:
 
 @pytest.fixture(scope="module")
 def code_env() -> set[str]:
-    names = env_names_read_by_code()
-    # The scan itself must work, or every check below would pass vacuously.
+    names = set(settings.variables())
+    # The list itself must be complete, or every check below would pass vacuously.
     assert {"KHABAR_BACKEND", "KHABAR_DATA_DIR", "ELASTICSEARCH_URL"} <= names, names
     return names
 
@@ -76,6 +57,9 @@ def test_every_khabar_env_var_is_read_by_the_code(compose, code_env):
     commented = set(re.findall(r"#\s*-\s*([A-Z][A-Z0-9_]*)=", COMPOSE.read_text(encoding="utf-8")))
     mentioned = set(re.findall(r"\b((?:ELASTICSEARCH|KHABAR)_[A-Z0-9_]+)\b", COMPOSE.read_text(encoding="utf-8")))
     assert not sorted((commented | mentioned) - code_env), sorted((commented | mentioned) - code_env)
+    # The README's table is generated from the same object (python -m khabar.settings).
+    readme = settings.readme_block((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert readme == settings.markdown_table(), "README.md's settings table is stale: run python -m khabar.settings"
 
 
 def test_khabar_points_at_the_elasticsearch_service(compose):
@@ -140,8 +124,8 @@ def test_dockerfile_runs_the_server_from_real_paths():
 
 
 def test_dockerfile_installs_the_dictionary_where_khabar_looks():
-    """The image gets FreeDict from apt (as scripts/dictionary.sh does outside Docker), at a path search/dictionary.py reads."""
-    from search.dictionary import NAME, SEARCH_DIRS
+    """The image gets FreeDict from apt (as scripts/dictionary.sh does outside Docker), at a path search/translation/dictionary.py reads."""
+    from search.translation.dictionary import NAME, SEARCH_DIRS
 
     text = DOCKERFILE.read_text(encoding="utf-8")
     package = re.search(r"PKG=(\S+)", (ROOT / "scripts" / "dictionary.sh").read_text(encoding="utf-8")).group(1)
@@ -150,7 +134,7 @@ def test_dockerfile_installs_the_dictionary_where_khabar_looks():
 
 
 def test_dockerfile_can_compile_the_faster_engine():
-    """The image compiles search/native/e5.c at `pip install` (a host's built .so is not sent)."""
+    """The image compiles search/embedding/native/e5.c at `pip install` (a host's built .so is not sent)."""
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"apt-get install [^\n]*\bgcc\b[^\n]*\blibc6-dev\b", text)
     assert re.search(r"^COPY [^\n]*\bsetup\.py\b", text, re.M)

@@ -16,10 +16,11 @@ from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError
 from elasticsearch import ConnectionError as ESConnectionError
 
-from indexer.arabic import analyze
-from indexer.models import Document, Passage
-from search.backend import BackendError, BackendUnavailable, Filters, IndexMismatch
-from search.elastic import ANALYZER_KHABAR, ANALYZER_NATIVE, ElasticBackend, ElasticSettings
+from khabar.arabic import analyze
+from khabar.models import Document, Passage
+from search.backends import BackendError, BackendUnavailable, Filters, IndexMismatch
+from search.backends.elastic import ElasticBackend, ElasticSettings
+from search.backends.elastic.mappings import ANALYZER_KHABAR, ANALYZER_NATIVE
 
 
 def api_error(status: int) -> ApiError:
@@ -173,7 +174,7 @@ def test_an_index_from_before_sparse_terms_gets_their_fields_when_opened(live):
     one adds them in place (no re-index), and its passages then take latent terms."""
     import numpy as np
 
-    from search.elastic import SPARSE_FIELDS
+    from search.backends.elastic.mappings import SPARSE_FIELDS
 
     backend = live()
     backend.upsert([one_doc("old", "نص قديم عن الطقس.")])

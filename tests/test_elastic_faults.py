@@ -1,6 +1,6 @@
 """Elasticsearch going away: mid-ingest (kill -9 of the real server) and before a request.
 
-Why: `search/elastic.py` promises that an unreachable cluster is a clear
+Why: `search/backends/elastic/` promises that an unreachable cluster is a clear
 `BackendUnavailable` (CLI exit 1, API 503) and that an interrupted ingest is simply redone
 (passages and claims first, the document record that marks a document as stored last,
 ids as `_id`). These tests check that from the outside, with the real `khabar` CLI.
@@ -29,8 +29,8 @@ import httpx
 import pytest
 
 from bench.kill_ingest import KHABAR, ROOT, write_corpus
-from search.backend import ClaimQuery
-from search.elastic import ElasticBackend
+from search.backends import ClaimQuery
+from search.backends.elastic import ElasticBackend
 
 ES_SH = ROOT / "scripts" / "es.sh"
 ARTICLES = 600        # 6 upsert batches of 100: the kill lands after the first, well before the last
@@ -201,8 +201,8 @@ def test_api_answers_503_when_elasticsearch_goes_away(embedder, tmp_path: Path) 
     from elasticsearch import Elasticsearch
     from fastapi.testclient import TestClient
 
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
     from ui.api import create_app
 
     backend = ElasticBackend.from_env(embedder.id, embedder.dim, prefix=f"khabar-gone-{uuid.uuid4().hex[:8]}")

@@ -26,10 +26,10 @@ from typing import Any, Iterator
 import pytest
 
 from qa import Answerer
-from search.backend import Filters
-from search.config import Settings
-from search.embedders import Embedder
-from search.engine import Engine
+from search.backends import Filters
+from khabar.settings import Settings
+from search.embedding.embedders import Embedder
+from khabar.service import Engine
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -69,7 +69,7 @@ def es_engine(embedder: Embedder, seeds_dir: Path) -> Iterator[Engine]:
     if not os.environ.get("ELASTICSEARCH_URL"):
         pytest.skip("ELASTICSEARCH_URL is not set: the parity run needs a server "
                     "(scripts/es.sh start; eval \"$(scripts/es.sh env)\")")
-    from search.elastic import ElasticBackend
+    from search.backends.elastic import ElasticBackend
 
     # A server that is configured but down raises BackendUnavailable here: an error, not a skip.
     backend = ElasticBackend.from_env(embedder.id, embedder.dim, prefix=f"khabar-parity-{uuid.uuid4().hex[:8]}")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.models import Document
-from indexer.segment import build_passages
-from search.backend import Filters
-from search.embedded import EmbeddedBackend
+from khabar.models import Document
+from khabar.segment import build_passages
+from search.backends import Filters
+from search.backends.embedded import EmbeddedBackend
 
 
 def _doc(doc_id: str, text: str) -> Document:

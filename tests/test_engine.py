@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from search.backend import Filters
-from search.config import Settings
-from search.engine import Engine
+from search.backends import Filters
+from khabar.settings import Settings
+from khabar.service import Engine
 from search.searcher import QueryError
 
 

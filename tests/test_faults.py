@@ -27,7 +27,7 @@ from bench.kill_ingest import (
     KHABAR,
     ROOT,
 )
-from search.backend import IndexCorrupt
+from search.backends import IndexCorrupt
 
 KILL_CORPUS = 800  # articles: ~6 s per clean run on one free core (the 5,000-article run is the bench)
 REPAIR = "khabar reset --yes && khabar index"
@@ -132,8 +132,8 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_damaged_index_is_refused_with_the_repair_command(built_index: Path, tmp_path: Path, damage: str) -> None:
-    from search.embedded import EmbeddedBackend
-    from search.engine import Engine  # noqa: F401 - import cost paid once, outside the timed part
+    from search.backends.embedded import EmbeddedBackend
+    from khabar.service import Engine  # noqa: F401 - import cost paid once, outside the timed part
 
     data = tmp_path / "index"
     shutil.copytree(built_index, data)
@@ -266,8 +266,8 @@ def test_file_exactly_at_the_limit_is_indexed(tmp_path: Path) -> None:
 
 
 def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder) -> None:
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     page = """<html><head><title>افتتاح مستشفى في حلب</title>
 <style>.zzstyleword { color: red } body::before { content: "كلمةالنمط" }</style>

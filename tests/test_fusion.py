@@ -1,16 +1,19 @@
-"""Hybrid scoring arithmetic (search.searcher): convex fusion, scaling, document context.
+"""Hybrid scoring arithmetic (search.fusion): convex fusion, scaling, document context.
 
 Worked out by hand, because the benchmark's R@1 only tells whether these are good, not
 whether they compute what their docstrings say.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from indexer.models import Passage
-from search.backend import PassageRecord
-from search.searcher import FusionWeights, Searcher, convex, max_scaled, window_scaled, with_document_context
+from khabar.models import Passage
+from search.backends import PassageRecord
+from search.fusion import FusionWeights, convex, max_scaled, window_scaled, with_document_context
+from search.searcher import Searcher
 
 
 def test_max_scaled_keeps_bm25_zero():
@@ -63,8 +66,8 @@ def test_document_context_keeps_one_passage_documents_and_unknown_siblings():
 
 
 def test_weights_are_chosen_by_query_language():
-    w = FusionWeights(lexical_same_language=0.4, lexical_cross_language=0.1, context_same_language=0.0,
-                      context_cross_language=0.2)
+    w = replace(FusionWeights.tuned(), lexical_same_language=0.4, lexical_cross_language=0.1,
+                context_same_language=0.0, context_cross_language=0.2)
     assert w.for_language("ar") == (0.4, 0.0) and w.for_language("en") == (0.1, 0.2)
     assert w.for_language("en", with_terms=False) == (w.lexical_cross_language_without_terms, 0.2)
     assert w.for_language("ar", with_terms=False) == (0.4, 0.0)  # one Arabic weight either way

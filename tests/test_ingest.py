@@ -9,8 +9,8 @@ import pytest
 
 from indexer import pipeline
 from indexer.dedup import NUM_PERM, NearDuplicateIndex, fingerprint, similarity, unique_lines
-from indexer.language import detect_language
-from indexer.models import Document
+from khabar.language import detect_language
+from khabar.models import Document
 from indexer.pipeline import content_hash, document_from_article, document_from_record, prepare
 from indexer.readers import InputError, decode_bytes, read_file
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from search.dictionary import DICTIONARY_ENV, DictionaryError, find_dictionary, read_dictd
-from search.lexicon import Lexicon, read_hand_lexicon
+from search.translation.dictionary import DICTIONARY_ENV, DictionaryError, find_dictionary, read_dictd
+from search.translation.lexicon import Lexicon, read_hand_lexicon
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -137,7 +137,7 @@ def test_a_wrong_dictionary_setting_is_a_one_line_error(tmp_path):
 
 
 def test_the_server_says_when_english_queries_lack_the_dictionary(tmp_path, monkeypatch, capsys):
-    from search.config import Settings
+    from khabar.settings import Settings
     from ui.server import build_app
 
     monkeypatch.setenv(DICTIONARY_ENV, "off")

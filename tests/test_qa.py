@@ -15,8 +15,8 @@ import pytest
 
 from qa import Answer, Answerer
 from qa.generator import Generator, check
-from search.config import Settings
-from search.engine import Engine
+from khabar.settings import Settings
+from khabar.service import Engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "samples" / "seeds"
 KEYS = {"question", "language", "answer", "answerable", "confidence", "claims", "citations", "related", "took_ms"}

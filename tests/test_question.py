@@ -1,9 +1,10 @@
-"""Question understanding (qa.question): language, type, quantity, actor and role, stance, place."""
+"""Question understanding (qa.question, khabar.language): language, type, quantity, actor and role, stance, place."""
 from __future__ import annotations
 
 import pytest
 
-from qa.question import ar_match, detect_language, parse
+from khabar.language import query_language
+from qa.question import ar_match, parse
 
 
 @pytest.mark.parametrize("text, lang", [
@@ -14,7 +15,7 @@ from qa.question import ar_match, detect_language, parse
     ("ما هي تقديرات Airwars", "ar"),
 ])
 def test_language_by_script(text: str, lang: str) -> None:
-    assert detect_language(text) == lang
+    assert query_language(text) == lang
 
 
 @pytest.mark.parametrize("text, qtype", [

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from search.config import Settings
-from search.engine import Engine
+from khabar.settings import Settings
+from khabar.service import Engine
 from ui.api import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def test_every_write_endpoint_needs_the_key(guarded) -> None:
 def test_the_key_is_compared_in_constant_time(guarded, monkeypatch) -> None:
     import hmac
 
-    import ui.api
+    import khabar.service.auth
 
     calls = []
     real = hmac.compare_digest
@@ -76,7 +76,7 @@ def test_the_key_is_compared_in_constant_time(guarded, monkeypatch) -> None:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(ui.api.hmac, "compare_digest", spy)
+    monkeypatch.setattr(khabar.service.auth.hmac, "compare_digest", spy)
     client, _, _ = guarded
     client.delete("/api/documents/none", headers={"X-API-Key": "guess"})
     assert calls and calls[-1][0] == b"guess"

@@ -48,7 +48,7 @@ def test_the_budget_takes_the_top_passage_first_and_stops() -> None:
 
 
 def test_word_overlap_orders_sentences_within_a_passage() -> None:
-    from indexer.arabic import analyze
+    from khabar.arabic import analyze
 
     _, seen = pick(45, terms=tuple(analyze("المرصد قتلوا")))
     assert seen == ["وقال المرصد إن عشرة قتلوا في حلب."]

