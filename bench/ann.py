@@ -24,8 +24,12 @@ from typing import Callable, Sequence
 import faiss
 import numpy as np
 
-from bench.common import REPO_ROOT, make_document, markdown_table, write_generated
-from bench.engines import CACHE, machine_line, percentiles, random_unit
+from bench.harness import REPO_ROOT
+from bench.harness.data import make_document
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.data import CACHE
+from bench.harness.report import machine_line
+from bench.harness.timing import percentiles, random_unit
 from bench.speed import article_pool, record
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"

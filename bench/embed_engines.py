@@ -21,8 +21,11 @@ import sys
 import time
 from typing import Any, Sequence
 
-from bench.common import REPO_ROOT, load_xquad, markdown_table, write_generated
-from bench.engines import git_commit, load_average, machine_line, percentiles
+from bench.harness import REPO_ROOT
+from bench.harness.data import load_xquad
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.report import git_commit, machine_line
+from bench.harness.timing import load_average, percentiles
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 ENGINES = ("bundled", "khabar")

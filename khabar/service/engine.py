@@ -105,6 +105,11 @@ class Engine:
         with self._writes:
             return self._store(docs, rejected, [], embed, progress=False)
 
+    def store(self, docs: Sequence[Document], embed: bool = True, progress: bool = False) -> IngestReport:
+        """Index Documents built elsewhere (bench builds them from evaluation data), as an ingest would."""
+        with self._writes:
+            return self._store(list(docs), [], [], embed, progress)
+
     def _store(self, docs: list[Document], rejected: list[Rejected], duplicates: list[tuple[str, str]],
                embed: bool, progress: bool) -> IngestReport:
         report = IngestReport(rejected=list(rejected), duplicates=list(duplicates))

@@ -15,6 +15,10 @@ import numpy as np
 
 from khabar.models import Claim, Document, Passage
 
+__all__ = ["REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
+           "IndexInfo", "IndexMismatch", "PassageRecord", "SparseVector", "Stats", "check_sparse_count",
+           "checked_query_vector", "decode_sparse", "encode_sparse"]
+
 
 class BackendError(RuntimeError):
     """The engine could not do what was asked; the message says what to do about it."""

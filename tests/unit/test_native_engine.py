@@ -86,7 +86,7 @@ if sys.argv[1] == "fork":
 def _run_team_script(mode: str) -> str:
     script = _TEAM_SCRIPT % TEXTS[2]
     result = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=180,
-                            cwd=Path(__file__).resolve().parent.parent)
+                            cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 

@@ -70,7 +70,7 @@ def test_bad_queries_are_clear_errors(seeded_engine, query, mode, k):
 
 def test_reindexing_is_idempotent_and_changes_replace(tmp_path: Path, embedder):
     corpus = tmp_path / "corpus"
-    shutil.copytree(Path(__file__).parent.parent / "samples" / "seeds", corpus)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "samples" / "seeds", corpus)
     engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
     first = engine.ingest([corpus], embed=False, progress=False)
     assert len(first.added) == 5 and not first.rejected

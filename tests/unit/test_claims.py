@@ -14,9 +14,9 @@ from khabar.vocabulary.gazetteer import Gazetteer
 from khabar.models import Claim, Document
 from indexer.pipeline import prepare
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
-EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "claims" / "seeds_expected.json").read_text("utf-8"))["claims"]
+EXPECTED = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "claims" / "seeds_expected.json").read_text("utf-8"))["claims"]
 FIELDS = ("value", "qualifier", "what", "actor_id", "stance", "where_en")
 
 

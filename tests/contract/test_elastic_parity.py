@@ -110,8 +110,8 @@ def test_both_engines_hold_the_same_index(es_engine: Engine, seeded_engine: Engi
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_the_same_question_gets_the_same_answer(es_engine: Engine, seeded_engine: Engine, question: str) -> None:
-    embedded = Answerer(seeded_engine, generator=False).ask(question).to_dict()
-    elastic = Answerer(es_engine, generator=False).ask(question).to_dict()
+    embedded = Answerer(seeded_engine, generator=None).ask(question).to_dict()
+    elastic = Answerer(es_engine, generator=None).ask(question).to_dict()
     assert _comparable(elastic) == _comparable(embedded)
     assert math.isclose(elastic["confidence"], embedded["confidence"], abs_tol=1e-3)
     # The figures and the documents they are cited from, spelled out (the headline check).
@@ -121,10 +121,10 @@ def test_the_same_question_gets_the_same_answer(es_engine: Engine, seeded_engine
 
 def test_the_admitted_toll_is_answered_not_abstained(es_engine: Engine) -> None:
     """Parity alone would pass if both engines abstained: pin what the answer must be."""
-    d = Answerer(es_engine, generator=False).ask("what death toll did the coalition admit?").to_dict()
+    d = Answerer(es_engine, generator=None).ask("what death toll did the coalition admit?").to_dict()
     assert d["answerable"] and d["claims"][0]["value"] == 1257 and d["claims"][0]["stance"] == "admitted"
     assert "1,257" in d["answer"] and d["citations"]
-    off = Answerer(es_engine, generator=False).ask("Who won the football match last night?").to_dict()
+    off = Answerer(es_engine, generator=None).ask("Who won the football match last night?").to_dict()
     assert off["answerable"] is False and not off["claims"]
 
 

@@ -16,7 +16,7 @@ from indexer.cleaning import (
 )
 from indexer.dedup import line_key
 
-SEEDS = Path(__file__).resolve().parents[1] / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
 
 
 def seed(prefix: str) -> str:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from khabar.arabic import analyze, arabic_ratio, clean, fold, term, tokens
 
-SEEDS = Path(__file__).resolve().parents[1] / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
 
 
 @pytest.mark.parametrize("a,b", [

@@ -1,6 +1,6 @@
 """End-to-end: the real server (API + UI on one port, seeds indexed) driven by headless Debian Chromium.
 
-Run: `scripts/install-browser.sh` once, then `pytest -m browser tests/test_web_e2e.py`.
+Run: `scripts/install-browser.sh` once, then `pytest -m browser tests/e2e/test_web_e2e.py`.
 Without /usr/bin/chromium these tests FAIL with instructions (they never skip silently),
 unless KHABAR_SKIP_BROWSER=1 says explicitly that this machine has no browser.
 Screenshots of every tab are written to docs/screenshots/.
@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
