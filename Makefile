@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-fast bench install clean dictionary
 
-$(BIN)/.installed: pyproject.toml setup.py search/native/e5.c search/native/build.py
+$(BIN)/.installed: pyproject.toml setup.py search/embedding/native/e5.c search/embedding/native/build.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,bench]'

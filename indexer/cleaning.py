@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Collection, Iterable, NamedTuple
 
-from indexer.arabic import fold
+from khabar.arabic import fold
+from khabar.dates import ALL_MONTHS
 from indexer.dedup import folded_key, line_key, unique_lines
-from indexer.segment import sentences
+from khabar.segment import sentences
 
 TITLE_MAX_CHARS = 120  # a title cut from the first sentence is shortened to this
 HEADLINE_MAX_WORDS = 30
@@ -106,27 +107,7 @@ PROSE_MIN_WORDS = 6
 
 
 # ----------------------------------------------------------------------------- dates
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        "january jan يناير كانون الثاني جانفي",
-        "february feb فبراير شباط فيفري",
-        "march mar مارس آذار",
-        "april apr أبريل ابريل نيسان أفريل",
-        "may مايو أيار ماي",
-        "june jun يونيو يونيه حزيران جوان",
-        "july jul يوليو يوليه تموز جويلية",
-        "august aug أغسطس اغسطس آب أوت",
-        "september sep sept سبتمبر أيلول",
-        "october oct أكتوبر اكتوبر تشرين الأول",
-        "november nov نوفمبر تشرين الثاني",
-        "december dec ديسمبر كانون الأول",
-    ],
-    start=1,
-):
-    # Two-word Levantine names ("كانون الثاني") must stay whole.
-    for _name in re.findall(r"(?:كانون|تشرين) \S+|\S+", _names):
-        _MONTHS[fold(_name)] = _number
+_MONTHS = ALL_MONTHS
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _M = rf"(?P<{{g}}>{_MONTH_ALT})"
 _SEP = r"(?:\s*[-/]\s*|\.)"  # 2017/12/02, 02 / 12 / 2017 (scraped text spaces out slashes), 02.12.2017

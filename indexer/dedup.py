@@ -18,7 +18,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from indexer.arabic import fold
+from khabar.arabic import fold
 
 NUM_PERM = 64
 SEED = 1  # fixed: signatures must be comparable across runs and machines

@@ -1,5 +1,8 @@
 """Find the numbers an Arabic news text states, and tell quantities from dates.
 
+Over 400 lines for a reason: one table-driven parser whose lexicon of Arabic number words,
+qualifiers and date cues is a third of it, and whose composition rules only make sense together.
+
 Claims are built on figures ("أكثر من 1250 مدنياً", "حوالي 7 آلاف و595", "عشرين مدنيا"),
 so this module turns every way Arabic news writes a number into an int with offsets
 into the *original* text (for highlighting), plus the hedge in front of it
@@ -8,7 +11,7 @@ clock times, numeric dates, ordinals, percentages, decimals — are recognised t
 that they are *excluded* from quantities rather than mistaken for them.
 
 The parser is table driven: the lexicon below is the only place that knows Arabic
-number words, and it is matched on `indexer.arabic.fold`-ed text so hamza and
+number words, and it is matched on `khabar.arabic.fold`-ed text so hamza and
 ta-marbuta spellings (مئة / مائة, ثلاثة / ثلاثه) meet.
 
 Decisions worth knowing:
@@ -31,7 +34,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
-from indexer.arabic import fold
+from khabar.dates import ARABIC_MONTHS
+from khabar.folding import folded, span_to_original
 
 QUANTITY = "quantity"
 NON_QUANTITY_KINDS = frozenset({"year", "date", "time", "ordinal", "percent", "decimal"})
@@ -55,54 +59,6 @@ class NumberMention:
     @property
     def is_quantity(self) -> bool:
         return self.kind == QUANTITY
-
-
-# --------------------------------------------------------------------------- folding
-
-def folded(text: str) -> tuple[str, list[int]]:
-    """`fold(text)` plus, for each folded character, the index of its source character.
-
-    Folding drops diacritics/tatweel and may expand presentation forms, so offsets in
-    the folded string must be mapped back; the list has one extra entry = len(text).
-    Callers must not mutate the returned list (results are cached per text).
-    """
-    return _folded_cached(text)
-
-
-@lru_cache(maxsize=64)
-def _folded_cached(text: str) -> tuple[str, list[int]]:
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        f = _fold_char(ch)
-        if f:
-            out.append(f)
-            index.extend([i] * len(f))
-    index.append(len(text))
-    return "".join(out), index
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    return ch.lower() if ch.isascii() else fold(ch)
-
-
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0640]")
-
-
-def span_to_original(index: list[int], start: int, end: int, text: str | None = None) -> tuple[int, int]:
-    """Map a [start, end) span of folded text back to the original text.
-
-    With `text`, the span also takes in diacritics / tatweel that trail its last letter
-    (they fold to nothing, so no folded character points at them).
-    """
-    if end <= start:
-        return index[start], index[start]
-    a, b = index[start], index[end - 1] + 1
-    if text is not None:
-        while b < len(text) and _MARKS.match(text[b]):
-            b += 1
-    return a, b
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -142,13 +98,6 @@ ORDINALS = {
     "الحادي": 1, "الحاديه": 1, "حادي": 1, "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3,
     "الرابع": 4, "الرابعه": 4, "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6,
     "السابع": 7, "السابعه": 7, "الثامن": 8, "الثامنه": 8, "التاسع": 9, "التاسعه": 9,
-}
-MONTHS = {  # folded month name -> month number (Gregorian, Levantine, Maghrebi spellings)
-    "يناير": 1, "كانون الثاني": 1, "جانفي": 1, "فبراير": 2, "شباط": 2, "فيفري": 2,
-    "مارس": 3, "اذار": 3, "ابريل": 4, "نيسان": 4, "افريل": 4, "مايو": 5, "ايار": 5, "ماي": 5,
-    "يونيو": 6, "حزيران": 6, "جوان": 6, "يوليو": 7, "تموز": 7, "جويليه": 7,
-    "اغسطس": 8, "اب": 8, "اوت": 8, "سبتمبر": 9, "ايلول": 9, "اكتوبر": 10, "تشرين الاول": 10,
-    "نوفمبر": 11, "تشرين الثاني": 11, "ديسمبر": 12, "كانون الاول": 12,
 }
 YEAR_CUES = frozenset({"عام", "العام", "لعام", "بعام", "وعام", "سنه", "السنه", "لسنه", "منذ", "ومنذ", "عامي", "سنتي"})
 TIME_CUES = frozenset({"الساعه", "الساعة", "ساعه"})
@@ -480,16 +429,16 @@ def _month_at(words: list[str]) -> int | None:
     """Month number if `words` start with a month name ("مارس", "كانون الثاني", "وشباط")."""
     if not words:
         return None
-    if len(words) >= 2 and " ".join(words[:2]) in MONTHS:
-        return MONTHS[" ".join(words[:2])]
+    if len(words) >= 2 and " ".join(words[:2]) in ARABIC_MONTHS:
+        return ARABIC_MONTHS[" ".join(words[:2])]
     for cand in (words[0], _strip_conj(words[0])):
-        if cand in MONTHS and " " not in cand:
-            return MONTHS[cand]
+        if cand in ARABIC_MONTHS and " " not in cand:
+            return ARABIC_MONTHS[cand]
     return None
 
 
 def _is_month_word(word: str) -> bool:
-    return word in MONTHS or _strip_conj(word) in MONTHS or any(word == m.split()[0] for m in MONTHS if " " in m)
+    return word in ARABIC_MONTHS or _strip_conj(word) in ARABIC_MONTHS or any(word == m.split()[0] for m in ARABIC_MONTHS if " " in m)
 
 
 def _classify(toks: list[_Tok], p: _Parsed, ft: str) -> str:

@@ -22,10 +22,10 @@ from typing import Any, Collection, Mapping, Sequence
 from indexer.claims import extract_claims
 from indexer.cleaning import clean_page, find_template_lines
 from indexer.dedup import NearDuplicateIndex, fingerprint
-from indexer.language import detect_language
-from indexer.models import Document, Rejected
+from khabar.language import detect_language
+from khabar.models import Document, Rejected
 from indexer.readers import InputError, RawArticle, article_from_record, read_paths
-from indexer.segment import build_passages
+from khabar.segment import build_passages
 
 TEMPLATE_MIN_DOCS = 3
 _SLUG_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)

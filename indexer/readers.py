@@ -26,10 +26,10 @@ from typing import Any, Mapping, Sequence
 from charset_normalizer import from_bytes
 
 from indexer.cleaning import parse_date
-from indexer.models import Rejected
+from khabar import settings
+from khabar.models import Rejected
 
 SUPPORTED = (".txt", ".html", ".htm", ".jsonl")
-DEFAULT_MAX_FILE_MB = 50.0
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
@@ -60,16 +60,7 @@ class RawArticle:
 # ----------------------------------------------------------------------------- limits
 def max_file_bytes() -> int:
     """Per-file size cap from KHABAR_MAX_FILE_MB (default 50 MB)."""
-    raw = os.environ.get("KHABAR_MAX_FILE_MB", "").strip()
-    if not raw:
-        return int(DEFAULT_MAX_FILE_MB * 1024 * 1024)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"KHABAR_MAX_FILE_MB must be a number of megabytes, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"KHABAR_MAX_FILE_MB must be positive, got {raw!r}")
-    return int(value * 1024 * 1024)
+    return int(settings.read("max_file_mb") * 1024 * 1024)
 
 
 # ----------------------------------------------------------------------------- decoding

@@ -1,4 +1,4 @@
-"""Cited question answering: `Answerer(engine).ask(question) -> Answer` (see qa/answerer.py)."""
+"""Owns cited question answering: `Answerer(engine).ask(question) -> Answer` (see qa/answerer.py)."""
 from qa.answer import Answer, Citation, ClaimView
 from qa.answerer import Answerer, Calibration
 from qa.question import Question, parse

@@ -23,17 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.arabic import fold, tokens
-from indexer.models import Claim, Document
-from indexer.segment import sentences
+from khabar.arabic import fold, tokens
+from khabar.models import Claim, Document
+from khabar.segment import sentences
 from qa import compose
 from qa.answer import Answer, Citation, ClaimView
 from qa.evidence import ScoredClaim, candidate_claims, mentions, score_claims, select
 from qa.extract import best_sentence, who_entity
-from qa.question import Question, Vocabulary, parse, perpetrator_in_words
-from search.searcher import validate_query
+from qa.generator import Generator
+from khabar.vocabulary import Vocabulary
+from qa.question import Question, parse, perpetrator_in_words
+from qa.index import Index
 
 CALIBRATION_PATH = Path(__file__).with_name("data") / "calibration.json"
+FROM_ENV = object()  # Answerer(generator=...) default
 SEARCH_K = 8
 # Characters of not-yet-embedded sentences embedded per extractive answer. Embedding them is
 # most of an answer's time (~0.3 ms per character here); XQuAD dev, 150 questions per
@@ -80,16 +83,13 @@ def retrieval_score(passage_cosine: float, sentence_cosine: float, overlap: floa
 
 
 class Answerer:
-    def __init__(self, engine: Any, generator: Any | None = None, calibration: Calibration | None = None,
+    def __init__(self, engine: Index, generator: Generator | None | object = FROM_ENV, calibration: Calibration | None = None,
                  vocab: Vocabulary | None = None) -> None:
         self.engine = engine
         self.vocab = vocab or Vocabulary.load()
         self.calibration = calibration or Calibration.load()
-        if generator is None:
-            from qa.generator import Generator
-
-            generator = Generator.from_env()
-        self.generator = generator
+        # FROM_ENV: the KHABAR_LLM_* settings as the environment has them now; None: no rewriting
+        self.generator: Generator | None = Generator.from_env() if generator is FROM_ENV else generator  # type: ignore[assignment]
         self._sentence_embedder = _CachedPassages(engine.embedder)
 
     # ------------------------------------------------------------------ entry point
@@ -98,7 +98,7 @@ class Answerer:
         started = time.perf_counter()
         q = parse(question, self.vocab)
         response = self.engine.search(q.text, mode="hybrid", k=SEARCH_K)
-        qvec = self.engine.searcher.query_vector(validate_query(q.text))  # remembered by the search just done
+        qvec = self.engine.query_vector(q.text)  # remembered by the search just done
         hits = response.hits
         cosines = response.cosines  # the search's own kNN (top 50, no filters): no second scan
         ctx = _Context(q, hits, response.terms, qvec, cosines, {})

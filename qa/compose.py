@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from indexer.models import Claim
+from khabar.models import Claim
 
 QUALIFIER_EN = {"exact": "", "more_than": "more than ", "at_least": "at least ", "about": "about ",
                 "up_to": "up to ", "less_than": "fewer than "}

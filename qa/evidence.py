@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from indexer.arabic import analyze, fold, tokens
-from indexer.models import Claim
-from qa.question import Question, Vocabulary, ar_match, perpetrator_in_words
-from search.backend import ClaimQuery
+from khabar.arabic import analyze, fold, tokens
+from khabar.models import Claim
+from khabar.vocabulary import Vocabulary
+from qa.index import Index
+from qa.question import Question, ar_match, perpetrator_in_words
+from search.backends import ClaimQuery
 
 BROAD_PLACES = {"syria", "iraq"}
 BODY_SECTIONS = {"body", "title"}  # the article's own headline counts as its body
@@ -40,7 +42,7 @@ def mentions(text: str, variants: Iterable[str]) -> bool:
     return any(ar_match(words, v) >= 0 for v in variants)
 
 
-def candidate_claims(engine: Any, q: Question, hit_docs: list[str], limit: int = 300) -> list[Claim]:
+def candidate_claims(engine: Index, q: Question, hit_docs: list[str], limit: int = 300) -> list[Claim]:
     """Claims of the asked categories, of the asked actor, and of the documents search found."""
     seen: dict[str, Claim] = {}
     queries = [ClaimQuery(what=w, limit=limit) for w in q.what]

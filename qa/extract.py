@@ -14,11 +14,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from indexer.arabic import analyze, fold, term, tokens
-from indexer.segment import sentences
+from khabar.arabic import analyze, fold, term, tokens
+from khabar.dates import written_month_names
+from khabar.segment import sentences
 
-_MONTHS = ("يناير|فبراير|مارس|أبريل|ابريل|إبريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|"
-           "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول")
+_MONTHS = "|".join(written_month_names())
 _DATE = re.compile(rf"(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+(?:عام\s+|سنة\s+)?\d{{4}})?|(?:عام|سنة|العام)\s+\d{{3,4}}|\b\d{{4}}\b|"
                    r"\b\d{1,2}[/\-.]\d{1,2}[/\-.]\d{2,4}\b|القرن\s+\S+")
 _NUMBER = re.compile(r"\d[\d,.]*(?:\s+(?:ألف|آلاف|مليون|ملايين|مليار|بالمئة|بالمائة|%))?(?:\s+[^\s\d،,.؛]+)?")
@@ -107,7 +107,7 @@ def who_entity(sentence: str, question: str) -> Any | None:
     gazetteer rather than a span heuristic, so "Who is the Russian foreign ministry spokeswoman?"
     gets "ماريا زاخاروفا" (Maria Zakharova), not the words around her title.
     """
-    from indexer.gazetteer import Gazetteer
+    from khabar.vocabulary.gazetteer import Gazetteer
 
     q_fold, q_lower = fold(question), question.lower()
     for match in Gazetteer.load().find_actors(sentence):

@@ -9,14 +9,14 @@ always stands alone and the generator can only make wording nicer, not add facts
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from indexer.arabic import fold
+from khabar.arabic import fold
+from khabar.settings import Settings
 
 _NUMBER = re.compile(r"\d[\d,]*")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -30,14 +30,18 @@ class Generator:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls) -> "Generator | None":
-        url = os.environ.get("KHABAR_LLM_URL", "").strip()
-        if not url:
+    def from_settings(cls, settings: Settings) -> "Generator | None":
+        """The configured endpoint (KHABAR_LLM_URL / _MODEL / _API_KEY), or None when there is none."""
+        if not settings.llm_url:
             return None
-        model = os.environ.get("KHABAR_LLM_MODEL", "").strip()
-        if not model:
+        if not settings.llm_model:
             raise ValueError("KHABAR_LLM_URL is set but KHABAR_LLM_MODEL is not; set both (or neither)")
-        return cls(url, model, os.environ.get("KHABAR_LLM_API_KEY") or None)
+        return cls(settings.llm_url, settings.llm_model, settings.llm_api_key)
+
+    @classmethod
+    def from_env(cls) -> "Generator | None":
+        """`from_settings` with the environment as it is now."""
+        return cls.from_settings(Settings())
 
     def endpoint(self) -> str:
         base = self.url.rstrip("/")

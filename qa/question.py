@@ -1,11 +1,10 @@
-"""Question understanding: language, type, the quantity asked for, actor, stance, place.
+"""Question understanding: language (`khabar.language`), type, the quantity asked for, actor, stance, place.
 
 Why rules and not a model: questions to a news archive are short and formulaic ("how many
 civilians did the coalition admit killing", "كم مدنيا قتل في الميادين"), the claim index
 is keyed by a small closed vocabulary (gazetteer actor ids, "what" categories, stances),
-and a wrong guess must be explainable. Names come from the indexer gazetteer when it is
-available (so ids agree with `Claim.actor_id` / `Claim.what`), and from
-`qa/data/question_vocab.json` for the rest.
+and a wrong guess must be explainable. Names come from `khabar.vocabulary` (the gazetteer's
+ids, so they agree with `Claim.actor_id` / `Claim.what`, plus question phrasing).
 
 An actor can play two roles: the *speaker* of a figure ("did the coalition admit …",
 "according to Airwars") or the *perpetrator* ("Russian strikes", "الغارات الروسية").
@@ -15,16 +14,14 @@ coalition strikes would be wrong.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from indexer.arabic import analyze, arabic_ratio, fold, tokens
+from khabar.arabic import analyze, fold, tokens
+from khabar.language import query_language
+from khabar.vocabulary import Entry, Vocabulary
 
-VOCAB_PATH = Path(__file__).with_name("data") / "question_vocab.json"
 TYPES = ("how_many", "who", "when", "where", "what", "yes_no")
 
 # Words after which (or before which) a named actor is the one doing the killing.
@@ -60,105 +57,6 @@ class Question:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    en: tuple[str, ...]
-    ar: tuple[str, ...]  # folded
-    name_en: str
-    name_ar: str
-
-
-@dataclass
-class Vocabulary:
-    actors: dict[str, Entry]
-    places: dict[str, Entry]
-    what: dict[str, Entry]
-    stances: dict[str, Entry]
-    families: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def family(self, actor_id: str | None) -> set[str]:
-        """The actor and the ids that speak for it (russia -> russian_mfa, zakharova, …)."""
-        if not actor_id:
-            return set()
-        out = {actor_id} | set(self.families.get(actor_id, ()))
-        return out
-
-    @classmethod
-    @lru_cache(maxsize=2)
-    def load(cls, path: Path = VOCAB_PATH) -> "Vocabulary":
-        raw = json.loads(path.read_text(encoding="utf-8"))
-
-        def section(name: str) -> dict[str, Entry]:
-            out: dict[str, Entry] = {}
-            for key, spec in raw[name].items():
-                out[key] = Entry(key, tuple(e.lower() for e in spec.get("en", [])),
-                                 tuple(fold(a) for a in spec.get("ar", [])),
-                                 spec.get("name_en", key.replace("_", " ")), spec.get("name_ar", ""))
-            return out
-
-        vocab = cls(section("actors"), section("places"), section("what"), section("stances"),
-                    {k: tuple(v) for k, v in raw.get("families", {}).items()})
-        _merge_gazetteer(vocab)
-        return vocab
-
-
-def _merge_gazetteer(vocab: Vocabulary) -> None:
-    """Add names from the indexer gazetteer (if it is installed) so ids match the claim index."""
-    try:
-        from indexer.gazetteer import Gazetteer  # written by the claim-extractor engineer
-    except Exception:  # noqa: BLE001 - absent or half-written: the bundled vocabulary still works
-        return
-    try:
-        gaz = Gazetteer.load()
-    except Exception:  # noqa: BLE001
-        return
-    # Only names of actors and places: "what" ids and their phrasing stay in the bundled table,
-    # whose preference order (civilians before people, deaths before strikes) matters here.
-    for kind, target in (("actors", vocab.actors), ("places", vocab.places)):
-        for item in _gazetteer_entries(gaz, kind):
-            key = item.get("id")
-            if not key:
-                continue
-            old = target.get(key)
-            en = tuple(dict.fromkeys((old.en if old else ()) + tuple(
-                e.lower() for e in _names(item, ("en_aliases", "aliases_en", "aliases")))))
-            ar = tuple(dict.fromkeys((old.ar if old else ()) + tuple(
-                fold(a) for a in _names(item, ("ar", "variants", "arabic", "variants_ar", "name_ar")))))
-            name_en = (old.name_en if old else None) or re.sub(r"\s*\(.*\)$", "", (_names(item, ("name_en", "en")) or [key])[0])
-            name_ar = (old.name_ar if old else None) or (_names(item, ("name_ar", "ar", "variants")) or [""])[0]
-            target[key] = Entry(key, en, ar, name_en, name_ar)
-
-
-def _gazetteer_entries(gaz: Any, kind: str) -> list[dict[str, Any]]:
-    """Gazetteer entries as dicts, whatever container the gazetteer keeps them in."""
-    items = getattr(gaz, kind, None) or getattr(gaz, kind.rstrip("s"), None)
-    if items is None:
-        return []
-    if isinstance(items, dict):
-        items = [dict(_as_dict(v), id=_as_dict(v).get("id", k)) for k, v in items.items()]
-    return [_as_dict(i) for i in items]
-
-
-def _as_dict(item: Any) -> dict[str, Any]:
-    if isinstance(item, dict):
-        return item
-    if hasattr(item, "__dataclass_fields__"):
-        return asdict(item)
-    return dict(getattr(item, "__dict__", {}))
-
-
-def _names(item: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for k in keys:
-        v = item.get(k)
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, (list, tuple)):
-            out.extend(x for x in v if isinstance(x, str))
-    return [x for x in out if x.strip()]
 
 
 # ----------------------------------------------------------------------------- matching
@@ -214,22 +112,6 @@ def _find(entries: dict[str, Entry], lower: str, words: list[str]) -> list[tuple
         if best:
             found.append((best[0], best[1], key))
     return sorted(found)
-
-
-def detect_language(text: str) -> str:
-    """'ar' or 'en' by script share; langdetect only breaks near-ties (it fails on 3-word text)."""
-    ratio = arabic_ratio(text)
-    if ratio >= 0.6:
-        return "ar"
-    if ratio <= 0.4:
-        return "en"
-    try:
-        from langdetect import DetectorFactory, detect
-
-        DetectorFactory.seed = 0
-        return "ar" if detect(text) == "ar" else "en"
-    except Exception:  # noqa: BLE001 - langdetect raises on text without features
-        return "ar" if ratio >= 0.5 else "en"
 
 
 def _type_en(lower: str, has_what: bool) -> str:
@@ -332,7 +214,7 @@ def parse(text: str, vocab: Vocabulary | None = None) -> Question:
         raise ValueError("question is empty")
     vocab = vocab or Vocabulary.load()
     text = " ".join(text.split())
-    language = detect_language(text)
+    language = query_language(text)
     lower = text.lower()
     words = _ar_words(text)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the FreeDict English–Arabic dictionary (GPL-2+, so never vendored into this MIT repo)
-# from the Debian archive, for the lexical side of English queries (search/dictionary.py).
+# from the Debian archive, for the lexical side of English queries (search/translation/dictionary.py).
 #   - already installed system-wide (/usr/share/dictd/freedict-eng-ara.index): nothing to do;
 #   - otherwise `apt-get download` the package and unpack it, without root, into
 #     ${XDG_CACHE_HOME:-~/.cache}/khabar/dictionary (where Khabar looks next).

@@ -25,7 +25,7 @@ trap 'bash scripts/es.sh stop || true' EXIT
 eval "$(bash scripts/es.sh env)"
 echo "ELASTICSEARCH_URL=$ELASTICSEARCH_URL"
 $BIN/python - <<'PY'
-from search.elastic import ElasticBackend
+from search.backends.elastic import ElasticBackend
 probe = ElasticBackend.from_env("ci-probe", 4, prefix="khabar-ci-probe")
 try:
     s = probe.stats().to_dict()

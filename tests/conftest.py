@@ -8,8 +8,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from search.backend import Backend
-from search.embedders import Embedder, load_embedder
+from search.backends import Backend
+from search.embedding.embedders import Embedder, load_embedder
 
 # torch + sentence-transformers live in a cached venv outside the clone (scripts/st-venv.sh);
 # appended, not prepended, so this venv's own packages always win.
@@ -56,7 +56,7 @@ def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     created: list[object] = []
 
     if kind == "embedded":
-        from search.embedded import EmbeddedBackend
+        from search.backends.embedded import EmbeddedBackend
 
         def make(embedder_id: str, dim: int, location: str | None = None) -> Backend:
             backend = EmbeddedBackend(tmp_path / (location or "index"), embedder_id, dim)
@@ -65,7 +65,7 @@ def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     else:
         request.applymarker(pytest.mark.elasticsearch)
         _elastic_url()
-        from search.elastic import ElasticBackend
+        from search.backends.elastic import ElasticBackend
 
         run = uuid.uuid4().hex[:8]
 
@@ -92,8 +92,8 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
 
     Read-only for tests: tests that write make their own engine.
     """
-    from search.config import Settings
-    from search.engine import Engine
+    from khabar.settings import Settings
+    from khabar.service import Engine
 
     settings = Settings(data_dir=str(tmp_path_factory.mktemp("seeded")))
     engine = Engine(settings, embedder=embedder)

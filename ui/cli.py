@@ -4,27 +4,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from search.backend import BackendError, ClaimQuery, Filters
-from search.config import Settings
+from khabar.settings import Settings
+from search.backends import BackendError, Filters
 from search.searcher import MODES, QueryError
+
+if TYPE_CHECKING:
+    from khabar.service import Engine
+    from qa import Answerer
 
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _engine(settings: Settings):  # imported lazily: `khabar --help` stays instant
-    from search.engine import Engine
+def _engine(settings: Settings) -> Engine:  # imported lazily: `khabar --help` stays instant
+    from khabar.service import Engine
 
     return Engine(settings)
 
 
-def _answerer(engine: Any) -> Any:
-    from qa import Answerer
+def _answerer(engine: Engine) -> Answerer:
+    from khabar.service import answerer_for
 
-    return Answerer(engine)
+    return answerer_for(engine)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -90,11 +94,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_claims(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.arabic import analyze
+    from khabar.service import claim_query
 
-    query = ClaimQuery(actor=args.actor, what=args.what, stance=args.stance, min_value=args.min_value,
-                       max_value=args.max_value, doc_id=args.doc_id, section=args.section,
-                       terms=tuple(analyze(args.q)) if args.q else (), limit=args.limit)
+    query = claim_query(actor=args.actor, what=args.what, stance=args.stance, min_value=args.min_value,
+                        max_value=args.max_value, doc_id=args.doc_id, section=args.section, q=args.q,
+                        limit=args.limit)
     found = _engine(settings).claims(query)
     if args.json:
         _print_json([c.to_dict() for c in found])
@@ -140,13 +144,9 @@ def cmd_reset(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
         print(f"this deletes the index in {settings.data_dir}; run again with --yes", file=sys.stderr)
         return 2
-    if settings.backend == "embedded":
-        from search.embedded import EmbeddedBackend
+    from khabar.service import reset_index
 
-        EmbeddedBackend.destroy(settings.data_dir)
-    else:
-        engine = _engine(settings)
-        engine.backend.destroy()  # type: ignore[attr-defined]
+    reset_index(settings)
     print("index deleted")
     return 0
 
@@ -233,9 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
     try:
-        return int(args.func(args, settings))
+        return int(args.func(args, Settings()))
     except (QueryError, ValueError) as exc:
         print(f"khabar: {exc}", file=sys.stderr)
         return 2

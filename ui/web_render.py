@@ -1,9 +1,12 @@
 """HTML for the browser UI: answers with citations, search result cards, reports.
 
+Over 400 lines for a reason: every piece of HTML the page shows is built here, so that the
+escaping rule below is enforced (and tested) in one module; the page's CSS is here too.
+
 Why a separate module with no Gradio import: everything shown in the page passes
 through these functions, so the one security rule of the UI - article and user text
 is always escaped, only our own markup is HTML - can be unit-tested in milliseconds
-(tests/test_web_render.py). Two inputs arrive already escaped by the search layer:
+(tests/unit/test_web_render.py). Two inputs arrive already escaped by the search layer:
 `Hit.highlight` and a citation's `highlight` (escaped text plus `<mark>`); every
 other string goes through `esc()`.
 

@@ -1,0 +1,101 @@
+"""The core slice end to end on the seed articles: ingest -> index -> search (issue 2's 'done when')."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search.backends import Filters
+from khabar.settings import Settings
+from khabar.service import Engine
+from search.searcher import QueryError
+
+
+def top_docs(response, n):
+    return [h.doc_id[:3] for h in response.hits[:n]]
+
+
+def test_arabic_keyword_query_finds_mayadin_seeds_first(seeded_engine):
+    response = seeded_engine.search("الميادين", mode="hybrid", k=5)
+    assert set(top_docs(response, 2)) == {"000", "001"}
+    lexical = seeded_engine.search("ميادين", mode="lexical", k=5)  # without the article
+    assert {h.doc_id[:3] for h in lexical.hits} == {"000", "001"}
+    assert all("<mark>" in h.highlight for h in lexical.hits)
+
+
+def test_english_query_finds_the_coalition_admission(seeded_engine):
+    response = seeded_engine.search("civilian deaths admitted by the US-led coalition", mode="hybrid", k=3)
+    assert "002" in top_docs(response, 3)
+    assert any("1250" in h.text or "1257" in h.text for h in response.hits if h.doc_id.startswith("002"))
+    # Semantic only (latent terms 0.6, 2026-11-26): 000's Zakharova passages lead - the death toll
+    # ("حصيلة القتلى") first, then her passage on Washington's admission - and 002's coalition
+    # statement is 5th. Required: 002 in the top 5, a death toll on top, an admission in the top 2.
+    semantic = seeded_engine.search("civilian deaths admitted by the US-led coalition", mode="semantic", k=5)
+    assert "002" in top_docs(semantic, 5)
+    assert "قتل" in semantic.hits[0].text
+    assert any("اعتراف" in h.text or "اعترف" in h.text for h in semantic.hits[:2])
+
+
+def test_navigation_menu_is_not_indexed(seeded_engine):
+    for doc in seeded_engine.documents():
+        text = seeded_engine.document(doc["doc_id"]).text
+        assert "كأس أمم إفريقيا 2025" not in text
+        assert "أين يمكنك متابعتنا" not in text
+    assert seeded_engine.search("إفريقيا", mode="lexical", k=5).hits == [] or all(
+        "إفريقيا" not in h.text for h in seeded_engine.search("إفريقيا", mode="lexical", k=5).hits)
+
+
+def test_hits_carry_what_a_citation_needs(seeded_engine):
+    hit = seeded_engine.search("زاخاروفا", mode="lexical", k=1).hits[0]
+    doc = seeded_engine.document(hit.doc_id)
+    assert doc.text[hit.start : hit.end] == hit.text
+    assert hit.title and hit.path and hit.passage_id.startswith(hit.doc_id)
+    assert hit.matched == ["lexical"]
+
+
+def test_filters_by_source_and_date(seeded_engine):
+    by_source = seeded_engine.search("روسيا", mode="hybrid", k=10, filters=Filters(source="بوابة الوفد"))
+    assert by_source.hits and {h.doc_id[:3] for h in by_source.hits} == {"003"}
+    dated = seeded_engine.search("روسيا", mode="hybrid", k=10, filters=Filters(date_from="2024-01-01", date_to="2024-12-31"))
+    assert {h.doc_id[:3] for h in dated.hits} == {"003"}
+
+
+@pytest.mark.parametrize("query, mode, k", [("", "hybrid", 5), ("   ", "lexical", 5), ("x" * 1001, "hybrid", 5),
+                                            ("ok", "fuzzy", 5), ("ok", "hybrid", 0), ("ok", "hybrid", 101)])
+def test_bad_queries_are_clear_errors(seeded_engine, query, mode, k):
+    with pytest.raises(QueryError):
+        seeded_engine.search(query, mode=mode, k=k)
+
+
+def test_reindexing_is_idempotent_and_changes_replace(tmp_path: Path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "samples" / "seeds", corpus)
+    engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
+    first = engine.ingest([corpus], embed=False, progress=False)
+    assert len(first.added) == 5 and not first.rejected
+    stats = engine.stats()
+    assert stats.passages_without_vectors == stats.passages  # keyword-searchable, vectors pending
+    second = engine.ingest([corpus], embed=False, progress=False)
+    assert len(second.unchanged) == 5 and not second.added and not second.updated
+    assert engine.stats().passages == stats.passages
+    seed = next(corpus.glob("003_*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8").replace("كينشاك", "كينشاكوف"), encoding="utf-8")
+    third = engine.ingest([corpus], embed=False, progress=False)
+    assert third.updated == [seed.stem] and len(third.unchanged) == 4
+    assert engine.search("كينشاكوف", mode="lexical", k=3).hits[0].doc_id == seed.stem
+    assert engine.stats().passages == stats.passages
+    # embedding is resumable: a limited run leaves the rest pending, the next run finishes
+    done = engine.embed_pending(progress=False, limit=5)
+    assert done == 5 and engine.stats().passages_without_vectors == stats.passages - 5
+    engine.embed_pending(progress=False)
+    assert engine.stats().passages_without_vectors == 0
+
+
+def test_repeated_queries_reuse_the_query_vector(seeded_engine):
+    searcher = seeded_engine.searcher
+    first = searcher.query_vector("civilian deaths in Raqqa")
+    assert searcher.query_vector("civilian deaths in Raqqa") is first
+    page1 = seeded_engine.search("civilian deaths in Raqqa", mode="semantic", k=2)
+    page2 = seeded_engine.search("civilian deaths in Raqqa", mode="semantic", k=2, offset=2)
+    assert not {h.passage_id for h in page1.hits} & {h.passage_id for h in page2.hits}
