@@ -28,11 +28,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from bench.common import REPO_ROOT
+from bench.harness import REPO_ROOT
 
 GOLD_PATH = REPO_ROOT / "bench" / "data" / "claims_gold.jsonl"
 WHAT_PATH = REPO_ROOT / "bench" / "data" / "claims_what.json"
-GAZETTEER_PATH = REPO_ROOT / "indexer" / "data" / "gazetteer.json"
+GAZETTEER_PATH = REPO_ROOT / "khabar" / "vocabulary" / "data" / "gazetteer.json"
 
 SETS = {"fc-": "factcheck", "snn-": "saudinewsnet", "ans-": "ans"}
 SPLITS = {"dev", "test"}
@@ -219,7 +219,7 @@ def _ans_text(doc_id: str, data_dir: Path) -> str:
 def check_sources(records: Iterable[dict[str, Any]]) -> list[str]:
     """Sentences against their documents, and splits against bench.corpora (needs shared/data)."""
     from bench import corpora
-    from bench.common import shared_data_dir
+    from bench.harness.data import shared_data_dir
 
     data_dir = shared_data_dir()
     texts = {p.doc_id: p.text for p in corpora.factcheck_pages()}

@@ -19,11 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.corpora import export
-from bench.engines import CACHE
+from bench.harness.data import CACHE
 from bench.vector_cache import CachingEmbedder
-from search.config import Settings
-from search.embedders import load_embedder
-from search.engine import Engine
+from khabar.settings import Settings
+from search.embedding.embedders import load_embedder
+from khabar.service import Engine
 
 
 def index_dir(sparse: bool) -> Path:

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from bench.common import REPO_ROOT
+from bench.harness import REPO_ROOT
 
 GOLD_PATH = REPO_ROOT / "bench" / "data" / "questions_gold.jsonl"
 

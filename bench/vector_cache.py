@@ -17,8 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.common import embedding_build
-from bench.engines import CACHE
+from bench.harness.data import CACHE, embedding_build
 
 
 def cache_path(embedder_id: str) -> Path:

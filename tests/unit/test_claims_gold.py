@@ -12,7 +12,7 @@ import pytest
 
 from bench.claims_gold_check import (GOLD_PATH, QUANTITY_TYPES, check_schema, check_sources, load, main,
                                      summary)
-from bench.common import shared_data_dir
+from bench.harness.data import shared_data_dir
 
 RECORDS = load(GOLD_PATH)
 

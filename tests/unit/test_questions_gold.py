@@ -97,7 +97,7 @@ def test_source_check_flags_missing_evidence_and_split(records):
 
 def test_fixture_matches_its_sources(records):
     try:
-        from bench.common import shared_data_dir
+        from bench.harness.data import shared_data_dir
 
         shared_data_dir()
     except FileNotFoundError:
