@@ -93,14 +93,22 @@ _DATE_MARKER = re.compile(
 )
 # A photo credit at the end of a caption: "… / RIA NOVOSTI", "… | Getty Images".
 _CAPTION_CREDIT = re.compile(r"\s[/|]\s*(?:[A-Z][A-Za-z.&'-]*)(?:\s+[A-Z][A-Za-z.&'-]*){0,3}\s*$")
-# Headlines glued together: a question mark or opening quote with no space before the next word.
-_TICKER_JOIN = re.compile(r"[؟?!](?=[^\W\d_])|(?<=[^\W\d_])[“«]")
+# Headlines glued together: a question or exclamation mark with no space before the next word, or
+# a word run straight into an opening quote. A quote after a proclitic is ordinary Arabic
+# ("و«الغميضة»", "بـ«تمويل»", "لـ«داعش»"), so only a glued word of its own counts.
+_TICKER_MARK_JOIN = re.compile(r"[؟?!](?=[^\W\d_]{2})")
+_TICKER_QUOTE_JOIN = re.compile(r"([^\W\d_]+)[“«]")
+_PROCLITICS = re.compile(r"^(?:[وف]?[بلك]?|[وف]?(?:ال|بال|كال|لل))$")
+# What running prose has and a ticker of headlines lacks: commas, semicolons, sentence stops.
+_PROSE_SEPARATOR = re.compile(r"[،,؛;]|(?<![.\s][^\W\d_])(?<!\.)\.(?!\.)(?=\s)")
 _TICKER_SPLIT = re.compile(
     r"(?<=[؟?!])(?=[^\W\d_“«\"])|(?<=[^\W\d_])(?=[“«])"
     # letters that only end words (ة, tanween + alef, a doubled alef) followed by a letter
     r"|(?<=ة)(?=[\u0621-\u064a])|(?<=\u064bا)(?=[\u0621-\u064a])|(?<=[\u0621-\u064a]ا)(?=ا[\u0621-\u064a])"
 )
 _SENTENCE_END = re.compile(r"[.؛;:،,]\s*$")
+_ELLIPSIS = re.compile(r"\.{2,}|…")
+_INNER_STOP = re.compile(r"[^\W\d_]{2}\.\s+\S")
 _PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
 PROSE_MIN_WORDS = 6
 
@@ -227,9 +235,23 @@ def is_boilerplate(line: str) -> bool:
     return _boilerplate(_line(line))
 
 
+def _ticker_joins(line: str) -> int:
+    quote_joins = sum(1 for m in _TICKER_QUOTE_JOIN.finditer(line)
+                      if not m.group(1).endswith("\u0640") and not _PROCLITICS.match(m.group(1)))
+    return len(_TICKER_MARK_JOIN.findall(line)) + quote_joins
+
+
 def is_ticker(line: str) -> bool:
-    """Several headlines glued into one line ("…القصة؟أحمد الشرع…")."""
-    return len(line) >= 120 and len(_TICKER_JOIN.findall(line)) >= 2
+    """Several headlines glued into one line ("…القصة؟أحمد الشرع…").
+
+    Two glued joins are needed, and more of them than the commas and full stops that
+    running prose is made of: a paragraph quoting «الطيري» و«الغميضة» or with a stray "?"
+    is not a ticker.
+    """
+    if len(line) < 120:
+        return False
+    joins = _ticker_joins(line)
+    return joins >= 2 and joins > len(_PROSE_SEPARATOR.findall(line))
 
 
 def split_ticker(line: str) -> list[str]:
@@ -256,21 +278,28 @@ def _is_prose(line: str) -> bool:
     return _words(line) >= PROSE_MIN_WORDS and bool(_PROSE_END.search(line))
 
 
-def is_headline(line: str) -> bool:
-    """Looks like a headline: a short single statement not ending like a paragraph."""
+def is_headline(line: str, min_words: int = 3) -> bool:
+    """Looks like a headline: a short single statement not ending like a paragraph.
+
+    Dots in a headline join its parts ("البرازيل .. عطل في محرك النمو"), and a headline may
+    ask ("خلافة عباس.. من؟ وكيف؟"): neither makes it two sentences. A full stop after a
+    word of two letters or more followed by more text does ("د. النافع" is an abbreviation).
+    """
     text = line.strip()
     n = _words(text)
-    if not (3 <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
+    if not (min_words <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
         return False
-    if _SENTENCE_END.search(text):
+    bare = _ELLIPSIS.sub(" ", text).rstrip()
+    if _SENTENCE_END.search(bare):
         return False
-    return len(sentences(text)) <= 1
+    return not _INNER_STOP.search(bare)
 
 
 def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A title for an article without a headline: its first sentence, cut at a word boundary."""
     first_line = text.strip().split("\n", 1)[0]
-    spans = sentences(first_line)
+    # ".." joins the parts of a phrase, it does not end it: mask it (same length) before splitting
+    spans = sentences(_ELLIPSIS.sub(lambda m: "…" * len(m.group()), first_line))
     first = first_line[spans[0].start : spans[0].end] if spans else first_line
     first = " ".join(first.split())
     if len(first) <= max_chars:
@@ -353,19 +382,37 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     given = " ".join(title.split()) if title else ""
     state = _State(title=given or None, template=template, body=[], sidebar=[])
     lines = [(_indent(ln), _line(ln)) for ln in nonblank]
-    i = _header(lines, base_indent, state, detect_title=not given)
+    i = _header(lines, base_indent, state, detect_title=not given, first_stands_alone=_first_stands_alone(raw_lines))
     _body([ln for _, ln in lines[i:]], state)
     seen: set[str] = {line_key(state.title)} if state.title else set()
     body = unique_lines([ln.text for ln in state.body], seen, keys=[ln.key for ln in state.body])
+    if not body:
+        body = _fallback_body([ln for _, ln in lines], seen)
     sidebar = unique_lines(state.sidebar, seen)
     text = "\n".join(body)
     final_title = state.title or (title_from_text(text) if text else "")
     return Cleaned(final_title, text, sidebar, state.published_at, state.source)
 
 
-def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool) -> int:
-    """Skip the page header; return the index of the first body line (title consumed)."""
+def _first_stands_alone(raw_lines: list[str]) -> bool:
+    """The first non-blank line is followed by a blank one: "title, blank line, text"."""
+    first = next((k for k, ln in enumerate(raw_lines) if ln.strip()), None)
+    return first is not None and first + 1 < len(raw_lines) and not raw_lines[first + 1].strip()
+
+
+def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool,
+            first_stands_alone: bool = False) -> int:
+    """Skip the page header; return the index of the first body line (title consumed).
+
+    A headline needs three words, except the file's first line set apart by a blank line
+    (how a saved article is written: "title, blank line, text"), which may be one or two
+    words ("البيروقراطيون الجدد!"); any other short line before the headline is navigation.
+    """
     for i, (indent, line) in enumerate(lines):
+        if (i == 0 and first_stands_alone and detect_title and is_headline(line.text, min_words=1)
+                and not _boilerplate(line) and line.key not in state.template and _has_content_after(lines, 1)):
+            state.title = line.text
+            return 1
         if _BULLET.match(line.text) or (indent > base_indent + 1 and line.words <= MENU_MAX_WORDS):
             continue  # menu item
         if _boilerplate(line) or line.key in state.template:
@@ -384,6 +431,18 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
             return i + 1
         return i
     return len(lines)
+
+
+def _fallback_body(lines: list[_Line], seen: set[str]) -> list[str]:
+    """The article when the rules left nothing: every line of running text, as written.
+
+    A rule that empties a whole page has misfired (a paragraph taken for a ticker, a
+    story after a comments box); rejecting the article would lose it, keeping its
+    sentences does not. Lines of navigation stay out, so a page that is nothing but
+    chrome still comes out empty.
+    """
+    kept = [ln for ln in lines if ln.words >= PROSE_MIN_WORDS and not _boilerplate(ln)]
+    return unique_lines([ln.text for ln in kept], seen, keys=[ln.key for ln in kept])
 
 
 def _has_content_after(lines: list[tuple[int, _Line]], start: int) -> bool:
