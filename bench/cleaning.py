@@ -249,9 +249,116 @@ def snn_run(tmp: Path) -> SnnResult:
 
 
 # ---------------------------------------------------------------- chrome on labelled pages
-def chrome_metrics(fc: Run) -> dict[str, object]:
-    """Placeholder filled in below once the gold set exists."""
-    return {}
+def _char_labels(line: str, entry: dict | None) -> list[str]:
+    """One label per character of a raw line: a (article), c (chrome) or o (neither)."""
+    if entry is None:
+        return ["a"] * len(line)
+    if "label" in entry:
+        return [entry["label"]] * len(line)
+    labels = ["c"] * len(line)
+    for span in entry["spans"]:
+        if " ".join(line[span["start"]:span["end"]].split()[:3]) != span["anchor"]:
+            raise ValueError(f"label anchor {span['anchor']!r} no longer matches line {entry['i']}")
+        labels[span["start"]:span["end"]] = [span["label"]] * (span["end"] - span["start"])
+    return labels
+
+
+def _normalised(line: str) -> tuple[str, list[int]]:
+    """Whitespace-collapsed text and, per character, its offset in `line` (cleaning collapses spaces)."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(line):
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                where.append(i)
+        else:
+            out.append(ch)
+            where.append(i)
+    return "".join(out), where
+
+
+def _token_labels(text: str, labels: Sequence[str]) -> list[str]:
+    """Label of each word token of `text` (its first character's label)."""
+    return [labels[m.start()] for m in _TOKEN.finditer(text)]
+
+
+@dataclass
+class ChromePage:
+    doc_id: str
+    split: str
+    passages: int = 0
+    with_chrome: int = 0
+    unlocated: int = 0
+    article_tokens: int = 0
+    article_found: int = 0
+    chrome_tokens: int = 0
+    chrome_in_passages: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def chrome_page(page, entries: dict[int, dict], doc) -> ChromePage:
+    """Where each passage of `doc` came from in the raw page, and what the labels say about it."""
+    result = ChromePage(page.doc_id, split_of(page.doc_id))
+    lines = page.lines
+    line_labels = [_char_labels(line, entries.get(i)) for i, line in enumerate(lines)]
+    normalised = [_normalised(line) for line in lines]
+    article: list[str] = []
+    for line, labels in zip(lines, line_labels):
+        for m in _TOKEN.finditer(line):
+            if labels[m.start()] == "a":
+                article.extend(folded_tokens(m.group()))
+            elif labels[m.start()] == "c":
+                result.chrome_tokens += 1
+    result.article_tokens = len(article)
+    if doc is None or doc.doc_id != page.doc_id:
+        return result  # rejected or held back as a near-duplicate: nothing of it is indexed
+    result.article_found = TokenStream([p.text for p in doc.passages]).lcs(article)
+    for passage in doc.passages:
+        result.passages += 1
+        text = " ".join(passage.text.split())
+        hit = next(((k, norm.find(text)) for k, (norm, _) in enumerate(normalised) if norm.find(text) >= 0), None)
+        if hit is None:
+            result.unlocated += 1
+            continue
+        k, start = hit
+        where = normalised[k][1]
+        raw_start, raw_end = where[start], where[start + len(text) - 1] + 1
+        chrome = _token_labels(lines[k][raw_start:raw_end], line_labels[k][raw_start:raw_end]).count("c")
+        result.chrome_in_passages += chrome
+        if chrome:
+            result.with_chrome += 1
+            if len(result.examples) < 3:
+                result.examples.append(text[:160])
+    return result
+
+
+def chrome_metrics(fc: Run, labels_path: Path = CHROME_LABELS) -> dict[str, object]:
+    """Share of passages holding labelled chrome, and article-text recall, on the labelled pages."""
+    gold = json.loads(labels_path.read_text(encoding="utf-8"))
+    pages = {p.doc_id: p for p in factcheck_pages()}
+    results = []
+    for entry in gold["pages"]:
+        page = pages[entry["id"]]
+        if len(page.lines) != entry["lines"]:
+            raise ValueError(f"{entry['id']}: the page has {len(page.lines)} lines, the labels {entry['lines']}")
+        results.append(chrome_page(page, {e["i"]: e for e in entry["labels"]}, fc.documents.get(entry["id"])))
+    out: dict[str, object] = {}
+    for split in ("dev", "test", "all"):
+        rows = [r for r in results if split in ("all", r.split)]
+        out[split] = {
+            "pages": len(rows),
+            "sites": len({gold_site for gold_site in (e["site"] for e in gold["pages"] if split in ("all", e["split"]))}),
+            "passages": sum(r.passages for r in rows),
+            "with_chrome": sum(r.with_chrome for r in rows),
+            "unlocated": sum(r.unlocated for r in rows),
+            "article_tokens": sum(r.article_tokens for r in rows),
+            "article_found": sum(r.article_found for r in rows),
+            "chrome_tokens": sum(r.chrome_tokens for r in rows),
+            "chrome_in_passages": sum(r.chrome_in_passages for r in rows),
+        }
+    out["examples"] = {r.doc_id: r.examples for r in results if r.examples}
+    return out
 
 
 # ---------------------------------------------------------------- summary
