@@ -309,6 +309,134 @@ def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     return cut.rstrip(" ،,:;-–—") + "…"
 
 
+# ----------------------------------------------------------------------------- chrome inside a line
+# Pages flattened to text glue the site's chrome onto article lines: the headline, the site name
+# and the menu before the lead, the copyright footer after the last sentence. These rules cut it
+# out of a line by its shape, whatever the site.
+_FOOTER = re.compile(
+    r"(?:جميع\s+)?حقوق\s+(?:النشر\s+|الطبع\s+|الملكية\s+)?محفوظ[ةه]|all rights reserved|copyright\b|©",
+    re.IGNORECASE,
+)
+_SENTENCE_STOP = re.compile(r"[.؟?!][\"'”’»)\]]*(?=\s|$)")
+# A run of Latin-script words in an Arabic line: "Main navigation Search", "Your browser does not
+# support the video tag". Names and titles quoted in Latin are short or in brackets.
+_LATIN_RUN = re.compile(r"(?<![(\w])(?:[A-Za-z][\w'’.@-]*[\s:|,.]+){3,}[A-Za-z][\w'’.@-]*(?![\w)])")
+LATIN_RUN_MIN_WORDS = 4
+_LATIN_COUNTER = re.compile(r"(?<![\w(])(?:[A-Za-z][A-Za-z']*(?: [A-Za-z][A-Za-z']*){0,2} ?: ?\d[\d,.]*(?!\w)\s*)+")
+# "<headline> | <site>": a site name after the last bar of a headline line.
+_SITE_SUFFIX = re.compile(r"\s+\|\s+(?P<site>[^|]+?)\s*$")
+SITE_SUFFIX_MAX_WORDS = 4
+HEADER_REPEAT_MIN_WORDS = 4  # a headline printed twice in one line is at least this long
+HEADER_REPEAT_SEARCH = 8  # ...and starts within this many words of the line start, after a separator
+HEADER_GAP_MAX_COMMAS = 3  # a menu between the two copies has fewer commas than prose
+_HEADER_SEPARATORS = frozenset("|-–—:»>")
+_COMMA = re.compile(r"[،,]")
+_PROSE_WORDS = frozenset({"ان", "انه", "انها", "التي", "الذي", "الذين"})  # folded: إن أن أنه … never in a menu
+
+
+def _arabic_share(text: str) -> float:
+    """Share of the words that are written in Arabic script."""
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    return sum(any("\u0600" <= ch <= "\u06ff" for ch in w) for w in words) / len(words) if words else 0.0
+
+
+def cut_footer(text: str) -> str:
+    """Text before a copyright footer glued to the line, back to its last full sentence.
+
+    "… البيت الواحد ? مقالات أخرى للكاتب جميع الحقوق محفوظة …" keeps the sentence and drops
+    the links between it and the footer; a line that is only footer becomes empty.
+    """
+    match = _FOOTER.search(text)
+    if not match:
+        return text
+    before = text[: match.start()]
+    stops = list(_SENTENCE_STOP.finditer(before))
+    kept = before[: stops[-1].end()].strip() if stops else ""
+    return kept if _words(kept) >= PROSE_MIN_WORDS else ""
+
+
+def cut_latin_runs(text: str, arabic_page: bool | None = None) -> str:
+    """An Arabic line without its runs of four or more Latin-script words (site menus, widgets)
+    and its Latin counters ("Hits : 5188", "Visit Today : 0").
+
+    `arabic_page` says whether the page is written in Arabic; when None the line decides.
+    Runs are cut only from lines that also hold Arabic words (chrome glued to the article):
+    a line wholly in Latin script (a list of film titles, an English name) is left alone.
+    """
+    if not (arabic_page if arabic_page is not None else _arabic_share(text) >= 0.5):
+        return text
+    text = " ".join(_LATIN_COUNTER.sub(" ", text).split())
+    if not _arabic_share(text):
+        return text
+    def cut(m: re.Match[str]) -> str:
+        bracketed = text[: m.start()].rstrip().endswith(("(", "«", '"', "“")) or text[m.end():].lstrip().startswith(")")
+        return m.group() if bracketed or len(m.group().split()) < LATIN_RUN_MIN_WORDS else " "
+
+    return " ".join(_LATIN_RUN.sub(cut, text).split())
+
+
+def split_header_line(text: str) -> tuple[str, str] | None:
+    """(headline, rest) of a line that prints the headline twice with chrome in between.
+
+    Scraped pages flatten "<headline> | <site> <menu> <date> <headline> <lead…>" into one
+    line. A word sequence of at least HEADER_REPEAT_MIN_WORDS words starting near the line
+    start and found again later is the headline; everything up to the end of its last copy
+    is header. Running prose does not repeat itself this way within its first sentence.
+    """
+    words = text.split()
+    if len(words) < 2 * HEADER_REPEAT_MIN_WORDS + PROSE_MIN_WORDS:
+        return None
+    best: tuple[int, int, int] | None = None  # (start word, length, end char of the last copy)
+    for start in range(min(HEADER_REPEAT_SEARCH, len(words))):
+        length = HEADER_REPEAT_MIN_WORDS
+        prefix = " ".join(words[:start])
+        head_at = len(prefix) + (1 if prefix else 0)
+        normalised = " ".join(words)
+        while start + length <= len(words):
+            phrase = " ".join(words[start:start + length])
+            if _SENTENCE_STOP.search(phrase[:-1]):
+                break  # a headline does not run over a full stop
+            last = normalised.rfind(" " + phrase + " ", head_at + len(phrase))
+            if last < 0 and normalised.endswith(" " + phrase):
+                last = len(normalised) - len(phrase) - 1
+            if last < 0:
+                break
+            end = last + 1 + len(phrase)
+            if best is None or length > best[1]:
+                best = (start, length, end)
+            length += 1
+        if best is not None:
+            break
+    if best is None:
+        return None
+    start, length, end = best
+    if start and words[start - 1] not in _HEADER_SEPARATORS:
+        return None  # the phrase starts inside a sentence: a lead repeating its headline's words
+    normalised = " ".join(words)
+    first_end = len(" ".join(words[:start + length]))
+    gap = normalised[first_end:end]
+    if len(_COMMA.findall(gap)) >= HEADER_GAP_MAX_COMMAS or _PROSE_WORDS & set(fold(gap).split()):
+        return None  # running prose between the copies ("… قالت قوات … إن …"), not a menu
+    rest = normalised[end:].strip()
+    if _words(rest) < PROSE_MIN_WORDS:
+        return None
+    return " ".join(words[start:start + length]), rest
+
+
+def strip_inline_chrome(text: str, arabic_page: bool | None = None) -> str:
+    """A line without the chrome that page flattening glued into it (footer, Latin menus)."""
+    return cut_latin_runs(cut_footer(text), arabic_page)
+
+
+def strip_site_suffix(headline: str) -> str:
+    """"مظاهرات في إيران | الجزيرة مباشر" -> "مظاهرات في إيران" (a short name after the last bar)."""
+    match = _SITE_SUFFIX.search(headline)
+    if not match or _words(match.group("site")) > SITE_SUFFIX_MAX_WORDS:
+        return headline
+    head = headline[: match.start()].strip()
+    return head if _words(head) >= 3 else headline
+
+
 # ----------------------------------------------------------------------------- templates
 def find_template_lines(texts: Iterable[str], min_docs: int = 3,
                         max_words: int = TEMPLATE_MAX_WORDS) -> frozenset[str]:
@@ -377,6 +505,8 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     sidebar holds the headlines of other stories the page carried.
     """
     raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    arabic_page = _arabic_share(raw) >= 0.5
+    raw_lines = [_strip_keeping_indent(ln, arabic_page) for ln in raw_lines]
     nonblank = [ln for ln in raw_lines if ln.strip()]
     base_indent = min((_indent(ln) for ln in nonblank), default=0)
     given = " ".join(title.split()) if title else ""
@@ -400,6 +530,14 @@ def _first_stands_alone(raw_lines: list[str]) -> bool:
     return first is not None and first + 1 < len(raw_lines) and not raw_lines[first + 1].strip()
 
 
+def _strip_keeping_indent(raw_line: str, arabic_page: bool) -> str:
+    """`strip_inline_chrome` on a raw line; its indentation (a menu signal) is kept."""
+    if not raw_line.strip():
+        return raw_line
+    stripped = strip_inline_chrome(raw_line, arabic_page)
+    return raw_line[: _indent(raw_line)] + stripped if stripped else ""
+
+
 def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool,
             first_stands_alone: bool = False) -> int:
     """Skip the page header; return the index of the first body line (title consumed).
@@ -411,7 +549,7 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
     for i, (indent, line) in enumerate(lines):
         if (i == 0 and first_stands_alone and detect_title and is_headline(line.text, min_words=1)
                 and not _boilerplate(line) and line.key not in state.template and _has_content_after(lines, 1)):
-            state.title = line.text
+            state.title = strip_site_suffix(line.text)
             return 1
         if _BULLET.match(line.text) or (indent > base_indent + 1 and line.words <= MENU_MAX_WORDS):
             continue  # menu item
@@ -422,12 +560,17 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
             continue
         if _metadata(line, state):
             continue
+        if (header := split_header_line(line.text)) is not None:
+            head, rest = header
+            state.title = state.title or strip_site_suffix(head)
+            lines[i] = (indent, _line(rest))
+            return i
         if not detect_title:
             return i
         if line.words < 3:
             continue  # a stray navigation word before the headline
         if is_headline(line.text) and _has_content_after(lines, i + 1):
-            state.title = line.text
+            state.title = strip_site_suffix(line.text)
             return i + 1
         return i
     return len(lines)
