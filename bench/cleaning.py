@@ -388,8 +388,9 @@ def chrome_page(page, entries: dict[int, dict], doc) -> ChromePage:
         result.passages += 1
         text = " ".join(passage.text.split())
         hit = next(((k, norm.find(text)) for k, (norm, _) in enumerate(normalised) if norm.find(text) >= 0), None)
-        if hit is None:
+        if hit is None:  # text joined across a cut: counted as holding chrome (the cautious side)
             result.unlocated += 1
+            result.with_chrome += 1
             continue
         k, start = hit
         where = normalised[k][1]
@@ -551,12 +552,14 @@ def render(after: dict[str, object], before: dict[str, object] | None, ref: str,
                                 _pct(ch["chrome_in_passages"], ch["chrome_tokens"]),
                                 _pct(ch["article_found"], ch["article_tokens"])])
     lines.append(markdown_table(
-        ["code", "split", "labelled sample", "passages holding chrome", "passages not located in the page",
+        ["code", "split", "labelled sample", "passages holding chrome", "of which not located (counted as chrome)",
          "chrome words reaching passages", "article words kept (in order)"], chrome_rows))
     lines.append("")
     for name, res in cols:
-        lines.append(f"- {name}: fact-check pages rejected {len(res['factcheck_rejected'])}, held back as "
-                     f"near-duplicates {res['factcheck_duplicates']}; SaudiNewsNet rejected "
+        lines.append(f"- {name}: evidence lines absent from the indexed version of a page scraped twice "
+                     f"(left out) {res.get('factcheck_absent', 0)}; fact-check pages rejected "
+                     f"{len(res['factcheck_rejected'])}, held back as near-duplicates "
+                     f"{res['factcheck_duplicates']}; SaudiNewsNet rejected "
                      f"{len(res['saudinewsnet_rejected'])}, near-duplicates {res['saudinewsnet_duplicates']}.")
     return "\n".join(lines)
 
