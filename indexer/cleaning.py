@@ -94,14 +94,22 @@ _DATE_MARKER = re.compile(
 )
 # A photo credit at the end of a caption: "… / RIA NOVOSTI", "… | Getty Images".
 _CAPTION_CREDIT = re.compile(r"\s[/|]\s*(?:[A-Z][A-Za-z.&'-]*)(?:\s+[A-Z][A-Za-z.&'-]*){0,3}\s*$")
-# Headlines glued together: a question mark or opening quote with no space before the next word.
-_TICKER_JOIN = re.compile(r"[؟?!](?=[^\W\d_])|(?<=[^\W\d_])[“«]")
+# Headlines glued together: a question or exclamation mark with no space before the next word, or
+# a word run straight into an opening quote. A quote after a proclitic is ordinary Arabic
+# ("و«الغميضة»", "بـ«تمويل»", "لـ«داعش»"), so only a glued word of its own counts.
+_TICKER_MARK_JOIN = re.compile(r"[؟?!](?=[^\W\d_]{2})")
+_TICKER_QUOTE_JOIN = re.compile(r"([^\W\d_]+)[“«]")
+_PROCLITICS = re.compile(r"^(?:[وف]?[بلك]?|[وف]?(?:ال|بال|كال|لل))$")
+# What running prose has and a ticker of headlines lacks: commas, semicolons, sentence stops.
+_PROSE_SEPARATOR = re.compile(r"[،,؛;]|(?<![.\s][^\W\d_])(?<!\.)\.(?!\.)(?=\s)")
 _TICKER_SPLIT = re.compile(
     r"(?<=[؟?!])(?=[^\W\d_“«\"])|(?<=[^\W\d_])(?=[“«])"
     # letters that only end words (ة, tanween + alef, a doubled alef) followed by a letter
     r"|(?<=ة)(?=[\u0621-\u064a])|(?<=\u064bا)(?=[\u0621-\u064a])|(?<=[\u0621-\u064a]ا)(?=ا[\u0621-\u064a])"
 )
 _SENTENCE_END = re.compile(r"[.؛;:،,]\s*$")
+_ELLIPSIS = re.compile(r"\.{2,}|…")
+_INNER_STOP = re.compile(r"[^\W\d_]{2}\.\s+\S")
 _PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
 PROSE_MIN_WORDS = 6
 
@@ -208,9 +216,23 @@ def is_boilerplate(line: str) -> bool:
     return _boilerplate(_line(line))
 
 
+def _ticker_joins(line: str) -> int:
+    quote_joins = sum(1 for m in _TICKER_QUOTE_JOIN.finditer(line)
+                      if not m.group(1).endswith("\u0640") and not _PROCLITICS.match(m.group(1)))
+    return len(_TICKER_MARK_JOIN.findall(line)) + quote_joins
+
+
 def is_ticker(line: str) -> bool:
-    """Several headlines glued into one line ("…القصة؟أحمد الشرع…")."""
-    return len(line) >= 120 and len(_TICKER_JOIN.findall(line)) >= 2
+    """Several headlines glued into one line ("…القصة؟أحمد الشرع…").
+
+    Two glued joins are needed, and more of them than the commas and full stops that
+    running prose is made of: a paragraph quoting «الطيري» و«الغميضة» or with a stray "?"
+    is not a ticker.
+    """
+    if len(line) < 120:
+        return False
+    joins = _ticker_joins(line)
+    return joins >= 2 and joins > len(_PROSE_SEPARATOR.findall(line))
 
 
 def split_ticker(line: str) -> list[str]:
@@ -237,21 +259,28 @@ def _is_prose(line: str) -> bool:
     return _words(line) >= PROSE_MIN_WORDS and bool(_PROSE_END.search(line))
 
 
-def is_headline(line: str) -> bool:
-    """Looks like a headline: a short single statement not ending like a paragraph."""
+def is_headline(line: str, min_words: int = 3) -> bool:
+    """Looks like a headline: a short single statement not ending like a paragraph.
+
+    Dots in a headline join its parts ("البرازيل .. عطل في محرك النمو"), and a headline may
+    ask ("خلافة عباس.. من؟ وكيف؟"): neither makes it two sentences. A full stop after a
+    word of two letters or more followed by more text does ("د. النافع" is an abbreviation).
+    """
     text = line.strip()
     n = _words(text)
-    if not (3 <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
+    if not (min_words <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
         return False
-    if _SENTENCE_END.search(text):
+    bare = _ELLIPSIS.sub(" ", text).rstrip()
+    if _SENTENCE_END.search(bare):
         return False
-    return len(sentences(text)) <= 1
+    return not _INNER_STOP.search(bare)
 
 
 def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     """A title for an article without a headline: its first sentence, cut at a word boundary."""
     first_line = text.strip().split("\n", 1)[0]
-    spans = sentences(first_line)
+    # ".." joins the parts of a phrase, it does not end it: mask it (same length) before splitting
+    spans = sentences(_ELLIPSIS.sub(lambda m: "…" * len(m.group()), first_line))
     first = first_line[spans[0].start : spans[0].end] if spans else first_line
     first = " ".join(first.split())
     if len(first) <= max_chars:
@@ -259,6 +288,134 @@ def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     cut = first[: max_chars + 1]
     cut = cut[: cut.rfind(" ")] if " " in cut else first[:max_chars]
     return cut.rstrip(" ،,:;-–—") + "…"
+
+
+# ----------------------------------------------------------------------------- chrome inside a line
+# Pages flattened to text glue the site's chrome onto article lines: the headline, the site name
+# and the menu before the lead, the copyright footer after the last sentence. These rules cut it
+# out of a line by its shape, whatever the site.
+_FOOTER = re.compile(
+    r"(?:جميع\s+)?حقوق\s+(?:النشر\s+|الطبع\s+|الملكية\s+)?محفوظ[ةه]|all rights reserved|copyright\b|©",
+    re.IGNORECASE,
+)
+_SENTENCE_STOP = re.compile(r"[.؟?!][\"'”’»)\]]*(?=\s|$)")
+# A run of Latin-script words in an Arabic line: "Main navigation Search", "Your browser does not
+# support the video tag". Names and titles quoted in Latin are short or in brackets.
+_LATIN_RUN = re.compile(r"(?<![(\w])(?:[A-Za-z][\w'’.@-]*[\s:|,.]+){3,}[A-Za-z][\w'’.@-]*(?![\w)])")
+LATIN_RUN_MIN_WORDS = 4
+_LATIN_COUNTER = re.compile(r"(?<![\w(])(?:[A-Za-z][A-Za-z']*(?: [A-Za-z][A-Za-z']*){0,2} ?: ?\d[\d,.]*(?!\w)\s*)+")
+# "<headline> | <site>": a site name after the last bar of a headline line.
+_SITE_SUFFIX = re.compile(r"\s+\|\s+(?P<site>[^|]+?)\s*$")
+SITE_SUFFIX_MAX_WORDS = 4
+HEADER_REPEAT_MIN_WORDS = 4  # a headline printed twice in one line is at least this long
+HEADER_REPEAT_SEARCH = 8  # ...and starts within this many words of the line start, after a separator
+HEADER_GAP_MAX_COMMAS = 3  # a menu between the two copies has fewer commas than prose
+_HEADER_SEPARATORS = frozenset("|-–—:»>")
+_COMMA = re.compile(r"[،,]")
+_PROSE_WORDS = frozenset({"ان", "انه", "انها", "التي", "الذي", "الذين"})  # folded: إن أن أنه … never in a menu
+
+
+def _arabic_share(text: str) -> float:
+    """Share of the words that are written in Arabic script."""
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    return sum(any("\u0600" <= ch <= "\u06ff" for ch in w) for w in words) / len(words) if words else 0.0
+
+
+def cut_footer(text: str) -> str:
+    """Text before a copyright footer glued to the line, back to its last full sentence.
+
+    "… البيت الواحد ? مقالات أخرى للكاتب جميع الحقوق محفوظة …" keeps the sentence and drops
+    the links between it and the footer; a line that is only footer becomes empty.
+    """
+    match = _FOOTER.search(text)
+    if not match:
+        return text
+    before = text[: match.start()]
+    stops = list(_SENTENCE_STOP.finditer(before))
+    kept = before[: stops[-1].end()].strip() if stops else ""
+    return kept if _words(kept) >= PROSE_MIN_WORDS else ""
+
+
+def cut_latin_runs(text: str, arabic_page: bool | None = None) -> str:
+    """An Arabic line without its runs of four or more Latin-script words (site menus, widgets)
+    and its Latin counters ("Hits : 5188", "Visit Today : 0").
+
+    `arabic_page` says whether the page is written in Arabic; when None the line decides.
+    Runs are cut only from lines that also hold Arabic words (chrome glued to the article):
+    a line wholly in Latin script (a list of film titles, an English name) is left alone.
+    """
+    if not (arabic_page if arabic_page is not None else _arabic_share(text) >= 0.5):
+        return text
+    text = " ".join(_LATIN_COUNTER.sub(" ", text).split())
+    if not _arabic_share(text):
+        return text
+    def cut(m: re.Match[str]) -> str:
+        bracketed = text[: m.start()].rstrip().endswith(("(", "«", '"', "“")) or text[m.end():].lstrip().startswith(")")
+        return m.group() if bracketed or len(m.group().split()) < LATIN_RUN_MIN_WORDS else " "
+
+    return " ".join(_LATIN_RUN.sub(cut, text).split())
+
+
+def split_header_line(text: str) -> tuple[str, str] | None:
+    """(headline, rest) of a line that prints the headline twice with chrome in between.
+
+    Scraped pages flatten "<headline> | <site> <menu> <date> <headline> <lead…>" into one
+    line. A word sequence of at least HEADER_REPEAT_MIN_WORDS words starting near the line
+    start and found again later is the headline; everything up to the end of its last copy
+    is header. Running prose does not repeat itself this way within its first sentence.
+    """
+    words = text.split()
+    if len(words) < 2 * HEADER_REPEAT_MIN_WORDS + PROSE_MIN_WORDS:
+        return None
+    best: tuple[int, int, int] | None = None  # (start word, length, end char of the last copy)
+    for start in range(min(HEADER_REPEAT_SEARCH, len(words))):
+        length = HEADER_REPEAT_MIN_WORDS
+        prefix = " ".join(words[:start])
+        head_at = len(prefix) + (1 if prefix else 0)
+        normalised = " ".join(words)
+        while start + length <= len(words):
+            phrase = " ".join(words[start:start + length])
+            if _SENTENCE_STOP.search(phrase[:-1]):
+                break  # a headline does not run over a full stop
+            last = normalised.rfind(" " + phrase + " ", head_at + len(phrase))
+            if last < 0 and normalised.endswith(" " + phrase):
+                last = len(normalised) - len(phrase) - 1
+            if last < 0:
+                break
+            end = last + 1 + len(phrase)
+            if best is None or length > best[1]:
+                best = (start, length, end)
+            length += 1
+        if best is not None:
+            break
+    if best is None:
+        return None
+    start, length, end = best
+    if start and words[start - 1] not in _HEADER_SEPARATORS:
+        return None  # the phrase starts inside a sentence: a lead repeating its headline's words
+    normalised = " ".join(words)
+    first_end = len(" ".join(words[:start + length]))
+    gap = normalised[first_end:end]
+    if len(_COMMA.findall(gap)) >= HEADER_GAP_MAX_COMMAS or _PROSE_WORDS & set(fold(gap).split()):
+        return None  # running prose between the copies ("… قالت قوات … إن …"), not a menu
+    rest = normalised[end:].strip()
+    if _words(rest) < PROSE_MIN_WORDS:
+        return None
+    return " ".join(words[start:start + length]), rest
+
+
+def strip_inline_chrome(text: str, arabic_page: bool | None = None) -> str:
+    """A line without the chrome that page flattening glued into it (footer, Latin menus)."""
+    return cut_latin_runs(cut_footer(text), arabic_page)
+
+
+def strip_site_suffix(headline: str) -> str:
+    """"مظاهرات في إيران | الجزيرة مباشر" -> "مظاهرات في إيران" (a short name after the last bar)."""
+    match = _SITE_SUFFIX.search(headline)
+    if not match or _words(match.group("site")) > SITE_SUFFIX_MAX_WORDS:
+        return headline
+    head = headline[: match.start()].strip()
+    return head if _words(head) >= 3 else headline
 
 
 # ----------------------------------------------------------------------------- templates
@@ -329,24 +486,52 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     sidebar holds the headlines of other stories the page carried.
     """
     raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    arabic_page = _arabic_share(raw) >= 0.5
+    raw_lines = [_strip_keeping_indent(ln, arabic_page) for ln in raw_lines]
     nonblank = [ln for ln in raw_lines if ln.strip()]
     base_indent = min((_indent(ln) for ln in nonblank), default=0)
     given = " ".join(title.split()) if title else ""
     state = _State(title=given or None, template=template, body=[], sidebar=[])
     lines = [(_indent(ln), _line(ln)) for ln in nonblank]
-    i = _header(lines, base_indent, state, detect_title=not given)
+    i = _header(lines, base_indent, state, detect_title=not given, first_stands_alone=_first_stands_alone(raw_lines))
     _body([ln for _, ln in lines[i:]], state)
     seen: set[str] = {line_key(state.title)} if state.title else set()
     body = unique_lines([ln.text for ln in state.body], seen, keys=[ln.key for ln in state.body])
+    if not body:
+        body = _fallback_body([ln for _, ln in lines], seen)
     sidebar = unique_lines(state.sidebar, seen)
     text = "\n".join(body)
     final_title = state.title or (title_from_text(text) if text else "")
     return Cleaned(final_title, text, sidebar, state.published_at, state.source)
 
 
-def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool) -> int:
-    """Skip the page header; return the index of the first body line (title consumed)."""
+def _first_stands_alone(raw_lines: list[str]) -> bool:
+    """The first non-blank line is followed by a blank one: "title, blank line, text"."""
+    first = next((k for k, ln in enumerate(raw_lines) if ln.strip()), None)
+    return first is not None and first + 1 < len(raw_lines) and not raw_lines[first + 1].strip()
+
+
+def _strip_keeping_indent(raw_line: str, arabic_page: bool) -> str:
+    """`strip_inline_chrome` on a raw line; its indentation (a menu signal) is kept."""
+    if not raw_line.strip():
+        return raw_line
+    stripped = strip_inline_chrome(raw_line, arabic_page)
+    return raw_line[: _indent(raw_line)] + stripped if stripped else ""
+
+
+def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, detect_title: bool,
+            first_stands_alone: bool = False) -> int:
+    """Skip the page header; return the index of the first body line (title consumed).
+
+    A headline needs three words, except the file's first line set apart by a blank line
+    (how a saved article is written: "title, blank line, text"), which may be one or two
+    words ("البيروقراطيون الجدد!"); any other short line before the headline is navigation.
+    """
     for i, (indent, line) in enumerate(lines):
+        if (i == 0 and first_stands_alone and detect_title and is_headline(line.text, min_words=1)
+                and not _boilerplate(line) and line.key not in state.template and _has_content_after(lines, 1)):
+            state.title = strip_site_suffix(line.text)
+            return 1
         if _BULLET.match(line.text) or (indent > base_indent + 1 and line.words <= MENU_MAX_WORDS):
             continue  # menu item
         if _boilerplate(line) or line.key in state.template:
@@ -356,15 +541,32 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
             continue
         if _metadata(line, state):
             continue
+        if (header := split_header_line(line.text)) is not None:
+            head, rest = header
+            state.title = state.title or strip_site_suffix(head)
+            lines[i] = (indent, _line(rest))
+            return i
         if not detect_title:
             return i
         if line.words < 3:
             continue  # a stray navigation word before the headline
         if is_headline(line.text) and _has_content_after(lines, i + 1):
-            state.title = line.text
+            state.title = strip_site_suffix(line.text)
             return i + 1
         return i
     return len(lines)
+
+
+def _fallback_body(lines: list[_Line], seen: set[str]) -> list[str]:
+    """The article when the rules left nothing: every line of running text, as written.
+
+    A rule that empties a whole page has misfired (a paragraph taken for a ticker, a
+    story after a comments box); rejecting the article would lose it, keeping its
+    sentences does not. Lines of navigation stay out, so a page that is nothing but
+    chrome still comes out empty.
+    """
+    kept = [ln for ln in lines if ln.words >= PROSE_MIN_WORDS and not _boilerplate(ln)]
+    return unique_lines([ln.text for ln in kept], seen, keys=[ln.key for ln in kept])
 
 
 def _has_content_after(lines: list[tuple[int, _Line]], start: int) -> bool:

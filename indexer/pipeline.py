@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
 from indexer.claims import extract_claims
-from indexer.cleaning import clean_page, find_template_lines
+from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines
 from indexer.dedup import NearDuplicateIndex, fingerprint
 from khabar.language import detect_language
 from khabar.models import Document, Rejected
@@ -107,7 +107,8 @@ def _build(article: RawArticle, template: Collection[str], doc_id: str | None,
     """
     cleaned = clean_page(article.text, title=article.title, template=template)
     if not cleaned.text.strip():
-        raise InputError("no article text after cleaning")
+        raise InputError("no article text: the page holds only navigation, links and other page chrome "
+                         f"(no line of {PROSE_MIN_WORDS} words or more)")
     doc = Document(
         doc_id=doc_id or _article_id(article, file_ids),
         title=cleaned.title,
