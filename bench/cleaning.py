@@ -20,7 +20,7 @@ Three measurements:
 * chrome: on a hand-labelled sample of fact-check pages (bench/data/cleaning_chrome.json), the
   share of passages that carry site chrome, and the share of labelled article text kept.
 
-"Survives" is measured on folded word tokens (`indexer.arabic.fold`, then runs of letters and
+"Survives" is measured on folded word tokens (`khabar.arabic.fold`, then runs of letters and
 digits), so spacing and punctuation artefacts of the scraped text do not count: a line survives
 when at least 90 % of its tokens are found in order (longest common subsequence) in the token
 stream of its document's passages; the strict variant asks for the whole token sequence,
@@ -48,9 +48,10 @@ from pathlib import Path
 from typing import Iterator, Sequence
 from unittest import mock
 
-from bench.common import REPO_ROOT, machine, markdown_table, write_generated
+from bench.harness import REPO_ROOT
+from bench.harness.report import machine, markdown_table, write_generated
 from bench.corpora import factcheck_claims, factcheck_pages, saudinewsnet_subset, split_of
-from indexer.arabic import fold
+from khabar.arabic import fold
 
 REPORT = REPO_ROOT / "docs" / "CLEANING.md"
 CHROME_LABELS = REPO_ROOT / "bench" / "data" / "cleaning_chrome.json"
@@ -288,7 +289,7 @@ class SnnResult:
 
 
 def _split_sentences(text: str) -> list[str]:
-    from indexer.segment import sentences
+    from khabar.segment import sentences
 
     return [text[s.start : s.end] for s in sentences(text)]
 
@@ -502,9 +503,9 @@ def measure(show_misses: int = 0, seed: int = 0, dump: Path | None = None) -> di
 
 # ---------------------------------------------------------------- baseline and report
 def baseline(ref: str) -> dict[str, object]:
-    """The same measurement with the `indexer` package as it is at git `ref` (child process)."""
+    """The same measurement with the `indexer` and `khabar` packages as they are at git `ref` (child process)."""
     with tempfile.TemporaryDirectory(prefix="khabar-cleaning-ref-") as tmp:
-        archive = subprocess.run(["git", "archive", ref, "indexer"], cwd=REPO_ROOT, check=True,
+        archive = subprocess.run(["git", "archive", ref, "indexer", "khabar"], cwd=REPO_ROOT, check=True,
                                  capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         out = Path(tmp) / "result.json"
