@@ -12,7 +12,9 @@ other string goes through `esc()`.
 
 Bidi: Arabic blocks carry `dir="rtl" lang="ar"`; metadata values that may be in the
 other script (titles, sources, actor names, figures, dates) are wrapped in `<bdi>` so
-a Latin name or a number never reorders the Arabic around it.
+a Latin name or a number never reorders the Arabic around it. Answer text isolates quotes,
+citation markers and runs of the other script (`answer_text`); file paths and URLs are
+left-to-right islands (`ltr_code`). Words come from `ui.web_text` in the page's languages.
 """
 from __future__ import annotations
 
