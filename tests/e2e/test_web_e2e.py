@@ -265,13 +265,15 @@ def test_uploaded_arabic_file_becomes_searchable(page, tmp_path: Path):
                        encoding="utf-8")
     # Chosen right after the page opens, while its load chain is still filling the tabs, and sent
     # slowly (upload throttled to 2 kB/s, a few seconds for this file): the user then presses Index
-    # at once. The button must wait for the finished upload instead of sending no files.
+    # at once. Index stays disabled until the upload has finished (with some Gradio versions a
+    # click mid-upload sent no files), and the file is indexed.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": 2000})
     _open_tab(page, "Library · المكتبة")
     page.locator("#library-files input[type=file]").set_input_files(str(article))
+    assert not page.locator("#library-index").is_enabled()  # still uploading
     page.locator("#library-index").click()  # Playwright waits until the button is enabled
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
