@@ -15,6 +15,7 @@ Public API (used by claim extraction and, later, question answering):
     .find_what(text)              -> list[Match] (kind "what"), Arabic counted nouns
     .match_english(text)          -> list[Match] for English question words (actor/place/what)
     .actor(id) / .place(id) / .what(id)  -> Entry (KeyError for an unknown id)
+    .what_name(id, lang) / .stance_name(stance, lang)  -> display names in English or Arabic
 """
 from __future__ import annotations
 
@@ -150,6 +151,10 @@ class Gazetteer:
             stances = {k: v for k, v in data["stances"].items() if not k.startswith("_")}
         except KeyError as exc:
             raise GazetteerError(f"gazetteer is missing section {exc}") from exc
+        self._stance_names = self._names(data.get("stance_names", {}), stances.keys() - {"participles", "continuation"})
+        missing_ar = [e.id for e in self._whats.values() if not e.extra.get("name_ar")]
+        if missing_ar:
+            raise GazetteerError(f"'what' entries without name_ar: {missing_ar}")
         self.participles = frozenset(fold(w) for w in stances.pop("participles", []))
         self.continuation = frozenset(fold(w) for w in stances.pop("continuation", []))
         self.stance_of: dict[str, str] = {}
@@ -187,6 +192,15 @@ class Gazetteer:
                                     tuple(item.get("en_aliases", ())), extra)
         return out
 
+    @staticmethod
+    def _names(section: dict[str, Any], ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """{id: {"en": ..., "ar": ...}}, with every id named in both languages (the UI shows them)."""
+        names = {k: v for k, v in section.items() if not k.startswith("_")}
+        missing = sorted(i for i in ids if not (names.get(i, {}).get("en") and names.get(i, {}).get("ar")))
+        if missing:
+            raise GazetteerError(f"stance_names lacks an English or Arabic name for {missing}")
+        return names
+
     @classmethod
     def from_file(cls, path: str | Path) -> "Gazetteer":
         try:
@@ -209,6 +223,18 @@ class Gazetteer:
 
     def what(self, what_id: str) -> Entry:
         return self._whats[what_id]
+
+    def what_name(self, what_id: str, lang: str) -> str:
+        """'civilians killed' / 'قتلى مدنيون'; an unknown id is shown as itself, underscores as spaces."""
+        entry = self._whats.get(what_id)
+        if entry is None:
+            return str(what_id or "").replace("_", " ")
+        return entry.extra["name_ar"] if lang == "ar" else entry.en
+
+    def stance_name(self, stance: str, lang: str) -> str:
+        """'admitted' / 'اعترف'; an unknown stance is shown as itself."""
+        names = self._stance_names.get(stance)
+        return names["ar" if lang == "ar" else "en"] if names else str(stance or "")
 
     @property
     def actors(self) -> list[Entry]:

@@ -1,4 +1,4 @@
-"""The core slice end to end on the seed articles: ingest -> index -> search (issue 2's 'done when')."""
+"""The core slice end to end on the seed articles: ingest -> index -> search."""
 from __future__ import annotations
 
 import shutil
