@@ -152,6 +152,24 @@ class Gazetteer:
             raise GazetteerError(f"gazetteer is missing section {exc}") from exc
         self.participles = frozenset(fold(w) for w in stances.pop("participles", []))
         self.continuation = frozenset(fold(w) for w in stances.pop("continuation", []))
+        self.according = frozenset(fold(w) for w in stances.pop("according", []))
+        self.agentless = frozenset(fold(w) for w in stances.pop("agentless", []))
+        self.units = _PhraseTable()
+        for code, spec in _items(data.get("currencies", {})):
+            self.units.add(spec["ar"], ("money", code, f"money_{code.lower()}", spec["en"]))
+        for what_id, spec in _items(data.get("units", {})):
+            self.units.add(spec["ar"], ("measure", spec["en"], what_id, spec["en"]))
+        self.incidents = _PhraseTable()
+        self.incident_en: dict[str, str] = {}
+        for incident, spec in _items(data.get("incidents", {})):
+            self.incidents.add(spec["ar"], incident)
+            self.incident_en[incident] = spec["en"]
+        self.count_nouns = _PhraseTable()
+        for label, words in _items(data.get("count_nouns", {})):
+            self.count_nouns.add(words, label)
+        self._actor_words: dict[str, str] = {}
+        for ar, en in _items(data.get("actor_words", {})):
+            self._actor_words.setdefault(fold(ar), en)
         self.stance_of: dict[str, str] = {}
         for stance, words in stances.items():
             for w in words:
@@ -269,6 +287,38 @@ class Gazetteer:
     def classify_stance(self, word: str) -> str | None:
         return _lookup(fold(word), self.stance_of)
 
+    def is_participle(self, word: str) -> bool:
+        """Participles (مشيرا, ومؤكدة) attach to the main clause's speaker."""
+        w = fold(word)
+        return w in self.participles or (len(w) > 2 and w[0] in "وف" and w[1:] in self.participles)
+
+    def is_according(self, word: str) -> bool:
+        """"بحسب / وفقا / نقلا …": the source is the phrase after the word, not a verb's subject."""
+        w = fold(word)
+        return w in self.according or (len(w) > 2 and w[0] in "وف" and w[1:] in self.according)
+
+    def is_agentless(self, word: str) -> bool:
+        """"يذكر أن", "يقدر ب": impersonal verbs that name no source."""
+        w = fold(word)
+        return w in self.agentless or (len(w) > 2 and w[0] in "وف" and w[1:] in self.agentless)
+
+    def actor_word(self, word: str) -> str | None:
+        """English gloss of one folded word of an actor phrase ("" for words that add nothing), or None."""
+        if word in self._actor_words:
+            return self._actor_words[word]
+        for prefix in ("وال", "بال", "لل", "و", "ب", "ل"):
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                rest = word[len(prefix):] if prefix != "لل" else "ال" + word[2:]
+                if rest in self._actor_words:
+                    return self._actor_words[rest]
+        return None
+
+    def is_counted_word(self, word: str) -> bool:
+        """Can a figure count this folded word? (a counted-noun class, a known count noun, a currency or unit)."""
+        if _lookup(word, self.noun_class) is not None or self.units.lookup_word(word) or self.count_nouns.lookup_word(word):
+            return True
+        return False
+
     def _english_regex(self) -> tuple[re.Pattern[str], list[str], dict[str, Entry]]:
         table: dict[str, Entry] = {}
         for group in (self._whats, self._actors, self._places):  # what first: "civilians killed" is no actor
@@ -292,6 +342,47 @@ class Gazetteer:
             entry = table[key]
             out.append(Match(entry.kind, entry.id, text[start:end], start, end, entry.en))
         return out
+
+
+def _items(section: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in section.items() if not k.startswith("_")]
+
+
+class _PhraseTable:
+    """Folded word sequences -> a value, matched at a token position (longest first), the first word
+    also without a glued و / ب / ل ("بـ 5 ملايين ريال", "وكيلومترا")."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+
+    def add(self, phrases: Iterable[str], value: Any) -> None:
+        for phrase in phrases:
+            words = tuple(fold(phrase).split()) or (phrase,)
+            self._by_first.setdefault(words[0], []).append((words, value))
+        for options in self._by_first.values():
+            options.sort(key=lambda o: -len(o[0]))
+
+    def match(self, words: list[str]) -> tuple[Any, int] | None:
+        """(value, number of words) of the longest phrase that `words` start with."""
+        if not words:
+            return None
+        for first in _readings(words[0]):
+            for phrase, value in self._by_first.get(first, ()):
+                if len(phrase) <= len(words) and tuple(words[1:len(phrase)]) == phrase[1:]:
+                    return value, len(phrase)
+        return None
+
+    def lookup_word(self, word: str) -> Any:
+        hit = self.match([word])
+        return hit[0] if hit else None
+
+
+def _readings(word: str) -> list[str]:
+    out = [word]
+    for prefix in ("و", "ف", "ب", "ل", "وب", "ول"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            out.append(word[len(prefix):])
+    return out
 
 
 def _norm_en(text: str) -> str:
