@@ -51,7 +51,18 @@ _WIRE_CREDITS = frozenset({"ا ش ا", "بي بي سي", "رويترز", "فرا
 _STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
 _RELATIVES = frozenset({"التي", "الذي", "الذين", "اللتي", "والتي", "والذي", "والذين", "اللذين", "اللواتي"})
 # Unnamed sources ("بعض التقارير", "مصادر", "أنباء"): a named speaker who cites them stays the actor.
-_VAGUE_HEADS = frozenset({"بعض", "تقارير", "انباء", "معلومات", "مصادر", "تقديرات", "احصاءات", "ارقام", "اخبار"})
+_VAGUE_HEADS = frozenset({"بعض", "تقارير", "انباء", "معلومات", "مصادر", "تقديرات", "احصاءات", "ارقام", "اخبار",
+                          "الانباء", "المعلومات", "الاخبار", "التقديرات", "الارقام", "روايات", "شهود"})
+# "بحسب آخر حصيلة للمرصد", "وفق بيان لوحدات …": the document's holder (the ل- word) is the source.
+_DOCUMENT_HEADS = frozenset("اخر حصيله احصاييه احصاءات ارقام تقديرات بيان بيانات تقرير معطيات دراسه مسح "
+                            "الحصيله الاحصاييه البيان التقرير الدراسه احدث".split())
+# "بحسب نوعه", "وفقا لمتوسط الترتيب", "وفق القانون": according to a measure or a rule, not a source.
+_NOT_SOURCES = frozenset("متوسط نوع حجم طبيعه خطه الخطه قانون القانون قرار القرار اتفاق الاتفاق نظام النظام "
+                         "معايير المعايير شروط الشروط لايحه اللايحه برنامج البرنامج جدول الجدول ترتيب الترتيب "
+                         "مرسوم المرسوم توجيهات التوجيهات تعليمات التعليمات درجه الحاجه الظروف ظروف الموقع "
+                         "المصدر نفسه نفس التوقيت توقيت سعر اسعار الاسعار الطلب حاله الحاله مكان المكان".split())
+_LIST_LABELS = frozenset("ملخص الثاني الثالث الاول الرابع الخامس اولا ثانيا ثالثا ملاحظه تنويه عاجل شاهد فيديو "
+                         "صور بالصور بالفيديو اقرا المصدر السوال الجواب س ج نص تحديث خاص تقرير".split())
 
 
 class Tok(NamedTuple):
@@ -187,6 +198,25 @@ def phrase_after(toks: list[Tok], i: int, text: str, gaz: Gazetteer, actors: lis
     return _canonical(surface, start, end, actors, gaz)
 
 
+def _source_after(toks: list[Tok], i: int, text: str, gaz: Gazetteer, actors: list[Match]) -> Actor | None:
+    """X of «بحسب / وفق / نقلا عن / جاء في X»: the phrase, its holder when it names a document
+    («آخر حصيلة للمرصد» -> المرصد), None when it names a rule or a measure («بحسب نوعه»)."""
+    if i >= len(toks):
+        return None
+    word = toks[i].f
+    if _bare(word) in _NOT_SOURCES or word in _NOT_SOURCES or (word.endswith(("ه", "ها", "هم")) and not word.startswith("ال")
+                                                              and not any(a.start <= toks[i].start < a.end for a in actors)):
+        return None
+    k = i
+    while k < len(toks) and k - i < 3 and (toks[k].f in _DOCUMENT_HEADS or _bare(toks[k].f) in _DOCUMENT_HEADS):
+        k += 1
+    if k > i and k < len(toks) and toks[k].f.startswith("ل") and not re.search(r"[،,:.]", text[toks[k - 1].end:toks[k].start]):
+        holder = phrase_after(toks, k, text, gaz, actors, object_ok=True)
+        if holder is not None:
+            return holder
+    return phrase_after(toks, i, text, gaz, actors, object_ok=True)
+
+
 def _quote_head(toks: list[Tok], i: int, j: int) -> bool:
     return j - 1 >= i and _bare(toks[j - 1].f) in _QUOTE_HEADS
 
@@ -273,6 +303,8 @@ def _headline_cue(toks: list[Tok], text: str, gaz: Gazetteer, actors: list[Match
     if colon is None:
         return
     head = " ".join(t.f for t in toks[:colon])
+    if toks[0].f in _LIST_LABELS or re.search(r"[-–/|]", text[toks[0].start:toks[colon - 1].end]):
+        return  # "ملخص :", "الثاني :", a byline "قاسم الخبراني- سبق- جازان:"
     if head in _WIRE_CREDITS or any(a.start <= toks[0].start + 1 and a.end >= toks[colon - 1].end - 1
                                     and gaz.actor(a.id).extra.get("kind") == "media" for a in actors):
         return
@@ -283,7 +315,9 @@ def _headline_cue(toks: list[Tok], text: str, gaz: Gazetteer, actors: list[Match
         return  # "غزة: مقتل 11 …" is a dateline, not a speaker
     start, end = toks[0].start, toks[colon - 1].end
     actor = _canonical(text[start:end], start, end, actors, gaz)
-    cues.insert(0, Cue(0, start, end + 1, "stated", False, actor))
+    # A person's words in a headline are a quote ("بوتين: …"); an institution's are its report.
+    person = actor.id is not None and gaz.actor(actor.id).extra.get("kind") == "person"
+    cues.insert(0, Cue(0, start, end + 1, "stated" if person else "reported", False, actor))
 
 
 def _subject(c: Cue, toks: list[Tok], text: str, gaz: Gazetteer, actors: list[Match]) -> Actor | None:
@@ -294,7 +328,16 @@ def _subject(c: Cue, toks: list[Tok], text: str, gaz: Gazetteer, actors: list[Ma
         # "وفقا ل X", "نقلا عن X", "حسبما قالت X" (the verb after حسبما is its own cue)
         while i < len(toks) and toks[i].f in ("ل", "عن", "ما", "لما"):
             i += 1
-        return phrase_after(toks, i, text, gaz, actors, object_ok=True)
+        return _source_after(toks, i, text, gaz, actors)
+    if toks[c.tok].f in ("جاء", "وجاء", "ورد", "وورد") and i < len(toks) and toks[i].f == "في":
+        return _source_after(toks, i + 1, text, gaz, actors)  # "وجاء في التقرير أن …"
+    if c.tok >= 2 and toks[c.tok - 1].f == "قد":
+        for k in range(c.tok - 2, max(-1, c.tok - 10), -1):  # "وكان عماد الدين مجاهد قد أفاد …"
+            if toks[k].f in ("كان", "وكان", "كانت", "وكانت"):
+                phrase = phrase_after(toks, k + 1, text, gaz, actors)
+                if phrase is not None and phrase.end <= toks[c.tok - 1].start:
+                    return phrase
+                break
     if i < len(toks) and toks[i].f == "عن" and text[toks[c.tok].end:toks[i].start].strip() == "":
         c.passive = True  # "أُعلن عن مقتل …"
         return None
@@ -346,9 +389,14 @@ def attribute(start: int, end: int, cues: list[Cue], carried: Actor | None) -> t
             elif cue.participle or cue.implicit:
                 actor = carried
         return actor, cue.stance
-    after = [c for c in cues if c.start >= end and c.actor is not None and c.actor.start > c.start]
-    if after:  # "مقتل 16 شخصا بحسب المرصد السوري", "… حسبما قالت الشرطة"
-        return after[0].actor, after[0].stance
+    for k, c in enumerate(cues):  # "مقتل 16 شخصا بحسب المرصد السوري", "… حسبما قالت الشرطة"
+        if c.start < end or not c.preposition:
+            continue
+        if c.actor is not None and c.actor.start > c.start:
+            return c.actor, c.stance
+        nxt = cues[k + 1] if k + 1 < len(cues) else None
+        if nxt is not None and nxt.tok == c.tok + 1 and nxt.actor is not None and nxt.actor.start > nxt.start:
+            return nxt.actor, nxt.stance
     return None, "reported"
 
 

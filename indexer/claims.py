@@ -66,6 +66,8 @@ _CHANGE_WORDS = frozenset(
     "تحسن تحسنت خفض رفع تضاعف اسرع اكبر اعلي اقل ابطا فقد فقدت خسر خسرت يتوقع".split())
 _STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
 _NOT_COUNTED_START = ("ال", "لل", "بال", "وال", "فال", "كال")
+_ARMY_WORDS = frozenset({"الجيش", "الامن", "الشرطه", "النظام", "الاسد", "العسكريين", "الجنود", "الدرك"})
+_MULTIPLIER_WORDS = frozenset({"الف", "الاف", "الفا", "مليون", "ملايين", "مليونا", "مليار", "مليارات", "مليارا"})
 
 
 @dataclass
@@ -137,7 +139,11 @@ def _units(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
         if current:
             prev = current[-1]
             gap = text[prev[1]:span.start]
-            runs_on = text[prev[0]:prev[1]].rstrip().endswith(("..", ":")) and "\n" not in gap
+            tail = text[prev[0]:prev[1]].rstrip()
+            runs_on = tail.endswith(("..", ":")) and "\n" not in gap
+            # "1 . 76 مليار", "3 . 004": a scraper-spaced decimal point is not a sentence end
+            runs_on = runs_on or (re.search(r"(?<![\d.])\d{1,3} \.$", tail) is not None
+                                  and re.match(r"\s?\d", text[prev[1]:span.end]) is not None and "\n" not in gap)
             if not runs_on:
                 units.append((current[0][0], current[-1][1], current))
                 current = []
@@ -204,6 +210,10 @@ def _extract_unit(text: str, u_start: int, u_end: int, gaz: Gazetteer, ctx: _Con
         ti = tok_index(toks, n.start)
         te = tok_index(toks, n.end)  # first token after the figure
         what = _what(text, n, toks, ti, te, prev_number_tok, gaz, found)
+        if what is None and found and found[-1].kind in ("money", "measure") and ti - prev_number_tok <= 12 \
+                and (te >= len(toks) or toks[te - 1].f in _MULTIPLIER_WORDS or re.match(r"\s*[،,.;؛)]", text[n.end:n.end + 3])):
+            last = found[-1]  # "50 مليون ريال … و40 مليون": the currency is not repeated
+            what = (last.kind, last.what, None, last.what_en, last.unit, None)
         prev_number_tok = te
         if what is None:
             continue
@@ -254,11 +264,29 @@ def _what(text: str, n: NumberMention, toks: list[Tok], ti: int, te: int, prev_n
         return "percent", what, None, "percentage change" if changed else "percentage", "%", None
     if text[n.end:n.end + 3].lstrip().startswith("$") or text[max(0, n.start - 2):n.start].rstrip().endswith("$"):
         return "money", "money_usd", "$", "US dollars", "USD", None
-    unit_hit = _unit_after(text, n, toks, te, gaz)
+    te_unit = _after_range(toks, te)  # "200 إلى 1000 ريال": the unit follows the range's second figure
+    unit_hit = _unit_after(text, n.end if te_unit == te else toks[te_unit - 1].end, toks, te_unit, gaz)
+    if unit_hit is not None:
+        te = te_unit
     if unit_hit is not None:
         (kind, code, what_id, en), width = unit_hit
         what_ar = text[toks[te].start:toks[te + width - 1].end]
         return kind, what_id, what_ar, en, code, None
+    if _has_article(n) and ti > 0:
+        # "المقاطعات الثلاث", "الدراجات النارية الثلاث": a cardinal with the article follows its noun
+        k = ti - 1
+        while k > 0 and gaz.classify_noun(toks[k].f) is None and toks[k].f.startswith("ال") and toks[k].f.endswith(("يه", "ه", "ين")) \
+                and ti - k < 2:
+            k -= 1
+        if toks[k].f.startswith("ال") and not gaz.classify_stance(toks[k].f) and toks[k].f not in _STOPWORDS:
+            cls = gaz.classify_noun(toks[k].f)
+            label = gaz.count_nouns.lookup_word(toks[k].f[2:])
+            what_ar = text[toks[k].start:toks[k].end]
+            if cls and cls != "not_counted":
+                what = gaz.what_for.get(("person" if gaz.noun_implies.get(cls) else cls, gaz.noun_implies.get(cls)))
+                if what:
+                    return "count", what, what_ar, gaz.what(what).en, None, gaz.noun_implies.get(cls)
+            return "count", label or "count", what_ar, label.replace("_", " ") if label else None, None, None
     noun = _counted_noun(text, toks, te, gaz)
     if noun == "skip":
         return None
@@ -270,6 +298,8 @@ def _what(text: str, n: NumberMention, toks: list[Tok], ti: int, te: int, prev_n
             cls, harm = "person", gaz.classify_event(toks[before].f)
         else:
             return _generic(text, n, toks, te, gaz)
+    if cls == "fighter" and any(toks[k].f in _ARMY_WORDS for k in range(te, min(te + 5, len(toks)))):
+        cls = "soldier"  # "22 عنصرا من الجيش السوري", "17 عنصرا في قوات الأمن"
     implied = gaz.noun_implies.get(cls)
     base = "person" if implied else cls
     if harm is None:
@@ -290,9 +320,23 @@ def _what(text: str, n: NumberMention, toks: list[Tok], ti: int, te: int, prev_n
     return "count", what, what_ar, entry.en, None, harm
 
 
-def _unit_after(text: str, n: NumberMention, toks: list[Tok], te: int, gaz: Gazetteer):
+def _has_article(n: NumberMention) -> bool:
+    return fold(n.text).startswith("ال") or fold(n.text).startswith("وال")
+
+
+def _after_range(toks: list[Tok], te: int) -> int:
+    """Token after "إلى 1000" / "و 250" when a range follows the figure, else te."""
+    if te + 1 < len(toks) and toks[te].f in ("الي", "و", "او", "حتي") and toks[te + 1].f.isdigit():
+        k = te + 2
+        while k < len(toks) and toks[k].f in _MULTIPLIER_WORDS:
+            k += 1
+        return k
+    return te
+
+
+def _unit_after(text: str, end: int, toks: list[Tok], te: int, gaz: Gazetteer):
     """A currency or measure written right after the figure ("مليار ريال", "كيلومترا مربعا")."""
-    if te >= len(toks) or re.search(r"[^\s)(\]]", text[n.end:toks[te].start]):
+    if te >= len(toks) or re.search(r"[^\s)(\]]", text[end:toks[te].start]):
         return None
     return gaz.units.match([t.f for t in toks[te:te + 5]])
 

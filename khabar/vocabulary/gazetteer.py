@@ -285,7 +285,13 @@ class Gazetteer:
         return _lookup(fold(word), self.event_of)
 
     def classify_stance(self, word: str) -> str | None:
-        return _lookup(fold(word), self.stance_of)
+        """Stance of a reporting word; only و / ف may be glued to it ("النقل" is transport, not نقل)."""
+        w = fold(word)
+        if w in self.stance_of:
+            return self.stance_of[w]
+        if len(w) > 3 and w[0] in "وف" and w[1:] in self.stance_of:
+            return self.stance_of[w[1:]]
+        return None
 
     def is_participle(self, word: str) -> bool:
         """Participles (مشيرا, ومؤكدة) attach to the main clause's speaker."""
