@@ -49,6 +49,9 @@ _PERPETRATOR_NOUNS = frozenset(
     "قصف طايرات طيران غارات غاره ضربات ضربه مقاتلات قوات قذايف صواريخ هجمات هجوم عمليات".split())
 _WIRE_CREDITS = frozenset({"ا ش ا", "بي بي سي", "رويترز", "فرانس برس", "ا ف ب", "د ب ا", "واس", "سبق", "قنا", "وام"})
 _STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
+_TITLES_ABBREVIATED = frozenset({"د", "م", "أ", "ا", "ل"})
+_NOT_SUBJECTS = frozenset("لي لنا له لها لهم فقلت قلت ويضيف ويقول وتقول وتضيف يضيف تضيف ويتابع يتابع وقال وقالت قال قالت "
+                          "ويوضح يوضح ويشير يشير وتشير تشير".split())
 _RELATIVES = frozenset({"التي", "الذي", "الذين", "اللتي", "والتي", "والذي", "والذين", "اللذين", "اللواتي"})
 # Unnamed sources ("بعض التقارير", "مصادر", "أنباء"): a named speaker who cites them stays the actor.
 _VAGUE_HEADS = frozenset({"بعض", "تقارير", "انباء", "معلومات", "مصادر", "تقديرات", "احصاءات", "ارقام", "اخبار",
@@ -61,8 +64,12 @@ _NOT_SOURCES = frozenset("متوسط نوع حجم طبيعه خطه الخطه 
                          "معايير المعايير شروط الشروط لايحه اللايحه برنامج البرنامج جدول الجدول ترتيب الترتيب "
                          "مرسوم المرسوم توجيهات التوجيهات تعليمات التعليمات درجه الحاجه الظروف ظروف الموقع "
                          "المصدر نفسه نفس التوقيت توقيت سعر اسعار الاسعار الطلب حاله الحاله مكان المكان".split())
-_LIST_LABELS = frozenset("ملخص الثاني الثالث الاول الرابع الخامس اولا ثانيا ثالثا ملاحظه تنويه عاجل شاهد فيديو "
-                         "صور بالصور بالفيديو اقرا المصدر السوال الجواب س ج نص تحديث خاص تقرير".split())
+_LIST_LABELS = frozenset("ملخص الثاني الثالث الاول الرابع الخامس اولا ثانيا ثالثا رابعا خامسا سادسا سابعا ملاحظه تنويه "
+                         "عاجل شاهد فيديو صور بالصور بالفيديو اقرا المصدر السوال الجواب س ج نص تحديث خاص تقرير رابط "
+                         "البريد بريد كلمه شارك تصوير قصه عنوان المعلومات الاتصال الانتباه النظر etiquetas tags "
+                         "الكاتب بقلم كتب اعداد ترجمه".split())
+# Religious formulae quote scripture, not a source of figures.
+_SCRIPTURE = frozenset({"تعالي", "سبحانه", "صلي", "عز", "وجل"})
 
 
 class Tok(NamedTuple):
@@ -148,7 +155,8 @@ def phrase_after(toks: list[Tok], i: int, text: str, gaz: Gazetteer, actors: lis
         return None
     first = toks[i]
     bare = first.f[1:] if len(first.f) > 2 and first.f[0] in "وف" else first.f
-    if (first.f in _STOPWORDS or bare in _STOPWORDS or first.f in _PHRASE_STOPS or gaz.classify_stance(first.f)
+    if (first.f in _STOPWORDS or bare in _STOPWORDS or first.f in _PHRASE_STOPS or first.f in _NOT_SUBJECTS
+            or gaz.classify_stance(first.f)
             or gaz.classify_event(first.f) or first.f.isdigit() or _is_addressee(first.f)):
         return None
     if not object_ok and _strip_preposition(first.f) and not any(a.start <= first.start + 2 and a.end > first.end for a in actors):
@@ -169,6 +177,8 @@ def phrase_after(toks: list[Tok], i: int, text: str, gaz: Gazetteer, actors: lis
                 break
             if opens and not in_quote and toks[j - 1].f in _QUOTE_HEADS or (opens and not in_quote and _quote_head(toks, i, j)):
                 in_quote = True
+            elif toks[j - 1].f in _TITLES_ABBREVIATED and gap.strip() == ".":
+                pass  # "د. محمد", "م. أحمد"
             elif re.search(r"[:،,؛;.!?()\[\]\n]|\s-\s|\s–\s", gap) or (not in_quote and (opens or closes)):
                 break
             if not in_quote and (t.f in _PHRASE_STOPS or t.f in _STOPWORDS and t.f not in ("في", "من", "باسم")):
@@ -193,7 +203,7 @@ def phrase_after(toks: list[Tok], i: int, text: str, gaz: Gazetteer, actors: lis
     k = _strip_preposition(first.f)
     start = first.start + k if k and text[first.start:first.start + 1] in "لب" else first.start
     surface = text[start:end].strip(" \"«»“”'")
-    if not surface:
+    if not surface or any(t.f in _SCRIPTURE for t in toks[i:j]) or first.f in ("الله", "رسول"):
         return None
     return _canonical(surface, start, end, actors, gaz)
 

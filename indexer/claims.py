@@ -98,6 +98,7 @@ class _Context:
     last_where_unit: int = -10
     unit_no: int = 0
     dates: DateContext = field(default_factory=DateContext)  # publication date, last month named
+    context: str = ""  # the document's folded text: which coalition a bare "التحالف" is
 
 
 def extract_claims(doc: Document) -> list[Claim]:
@@ -108,14 +109,15 @@ def extract_claims(doc: Document) -> list[Claim]:
     published = parse_iso_date(doc.published_at)
     passages = doc.passages or build_passages(doc.doc_id, doc.text or "")
     claims: list[Claim] = []
+    context = fold(f"{doc.title or ''} {doc.text or ''}")
 
     title = (doc.title or "").strip()
     if title and not _title_repeats_body(title, doc.text or ""):
-        ctx = _Context(dates=DateContext(published))
+        ctx = _Context(dates=DateContext(published), context=context)
         for found in _extract_unit(doc.title, 0, len(doc.title), gaz, ctx):
             claims.append(_claim(doc, found, doc.title, 0, len(doc.title), "title", None, gaz))
 
-    ctx = _Context(dates=DateContext(published))
+    ctx = _Context(dates=DateContext(published), context=context)
     for unit_start, unit_end, spans in _units(doc.text or ""):
         for found in _extract_unit(doc.text, unit_start, unit_end, gaz, ctx):
             s_start, s_end = next(((a, b) for a, b in spans if a <= found.number.start < b), (unit_start, unit_end))
@@ -124,7 +126,7 @@ def extract_claims(doc: Document) -> list[Claim]:
     for line in doc.sidebar:
         if not isinstance(line, str) or not line.strip():
             continue
-        ctx = _Context(dates=DateContext(published))
+        ctx = _Context(dates=DateContext(published), context=context)
         for found in _extract_unit(line, 0, len(line), gaz, ctx):
             claims.append(_claim(doc, found, line, 0, len(line), "sidebar", None, gaz))
     return claims
@@ -197,7 +199,7 @@ def _extract_unit(text: str, u_start: int, u_end: int, gaz: Gazetteer, ctx: _Con
         return []
     _resolve_pending_speaker(ctx, gaz)
     toks = tokens(text, u_start, u_end)
-    actors = [_shift(m, u_start) for m in gaz.find_actors(unit)]
+    actors = [_disambiguated(_shift(m, u_start), gaz, ctx.context) for m in gaz.find_actors(unit)]
     places = _usable_places([_shift(m, u_start) for m in gaz.find_places(unit)], actors, toks)
     whens = find_dates(unit, u_start, ctx.dates)
     cues = find_cues(toks, text, gaz, actors)
@@ -239,12 +241,20 @@ def _resolve_pending_speaker(ctx: _Context, gaz: Gazetteer) -> None:
     """Speaker of the latest figure-less sentences, computed only when a figure needs it."""
     for text, u_start, u_end in reversed(ctx.pending or []):
         toks = tokens(text, u_start, u_end)
-        actors = [_shift(m, u_start) for m in gaz.find_actors(text[u_start:u_end])]
+        actors = [_disambiguated(_shift(m, u_start), gaz, ctx.context) for m in gaz.find_actors(text[u_start:u_end])]
         found = speaker(find_cues(toks, text, gaz, actors))
         if found is not None:
             ctx.speaker = found
             break
     ctx.pending = None
+
+
+def _disambiguated(m: Match, gaz: Gazetteer, context: str) -> Match:
+    """A shared name ("قوات التحالف") given the id the document's context points to."""
+    actor_id = gaz.disambiguate(m.id, m.surface, context)
+    if actor_id == m.id:
+        return m
+    return Match(m.kind, actor_id, m.surface, m.start, m.end, gaz.actor(actor_id).en)
 
 
 def _shift(m: Match, offset: int) -> Match:

@@ -188,6 +188,12 @@ class Gazetteer:
         self.what_for: dict[tuple[str, str | None], str] = {}
         for entry in self._whats.values():
             self.what_for[(entry.extra["noun"], entry.extra.get("event"))] = entry.id
+        self.groups: dict[str, dict[str, Any]] = {k: v for k, v in data.get("actor_groups", {}).items() if not k.startswith("_")}
+        self._ambiguous: list[tuple[frozenset[str], dict[str, frozenset[str]]]] = []
+        for spec in data.get("ambiguous_actors", []):
+            if isinstance(spec, dict) and "ar" in spec:
+                self._ambiguous.append((frozenset(" ".join(fold(v).split()) for v in spec["ar"]),
+                                        {k: frozenset(fold(w) for w in words) for k, words in spec["candidates"].items()}))
         self._actor_matcher = _Matcher(self._actors.values(), lambda e: e.ar, "actor")
         self._place_matcher = _Matcher(self._places.values(), lambda e: e.ar, "place")
         self._english = self._english_regex()
@@ -239,6 +245,36 @@ class Gazetteer:
     @property
     def whats(self) -> list[Entry]:
         return list(self._whats.values())
+
+    def resolve_actor(self, text: str) -> tuple[str, ...]:
+        """Actor ids a user's name for an actor stands for: a group ("coalition", "التحالف" -> the US-led
+        and the Saudi-led coalitions), else the entry whose id, English alias or Arabic variant it is;
+        () when the gazetteer does not know the name."""
+        low = " ".join(text.lower().split())
+        folded = " ".join(fold(text).split())
+        for group_id, spec in self.groups.items():
+            names = {group_id} | {a.lower() for a in spec.get("en_aliases", ())} | {" ".join(fold(a).split()) for a in spec.get("ar", ())}
+            if low in names or folded in names:
+                return tuple(spec["members"])
+        if text.strip() in self._actors:
+            return (text.strip(),)
+        for entry in self._actors.values():
+            if low in (a.lower() for a in entry.en_aliases) or low == entry.en.lower() \
+                    or folded in (" ".join(fold(a).split()) for a in entry.ar):
+                return (entry.id,)
+        return ()
+
+    def disambiguate(self, actor_id: str, surface: str, context: str) -> str:
+        """The entry a bare, shared name ("التحالف", "قوات التحالف") means in a document: the candidate whose
+        context words the document uses most (`context`: the document's folded text); `actor_id` on a tie."""
+        words = " ".join(w for w in fold(surface).split())
+        words = words[1:] if words[:1] in "وفبل" and words[1:] in {k for amb, _ in self._ambiguous for k in amb} else words
+        for variants, candidates in self._ambiguous:
+            if words in variants and actor_id in candidates:
+                scores = {cand: sum(context.count(w) for w in cues) for cand, cues in candidates.items()}
+                best = max(scores, key=lambda c: (scores[c], c == actor_id))
+                return best
+        return actor_id
 
     def broader(self, what_id: str) -> list[str]:
         """what_id and its broader categories: children_killed -> civilians_killed -> people_killed."""
