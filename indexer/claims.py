@@ -269,7 +269,8 @@ def _what(text: str, n: NumberMention, toks: list[Tok], ti: int, te: int, prev_n
           found: list[_Found]) -> _What | None:
     """(kind, what, what_ar, what_en, unit, harm) of a figure, or None when it counts nothing we can name."""
     if n.kind == PERCENT:
-        changed = any(toks[k].f in _CHANGE_WORDS for k in range(max(0, ti - 5), ti))
+        changed = any(toks[k].f in _CHANGE_WORDS or (toks[k].f[:1] in "وفب" and toks[k].f[1:] in _CHANGE_WORDS)
+                      for k in range(max(0, ti - 8), ti))
         what = "percent_change" if changed else "percent_share"
         return "percent", what, None, "percentage change" if changed else "percentage", "%", None
     if text[n.end:n.end + 3].lstrip().startswith("$") or text[max(0, n.start - 2):n.start].rstrip().endswith("$"):
