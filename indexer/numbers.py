@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from khabar.arabic import ARABIC_STOPWORDS, fold
-from khabar.dates import ARABIC_MONTHS
+from khabar.dates import ARABIC_MONTHS, HIJRI_MONTHS
 from khabar.folding import folded, span_to_original
 
 QUANTITY = "quantity"
@@ -150,6 +150,7 @@ POST_QUALIFIERS: list[tuple[tuple[str, ...], str]] = [
 PERCENT_WORDS = (("في", "الميه"), ("في", "المايه"), ("بالميه",), ("بالمايه",))
 PREFIX_LETTERS = "وفبلك"
 CONJ = "و"
+_MONTHS = {**ARABIC_MONTHS, **HIJRI_MONTHS}  # a day before either is a date
 _FOLDED_STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
 
 # Tokens of folded text: times and numeric dates first, then digit groups, words, symbols.
@@ -460,16 +461,16 @@ def _month_at(words: list[str]) -> int | None:
     """Month number if `words` start with a month name ("مارس", "كانون الثاني", "وشباط")."""
     if not words:
         return None
-    if len(words) >= 2 and " ".join(words[:2]) in ARABIC_MONTHS:
-        return ARABIC_MONTHS[" ".join(words[:2])]
+    if len(words) >= 2 and " ".join(words[:2]) in _MONTHS:
+        return _MONTHS[" ".join(words[:2])]
     for cand in (words[0], _strip_conj(words[0])):
-        if cand in ARABIC_MONTHS and " " not in cand:
-            return ARABIC_MONTHS[cand]
+        if cand in _MONTHS and " " not in cand:
+            return _MONTHS[cand]
     return None
 
 
 def _is_month_word(word: str) -> bool:
-    return word in ARABIC_MONTHS or _strip_conj(word) in ARABIC_MONTHS or any(word == m.split()[0] for m in ARABIC_MONTHS if " " in m)
+    return word in _MONTHS or _strip_conj(word) in _MONTHS or any(word == m.split()[0] for m in _MONTHS if " " in m)
 
 
 Counted = Callable[[str], bool]
