@@ -50,7 +50,8 @@ _PERPETRATOR_NOUNS = frozenset(
 _WIRE_CREDITS = frozenset({"ا ش ا", "بي بي سي", "رويترز", "فرانس برس", "ا ف ب", "د ب ا", "واس", "سبق", "قنا", "وام"})
 _STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
 _TITLES_ABBREVIATED = frozenset({"د", "م", "أ", "ا", "ل"})
-_NOT_SUBJECTS = frozenset("لي لنا له لها لهم فقلت قلت ويضيف ويقول وتقول وتضيف يضيف تضيف ويتابع يتابع وقال وقالت قال قالت "
+_NOT_SUBJECTS = frozenset("ارتفاع انخفاض زياده تراجع نمو هبوط استجابه وصول بلوغ تسجيل وجود عدم ضروره اهميه "
+                          "لي لنا له لها لهم فقلت قلت ويضيف ويقول وتقول وتضيف يضيف تضيف ويتابع يتابع وقال وقالت قال قالت "
                           "ويوضح يوضح ويشير يشير وتشير تشير".split())
 _RELATIVES = frozenset({"التي", "الذي", "الذين", "اللتي", "والتي", "والذي", "والذين", "اللذين", "اللواتي"})
 # Unnamed sources ("بعض التقارير", "مصادر", "أنباء"): a named speaker who cites them stays the actor.
