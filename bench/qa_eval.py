@@ -29,7 +29,8 @@ from bench.harness import REPO_ROOT
 from bench.harness.data import load_xquad, make_document
 from bench.harness.report import machine, markdown_table, write_generated
 from khabar.arabic import fold
-from qa.answerer import CALIBRATION_PATH, Answerer, Calibration
+from qa.answerer import Answerer
+from qa.calibration import CALIBRATION_PATH, Calibration
 
 PUNCT = set(string.punctuation) | set("،؛؟«»“”‘’…–—")
 
