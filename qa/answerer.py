@@ -62,6 +62,8 @@ class Answerer:
             answer = self._numeric(ctx)
         else:
             answer = self.extractive.answer(q, hits, response.terms, qvec, cosines)
+        if answer.answerable and answer.short_answer is None and answer.claims and answer.span:
+            answer.short_answer = answer.span  # a numeric answer leads with its best figure
         if answer.answerable and self.generator:
             answer.answer = self.generator.rewrite_or_keep(q, answer)
         answer.debug["question"] = q.to_dict()
