@@ -349,8 +349,9 @@ def _breaks(sentence: str, toks: list) -> list[bool]:
             for j in range(len(toks))]
 
 
-def _is_name_word(word: str) -> bool:
-    return not _is_common(word)
+def is_name_word(word: str) -> bool:
+    """A folded Arabic word no dictionary holds, by surface or stem: a name, or a rare word worth matching."""
+    return _arabic(word) and len(word) > 2 and not _is_stop(word) and not _is_ordinary(word) and word not in _TITLES
 
 
 def _is_common_adjective(word: str) -> bool:
