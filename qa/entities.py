@@ -374,7 +374,10 @@ def _organisations(sentence: str) -> list[Span]:
     for m in Gazetteer.load().find_actors(sentence):
         if m.id not in _person_ids():
             spans.append(Span(ORGANISATION, m.start, m.end, m.surface, _en_name(m.en), "gazetteer", m.id))
-    spans += _headed(sentence, _ORG_HEADS, ORGANISATION)
+    known = list(spans)
+    # a head noun around a known actor («منظمة إيروورز البريطانية») yields the gazetteer's span and name
+    spans += [h for h in _headed(sentence, _ORG_HEADS, ORGANISATION)
+              if not any(k.start < h.end and h.start < k.end for k in known)]
     return _non_overlapping(spans)
 
 
@@ -391,7 +394,12 @@ def _places(sentence: str) -> list[Span]:
             for reading in _strip_prefix(words[i]) if n == 1 else [words[i]]:
                 phrase = " ".join([reading] + words[i + 1:i + n])
                 if phrase in countries:
-                    spans.append(_span(PLACE, sentence, toks, (i, i + n), "country", countries[phrase]))
+                    span = _span(PLACE, sentence, toks, (i, i + n), "country", countries[phrase])
+                    cut = len(words[i]) - len(reading) if reading != words[i] and len(toks[i].text) == len(words[i]) else 0
+                    if reading.startswith("ال") and not words[i].endswith(reading):
+                        cut = 0
+                    spans.append(Span(PLACE, span.start + cut, span.end, sentence[span.start + cut:span.end], span.en,
+                                      "country"))
                     break
             else:
                 continue

@@ -3,8 +3,10 @@
 The best sentence of the top passages is cited (`qa.extract.best_sentence`, preferring a
 sentence that holds an answer of the asked type); the short answer is a span of the type the
 question asks for (`qa.answer_type`, `qa.entities`), or none. The answer abstains when the
-calibrated confidence over the evidence features is under 0.5 (`qa.calibration`) or when a
-place or actor the question names is absent from what was retrieved.
+calibrated confidence over the evidence features is under 0.5 (`qa.calibration`), when a
+place or actor the question names is absent from what was retrieved, or when the question
+names a year that the cited document never mentions while the cited sentence gives another
+("who won the 2022 World Cup" over a text about 2018).
 """
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ class Extractive:
                 if typed else None)
         features = self.features(q, terms, hit, pick.text, score, typed and span is None)
         confidence = self.calibration.confidence_of(features, q.language)
-        missing = self.missing_entity(q, top[:3])
+        missing = self.missing_entity(q, top[:3]) or ("year" if features["conflict"] else None)
         if confidence < 0.5 or missing:
             answer = abstention(q, hits)
             answer.confidence = round(min(confidence, 0.49), 4)

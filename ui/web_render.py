@@ -321,7 +321,9 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
     answerable = bool(answer.get("answerable"))
     text = answer.get("answer") or ""
     if answerable:
-        parts.append(f'<div class="khabar-direct"{dir_attrs(text)}>{esc(text)}</div>')
+        short = answer.get("short_answer")
+        lead = f"<b><bdi>{esc(short)}</bdi></b> — " if short else ""
+        parts.append(f'<div class="khabar-direct"{dir_attrs(text)}>{lead}{esc(text)}</div>')
     else:
         shown = text or t["no_answer"]
         parts.append(f'<div class="khabar-direct khabar-abstain"{dir_attrs(shown) if text else block_dir}>'
