@@ -84,7 +84,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(data["answer"])
+    print(f"{data['short_answer']} — {data['answer']}" if data.get("short_answer") else data["answer"])
     for citation in data["citations"]:
         print(f"  [{citation['n']}] {citation['title']} ({citation['doc_id']}): {citation['snippet']}")
     if not data["answerable"]:

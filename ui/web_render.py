@@ -347,7 +347,9 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
     text = answer.get("answer") or ""
     direct_dir = ' dir="rtl" lang="ar" class="khabar-ar"' if lang == "ar" else ' dir="ltr" lang="en"'
     if answerable:
-        parts.append(f'<div class="khabar-direct"{direct_dir}>{answer_text(text, lang)}</div>')
+        short = answer.get("short_answer")
+        lead = f"<b><bdi>{esc(short)}</bdi></b> — " if short else ""
+        parts.append(f'<div class="khabar-direct"{direct_dir}>{lead}{answer_text(text, lang)}</div>')
     else:
         shown = text or t["no_answer"]
         parts.append(f'<div class="khabar-direct khabar-abstain"{direct_dir}>{answer_text(shown, lang)}</div>')

@@ -151,7 +151,6 @@ class Gazetteer:
             stances = {k: v for k, v in data["stances"].items() if not k.startswith("_")}
         except KeyError as exc:
             raise GazetteerError(f"gazetteer is missing section {exc}") from exc
-        self._stance_names = self._names(data.get("stance_names", {}), stances.keys() - {"participles", "continuation"})
         missing_ar = [e.id for e in self._whats.values() if not e.extra.get("name_ar")]
         if missing_ar:
             raise GazetteerError(f"'what' entries without name_ar: {missing_ar}")
@@ -159,6 +158,7 @@ class Gazetteer:
         self.continuation = frozenset(fold(w) for w in stances.pop("continuation", []))
         self.according = frozenset(fold(w) for w in stances.pop("according", []))
         self.agentless = frozenset(fold(w) for w in stances.pop("agentless", []))
+        self._stance_names = self._names(data.get("stance_names", {}), stances.keys())  # stances only, not word lists
         self.units = _PhraseTable()
         for code, spec in _items(data.get("currencies", {})):
             self.units.add(spec["ar"], ("money", code, f"money_{code.lower()}", spec["en"]))

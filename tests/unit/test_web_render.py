@@ -313,3 +313,9 @@ def test_gradio_queue_polls_quietly_when_idle():
     quiet_queue(demo)
     assert demo._queue.sleep_when_free == QUEUE_POLL_S >= 0.01
     assert demo._queue.progress_update_sleep_when_free == PROGRESS_POLL_S >= 0.05
+
+
+def test_the_short_answer_is_the_bold_lead_and_escaped() -> None:
+    html = R.render_answer("Who is the spokesman?", answer(short_answer="<b>تركي المالكي</b>", claims=[]))
+    assert "<b><bdi>&lt;b&gt;تركي المالكي&lt;/b&gt;</bdi></b> — The coalition" in html
+    assert "<b><bdi>" not in R.render_answer("q", answer(short_answer=None))
