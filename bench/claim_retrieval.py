@@ -93,7 +93,8 @@ def misses(searcher: Searcher, queries: Sequence[Query], mode: str = "hybrid") -
         doc = searcher.backend.get_document(top)
         verbatim = doc is not None and len(terms & set(analyze(doc.text))) >= 0.8 * len(terms)
         out[q.split][f"{kind}{', >= 80 % of the claim terms' if verbatim else ''}"] += 1
-        out[q.split]["relevant at rank 2"] += first_relevant(ranking, q.relevant[PRIMARY]) == 2
+        out[q.split]["(of all the above: first agreeing/disagreeing article at rank 2)"] += (
+            first_relevant(ranking, q.relevant[PRIMARY]) == 2)
     return out
 
 
