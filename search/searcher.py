@@ -3,8 +3,8 @@
 `Searcher.search` validates the query, decides its language (`khabar.language.query_language`),
 analyses it (an English query also gets the Arabic words it translates to, `search.translation`,
 plus its Latin names and numbers, which Arabic news often quotes), asks the backend for BM25
-and kNN candidates (`candidate_depth` of each), fuses them by the language's weights
-(`search.fusion`) and highlights the matched words. Why fusion is language-aware, why scores
+and kNN candidates (`candidate_depth` of each), fuses them by the language's weights and the
+query's length in terms (`search.fusion`) and highlights the matched words. Why fusion is language-aware, why scores
 and not ranks, and why latent terms for English queries, with the measurements:
 docs/RETRIEVAL.md, "Why the fusion looks like this".
 """
@@ -213,7 +213,8 @@ class Searcher:
             semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
                                                        query=query, language=language)
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
-        lexical_weight = self.weights.for_language(language, with_terms=sparse_used)[0]
+        n_terms = len(set(terms))
+        lexical_weight = self.weights.lexical_weight(language, n_terms, with_terms=sparse_used)
         if sparse_used:
             sparse_weight = self.weights.sparse_for(language)
             cosine = (f"min-max cosine similarity mixed with latent-term score {sparse_weight:g}"
@@ -227,8 +228,8 @@ class Searcher:
         else:
             scores = convex(lexical_hits, semantic_hits, lexical_weight, semantic_scaled=sparse_used)
             semantic_side = cosine if sparse_used else f"min-max {cosine} over the top {NORMALISATION_WINDOW}"
-            fusion = (f"client-side convex combination (lexical {lexical_weight:g}: BM25/best BM25; "
-                      f"semantic {1 - lexical_weight:g}: {semantic_side})")
+            fusion = (f"client-side convex combination (lexical {lexical_weight:.3g}: BM25/best BM25; "
+                      f"semantic {1 - lexical_weight:.3g}: {semantic_side}; query of {n_terms} terms)")
         ranked = sorted(scores, key=lambda pid: -scores[pid])
         page = ranked[offset : offset + k]
         records = self.backend.passages(page)

@@ -331,13 +331,16 @@ def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedd
     before = searcher.search(question, mode="semantic", k=5)
     assert "document context" in before.fusion  # no terms stored yet: the fallback
     weights = searcher.weights  # ... which has a lexical weight of its own
-    assert f"lexical {weights.lexical_cross_language_without_terms:g}:" in searcher.search(question, k=5).fusion
+    n_terms = len(set(searcher.query_terms(question, "en")))
+    plain = weights.lexical_weight("en", n_terms, with_terms=False)
+    assert f"lexical {plain:.3g}:" in searcher.search(question, k=5).fusion
     pending_ids = [pid for pid, _ in loaded.knn(searcher.query_vector(question), 100, Filters())]
     texts = [r.passage.text for r in loaded.passages(pending_ids)]
     loaded.set_sparse(pending_ids, embedder.embed_sparse(texts))
     after = Searcher(loaded, embedder).search(question, mode="semantic", k=5)
     assert "latent-term" in after.fusion
-    assert f"lexical {weights.lexical_cross_language:g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
+    mixed = weights.lexical_weight("en", n_terms, with_terms=True)
+    assert f"lexical {mixed:.3g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
     assert after.hits[0].doc_id == "coalition"
     arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
     assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass
