@@ -426,6 +426,10 @@ def render_report(report: Mapping[str, Any]) -> str:
     if rejected:
         out.append("<div>rejected:</div><ul>"
                    + items(f"{bdi(r.get('source'))}: {esc(r.get('reason'))}" for r in rejected) + "</ul>")
+    warnings = report.get("warnings") or []
+    if warnings:
+        out.append("<div>warnings (indexed anyway):</div><ul>"
+                   + items(f"{bdi(w.get('source'))}: {esc(w.get('reason'))}" for w in warnings) + "</ul>")
     out.append("</div>")
     return "".join(out)
 

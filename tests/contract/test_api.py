@@ -5,11 +5,13 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from khabar.arabic import analyze
 from khabar.settings import Settings
 from khabar.service import Engine
-from ui.api import create_app
+from ui.api import create_app, router
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +121,113 @@ def test_upload_indexes_files_and_rejects_bad_names(writable):
 def test_openapi_documents_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/search", "/api/ask", "/api/claims", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(paths)
+
+
+# ----------------------------------------------------------------------------- errors a user should never see
+def test_every_route_refuses_unknown_query_parameters(client):
+    """A misspelt parameter is a 422 naming it, on every /api route (not only /api/search)."""
+    routes = [r for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) >= 10 and all(r.path.startswith("/api/") for r in routes)
+    for route in routes:
+        path = route.path.replace("{doc_id:path}", "x")
+        for method in route.methods:
+            r = client.request(method, path, params={"colour": "red"})
+            assert r.status_code == 422, (method, path, r.status_code, r.text)
+            assert "unknown parameter(s): colour" in r.json()["detail"], (method, path)
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"offset": str(2**63)}, "offset"),
+    ({"offset": "-1"}, "offset"),
+    ({"limit": "0"}, "limit"),
+    ({"limit": str(2**64)}, "limit"),
+    ({"offset": "9999", "limit": "2"}, "10,000"),
+    ({"offset": "1e3"}, "offset"),
+])
+def test_document_listing_integers_are_bounded(client, params, fragment):
+    r = client.get("/api/documents", params=params)
+    assert r.status_code == 422, r.text
+    assert fragment in json.dumps(r.json())
+
+
+@pytest.mark.parametrize("params, reason", [
+    ({"date_from": "2024-13-45"}, "date_from 2024-13-45 is not a calendar date"),
+    ({"date_to": "2024-02-30"}, "date_to 2024-02-30 is not a calendar date"),
+    ({"date_from": "2017-06-01", "date_to": "2017-05-01"}, "date_from 2017-06-01 is after date_to 2017-05-01"),
+])
+def test_impossible_dates_are_422_with_the_reason(client, params, reason):
+    r = client.get("/api/search", params={"q": "التحالف", **params})
+    assert r.status_code == 422 and r.json()["detail"] == reason
+
+
+def test_a_leap_day_and_a_one_day_range_are_fine(client):
+    for params in ({"date_from": "2024-02-29"}, {"date_from": "2017-05-25", "date_to": "2017-05-25"}):
+        assert client.get("/api/search", params={"q": "التحالف", **params}).status_code == 200
+
+
+def test_a_text_that_is_not_a_string_is_named(writable):
+    r = writable.post("/api/documents", json={"title": "عنوان", "text": 5}, headers={"X-API-Key": "s3cret"})
+    assert r.status_code == 200
+    assert r.json()["rejected"] == [{"source": "request[0]", "reason": "field 'text' must be a string, got int"}]
+
+
+def test_export_spellings_are_read_and_unknown_fields_named_once(writable):
+    key = {"X-API-Key": "s3cret"}
+    articles = [{"headline": "انفجار في كابول", "content": "أسفر انفجار في كابول عن مقتل 80 شخصا.", "date": "2017-05-31",
+                 "author": "مراسل", "id": "k-1"},
+                {"title": "غارة في الرقة", "body": "قتل 12 مدنيا في غارة على الرقة.", "link": "https://example.org/r",
+                 "publisher": "سانا", "tags": ["x"], "author": "آخر"}]
+    r = writable.post("/api/documents", json=articles, headers=key).json()
+    assert r["added"][0] == "k-1" and r["added"][1].startswith("url-") and not r["rejected"]
+    (warning,) = r["warnings"]
+    assert warning["source"] == "request" and warning["reason"].startswith("fields not read: author, tags (first in request[0])")
+    first = writable.get("/api/documents/k-1").json()
+    assert (first["title"], first["published_at"]) == ("انفجار في كابول", "2017-05-31")
+    second = writable.get(f"/api/documents/{r['added'][1]}").json()
+    assert (second["url"], second["source"]) == ("https://example.org/r", "سانا")
+
+
+def test_two_articles_with_one_id_in_one_request_keep_the_first(writable):
+    same = [{"id": "dup", "text": "نص الخبر الأول عن حلب."}, {"id": "dup", "text": "نص مختلف تماما عن الموصل."}]
+    r = writable.post("/api/documents", json=same, headers={"X-API-Key": "s3cret"}).json()
+    assert r["added"] == ["dup"] and r["rejected"][0]["source"] == "request[1]"
+    assert "حلب" in writable.get("/api/documents/dup").json()["text"]
+
+
+def test_documents_are_listed_newest_first_a_page_at_a_time(writable):
+    key = {"X-API-Key": "s3cret"}
+    dates = ["2016-01-02", None, "2019-07-01", "2017-12-31", None, "2018-03-04"]
+    articles = [{"id": f"d{i}", "text": f"خبر رقم {i} عن مدينة حلب.", **({"published_at": d} if d else {})}
+                for i, d in enumerate(dates)]
+    assert len(writable.post("/api/documents", json=articles, headers=key).json()["added"]) == 6
+    listing = writable.get("/api/documents").json()
+    assert [d["published_at"] for d in listing["documents"]] == ["2019-07-01", "2018-03-04", "2017-12-31",
+                                                                  "2016-01-02", None, None]
+    assert listing["total"] == 6
+    page = writable.get("/api/documents", params={"offset": 2, "limit": 2}).json()
+    assert [d["doc_id"] for d in page["documents"]] == [d["doc_id"] for d in listing["documents"][2:4]]
+    assert (page["total"], page["offset"], page["limit"]) == (6, 2, 2)
+
+
+# ----------------------------------------------------------------------------- answers and claims, exactly
+@pytest.fixture(scope="module")
+def asking(seeded_engine):
+    from qa import Answerer
+
+    return TestClient(create_app(seeded_engine, Answerer(seeded_engine)))
+
+
+def test_ask_refuses_unknown_fields(asking):
+    r = asking.post("/api/ask", json={"question": "كم مدنيا قتل التحالف؟", "lang": "ar"})
+    assert r.status_code == 422 and r.json()["detail"] == "unknown field(s): lang"
+
+
+def test_claims_q_keeps_exactly_the_claims_whose_sentence_has_the_words(client):
+    every = client.get("/api/claims", params={"limit": 1000}).json()["claims"]
+    terms = [set(analyze(c["sentence"])) for c in every]
+    counts = {t: sum(t in ts for ts in terms) for ts in terms for t in ts}
+    word = min((t for t in counts if counts[t] > 1), key=lambda t: (counts[t], t))
+    found = client.get("/api/claims", params={"q": word, "limit": 1000}).json()
+    assert 1 < found["total"] < len(every)
+    assert sorted(c["claim_id"] for c in found["claims"]) == sorted(
+        c["claim_id"] for c, ts in zip(every, terms) if word in ts)
