@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, File, Header, HTTPExcepti
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from khabar.service import Engine, UploadRejected, claim_query, key_accepted
 from qa import Answerer
@@ -234,7 +235,7 @@ def upload(files: list[UploadFile] = File(...), engine: Engine = Depends(get_eng
 # ----------------------------------------------------------------------------- the app
 def create_app(engine: Engine, answerer: Answerer | None = None) -> FastAPI:
     """The API around one engine (and the question answerer, when given)."""
-    app = FastAPI(
+    app = FastAPIOffline(  # FastAPI, with /docs and /redoc served from files shipped in the package, not a CDN
         title="Khabar API",
         version="0.1.0",
         description="Search and cited question answering over Arabic news.",
