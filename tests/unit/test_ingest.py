@@ -388,3 +388,40 @@ def test_detect_language(text, lang):
 
 def test_a_single_path_string_is_one_path():
     assert [d.doc_id for d in prepare(str(SEEDS / "003_0208e14cefb366fa.txt")).documents] == [SEED_IDS[3]]
+
+
+# --------------------------------------------------------------------------- export spellings, ids given
+def test_jsonl_export_spellings_are_read_and_unknown_fields_named_once_per_file(tmp_path):
+    lines = [{"headline": "عنوان أول", "content": "قتل 12 مدنيا في غارة على الرقة.", "date": "2017-03-28",
+              "author": "أ"},
+             {"title": "عنوان ثان", "body": "افتتح مستشفى جديد في حلب.", "publishedAt": "2019-01-05T10:00:00Z",
+              "link": "https://example.org/2", "publisher": "سانا", "author": "ب", "tags": []},
+             {"title": "ثالث", "text": "نص الخبر الثالث عن دمشق.", "content": "نسخة أخرى من النص."}]
+    feed = tmp_path / "export.jsonl"
+    feed.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    (tmp_path / "other.jsonl").write_text(json.dumps({"text": "خبر عن بغداد.", "score": 3}), encoding="utf-8")
+    result = prepare([tmp_path])
+    docs = result.documents
+    assert [(d.title, d.published_at) for d in docs[:2]] == [("عنوان أول", "2017-03-28"), ("عنوان ثان", "2019-01-05")]
+    assert (docs[1].url, docs[1].source) == ("https://example.org/2", "سانا")
+    assert docs[2].text == "نص الخبر الثالث عن دمشق."  # `text` wins over `content`
+    assert [(w.source, w.reason.split(";")[0]) for w in result.warnings] == [
+        (str(feed), f"fields not read: author, content, tags (first in {feed}:1)"),
+        (str(tmp_path / "other.jsonl"), f"fields not read: score (first in {tmp_path / 'other.jsonl'}:1)")]
+    assert result.rejected == []
+
+
+@pytest.mark.parametrize("record, reason", [
+    ({"text": 5}, "field 'text' must be a string, got int"),
+    ({"content": ["a"]}, "field 'content' must be a string, got list"),
+    ({"text": "نص", "id": "a/b"}, "field 'id' contains '/'"),
+    ({"text": "نص", "id": ".."}, "field 'id' cannot be '.' or '..'"),
+    ({"text": "نص", "id": "x" * 201}, "field 'id' is longer than 200 characters"),
+    ({"text": "نص", "id": "a\u202eb"}, "field 'id' contains the character U+202E"),
+    ({"text": "نص", "id": "  "}, "field 'id' is empty"),
+    ({"text": "نص", "date": "2024-02-30"}, "date '2024-02-30' is not a date"),
+])
+def test_record_problems_are_named(record, reason):
+    with pytest.raises(InputError) as caught:
+        document_from_record(record)
+    assert str(caught.value).startswith(reason)
