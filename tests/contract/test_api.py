@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from khabar.arabic import analyze
+from search.backends import BackendUnavailable
 from khabar.settings import Settings
 from khabar.service import Engine
 from ui.api import create_app, router
@@ -231,3 +232,81 @@ def test_claims_q_keeps_exactly_the_claims_whose_sentence_has_the_words(client):
     assert 1 < found["total"] < len(every)
     assert sorted(c["claim_id"] for c in found["claims"]) == sorted(
         c["claim_id"] for c, ts in zip(every, terms) if word in ts)
+
+
+# ----------------------------------------------------------------------------- each route does what it says
+def test_search_pages_and_filters_by_source(client):
+    ten = client.get("/api/search", params={"q": "التحالف", "mode": "lexical", "k": 6}).json()["hits"]
+    second = client.get("/api/search", params={"q": "التحالف", "mode": "lexical", "k": 3, "offset": 3}).json()["hits"]
+    assert len(ten) == 6 and [h["passage_id"] for h in second] == [h["passage_id"] for h in ten[3:6]]
+    source = next(h["source"] for h in client.get("/api/search", params={
+        "q": "التحالف", "mode": "lexical", "k": 50}).json()["hits"] if h["source"])
+    only = client.get("/api/search", params={"q": "التحالف", "mode": "lexical", "k": 50, "source": source}).json()
+    every = client.get("/api/search", params={"q": "التحالف", "mode": "lexical", "k": 50}).json()
+    assert only["hits"] and {h["source"] for h in only["hits"]} == {source}
+    assert len(only["hits"]) < len(every["hits"])
+
+
+def test_search_date_range_keeps_only_articles_inside_it(writable):
+    dates = ["2016-01-02", "2017-05-31", "2019-07-01"]
+    articles = [{"id": f"r{i}", "text": f"خبر رقم {i} عن مدينة حلب.", "published_at": d} for i, d in enumerate(dates)]
+    writable.post("/api/documents", json=articles, headers={"X-API-Key": "s3cret"})
+
+    def found(**dates: str) -> list[str]:
+        hits = writable.get("/api/search", params={"q": "حلب", "mode": "lexical", **dates}).json()["hits"]
+        return sorted(h["doc_id"] for h in hits)
+
+    assert found() == ["r0", "r1", "r2"]
+    assert found(date_to="2017-05-31") == ["r0", "r1"]
+    assert found(date_from="2017-05-31") == ["r1", "r2"]
+    assert found(date_from="2017-01-01", date_to="2018-12-31") == ["r1"]
+
+
+def test_claims_value_bounds(client):
+    every = client.get("/api/claims", params={"limit": 1000}).json()["claims"]
+    values = sorted(c["value"] for c in every)
+    middle = values[len(values) // 2]
+    above = client.get("/api/claims", params={"min_value": middle, "limit": 1000}).json()["claims"]
+    below = client.get("/api/claims", params={"max_value": middle, "limit": 1000}).json()["claims"]
+    assert sorted(c["claim_id"] for c in above) == sorted(c["claim_id"] for c in every if c["value"] >= middle)
+    assert sorted(c["claim_id"] for c in below) == sorted(c["claim_id"] for c in every if c["value"] <= middle)
+    assert 0 < len(above) < len(every)
+
+
+def test_a_document_is_returned_without_its_fingerprint(client):
+    doc_id = client.get("/api/documents", params={"limit": 1}).json()["documents"][0]["doc_id"]
+    doc = client.get(f"/api/documents/{doc_id}").json()
+    assert doc["doc_id"] == doc_id and "fingerprint" not in doc and doc["passages"]
+
+
+def test_article_batches_are_bounded_and_may_come_wrapped(writable):
+    key = {"X-API-Key": "s3cret"}
+    too_many = [{"text": f"خبر {i}"} for i in range(1001)]
+    r = writable.post("/api/documents", json=too_many, headers=key)
+    assert r.status_code == 422 and r.json()["detail"] == "at most 1000 articles per request"
+    wrapped = writable.post("/api/documents", json={"articles": [{"id": "w1", "text": "خبر عن حلب."}]}, headers=key)
+    assert wrapped.json()["added"] == ["w1"]
+    extra = writable.post("/api/documents", json={"articles": [], "mode": "x"}, headers=key)
+    assert extra.status_code == 422 and "mode" in extra.json()["detail"]
+    assert writable.post("/api/documents", json={"articles": []}, headers=key).status_code == 422
+
+
+def test_ask_without_an_answerer_is_503(client):
+    r = client.post("/api/ask", json={"question": "كم؟"})
+    assert r.status_code == 503 and "not available" in r.json()["detail"]
+
+
+def test_an_unreachable_index_is_503_on_health_and_search(tmp_path: Path, embedder, monkeypatch):
+    engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
+    api = TestClient(create_app(engine))
+
+    def down(*_args, **_kwargs):
+        raise BackendUnavailable("Elasticsearch at http://127.0.0.1:9 is not reachable")
+
+    monkeypatch.setattr(engine.backend, "stats", down)
+    monkeypatch.setattr(engine.backend, "lexical", down)
+    health = api.get("/api/health")
+    assert health.status_code == 503 and health.json()["status"] == "unavailable"
+    search = api.get("/api/search", params={"q": "حلب", "mode": "lexical"})
+    assert search.status_code == 503 and "not reachable" in search.json()["detail"]
+    engine.close()
