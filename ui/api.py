@@ -28,7 +28,6 @@ DATE = r"^\d{4}-\d{2}-\d{2}$"
 MAX_BATCH = 1000
 
 
-
 class FastJSON(JSONResponse):
     """JSON encoded by orjson, for the responses every query returns (search, ask).
 

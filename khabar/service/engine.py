@@ -84,7 +84,7 @@ class Engine:
             fingerprints = {k: v for k, v in self.backend.fingerprints().items() if k not in renamed}
             prepared = pipeline.prepare(list(paths), existing_fingerprints=fingerprints, uploads=uploads)
             report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress,
-                                 renamed)
+                                 renamed, known)
         report.warnings.extend(prepared.warnings)
         return report
 
@@ -133,10 +133,13 @@ class Engine:
             return self._store(list(docs), [], [], embed, progress)
 
     def _store(self, docs: list[Document], rejected: list[Rejected], duplicates: list[tuple[str, str]],
-               embed: bool, progress: bool, renamed: Mapping[str, str] | None = None) -> IngestReport:
-        """Upsert what changed; then delete each old id in `renamed` whose current id is now stored."""
+               embed: bool, progress: bool, renamed: Mapping[str, str] | None = None,
+               known: Mapping[str, str] | None = None) -> IngestReport:
+        """Upsert what changed; then delete each old id in `renamed` whose current id is now stored.
+
+        `known` is the backend's content hashes when the caller read them under the same lock."""
         report = IngestReport(rejected=list(rejected), duplicates=list(duplicates))
-        known = self.backend.content_hashes()
+        known = self.backend.content_hashes() if known is None else known
         replacing = {new: old for old, new in (renamed or {}).items()}
         changed: list[Document] = []
         for doc in docs:
