@@ -10,7 +10,9 @@ docs/RETRIEVAL.md, "Why the fusion looks like this".
 """
 from __future__ import annotations
 
+import datetime
 import html
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -196,6 +198,7 @@ class Searcher:
             raise QueryError(f"k must be between 1 and {MAX_K}")
         if offset < 0 or offset > 1000:
             raise QueryError("offset must be between 0 and 1000")
+        validate_filters(filters)
         language = query_language(query)
         terms = self.query_terms(query, language)
         depth = candidate_depth(k, offset)
@@ -278,6 +281,28 @@ class Searcher:
             score=round(score, 6), matched=matched, start=p.start, end=p.end,
             lexical_rank=lex_rank.get(p.passage_id), semantic_rank=sem_rank.get(p.passage_id),
         )
+
+
+def validate_filters(filters: Filters) -> Filters:
+    """QueryError unless each date is a real calendar date (YYYY-MM-DD) and `date_from` is not after `date_to`.
+
+    Why here: the API, the browser UI and the CLI all search through this class, so an impossible
+    date ("2024-02-30") or a reversed range gets the same reason everywhere instead of no results.
+    """
+    dates = {}
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise QueryError(f"{name} must be a date written YYYY-MM-DD, not {value!r}")
+        try:
+            dates[name] = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"{name} {value} is not a calendar date") from None
+    if len(dates) == 2 and dates["date_from"] > dates["date_to"]:
+        raise QueryError(f"date_from {filters.date_from} is after date_to {filters.date_to}")
+    return filters
 
 
 def validate_query(query: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from khabar.settings import Settings
@@ -32,8 +33,13 @@ def _answerer(engine: Engine) -> Answerer:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # before loading anything: a mistyped path is the likeliest mistake
+        print(f"khabar: no such file or folder: {', '.join(missing)} (nothing indexed)", file=sys.stderr)
+        return 1
     engine = _engine(settings)
     report = engine.ingest(args.paths, embed=not args.no_embed, progress=not args.quiet)
+    in_index = len(report.added) + len(report.updated) + len(report.unchanged) + len(report.duplicates)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -49,6 +55,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         pending = engine.stats().passages_without_vectors
         if pending:
             print(f"{pending} passages still lack vectors (keyword search works now); run: khabar embed")
+    if not in_index:  # exit 1 when the run stored nothing; a partly rejected run still exits 0
+        why = (f"all {len(report.rejected)} input(s) rejected" if report.rejected
+               else "no .txt, .html or .jsonl files found")
+        print(f"khabar: nothing indexed: {why}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -127,13 +138,27 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    docs = _engine(settings).documents(limit=args.limit)
+    engine = _engine(settings)
+    docs = engine.documents(limit=args.limit, offset=args.offset)
+    total = engine.stats().documents
     if args.json:
-        _print_json(docs)
-    else:
-        for d in docs:
-            print(f"{d['doc_id']:32} {d['passages']:4} passages {d['claims']:3} claims  {d['title'][:70]}")
+        _print_json({"documents": docs, "total": total, "offset": args.offset, "limit": args.limit})
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']:32} {d.get('published_at') or 'no date':10} {d['passages']:4} passages "
+              f"{d['claims']:3} claims  {d['title'][:70]}")
+    print(page_note(args.offset, len(docs), total))
     return 0
+
+
+def page_note(offset: int, shown: int, total: int) -> str:
+    """'showing 1-100 of 197 documents, newest first; next: --offset 100' (what a listing leaves out)."""
+    if not shown:
+        return f"no documents at offset {offset:,} ({total:,} in the index)"
+    note = f"showing {offset + 1:,}-{offset + shown:,} of {total:,} documents, newest first"
+    if offset + shown < total:
+        note += f"; next page: khabar documents --offset {offset + shown}"
+    return note
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
@@ -218,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("documents", help="list indexed documents")
-    p.add_argument("--limit", type=int, default=100)
+    p = sub.add_parser("documents", help="list indexed documents, newest first, a page at a time")
+    p.add_argument("--limit", type=int, default=100, help="documents per page (default 100)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many (the next page starts at offset + limit)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_documents)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from khabar.service import Engine, key_accepted
+from khabar.service import Engine, UploadRejected, key_accepted
 from khabar.service.uploads import accepted, accepted_types
 from qa import Answerer
 from search.backends import BackendError, ClaimQuery, Filters
@@ -235,6 +236,8 @@ class Handlers:
 
     def index_files(self, files: list[Any] | None, key: str, lang: str = "en",
                     progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
+        """Index the chosen files as uploads: through the engine's one write path (`Engine.ingest_uploads`),
+        named, identified and reported by the file's own name, never by where Gradio keeps it."""
         if not files:
             return R.render_message(T.tr("files_missing", lang), "empty")
         refused = self.key_refusal(key, lang)
@@ -252,7 +255,11 @@ class Handlers:
         report: dict[str, Any] = {"rejected": []}
         if paths:
             try:
-                report = self.engine.ingest(paths, progress=True).to_dict()
+                with ExitStack() as stack:
+                    opened = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
+                    report = self.engine.ingest_uploads(opened, progress=True).to_dict()
+            except UploadRejected as exc:
+                return R.render_message(T.tr("not_indexed", lang, error=exc), "error")
             except (BackendError, OSError, ValueError) as exc:
                 log.exception("ingest failed")
                 return R.render_message(T.tr("index_failed", lang, error=exc), "error")

@@ -15,9 +15,14 @@ import numpy as np
 
 from khabar.models import Claim, Document, Passage
 
-__all__ = ["REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
+__all__ = ["LIST_WINDOW", "REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
            "IndexInfo", "IndexMismatch", "PassageRecord", "SparseVector", "Stats", "check_sparse_count",
            "checked_query_vector", "decode_sparse", "encode_sparse"]
+
+
+# How deep `list_documents` pages (offset + limit): Elasticsearch's default result window, kept by
+# both backends so that a listing behaves the same whichever one runs.
+LIST_WINDOW = 10_000
 
 
 class BackendError(RuntimeError):
@@ -198,7 +203,9 @@ class Backend(Protocol):
         """The stored document with its passages and claims."""
 
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims)."""
+        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims), newest
+        published first, undated ones last, then most recently indexed, then by id; offset + limit at
+        most LIST_WINDOW."""
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         """Passages still waiting for an embedding, oldest first."""

@@ -212,6 +212,18 @@ def test_get_document_round_trip(loaded):
     assert set(listed) == set(ARTICLES) and listed["coalition"]["passages"] == len(original.passages)
 
 
+def test_documents_are_listed_newest_published_first_then_undated_a_page_at_a_time(loaded):
+    undated = make_doc("kabul", "خبر بلا تاريخ عن حلب.")
+    undated.doc_id, undated.published_at = "تقرير بلا تاريخ", None
+    undated.passages = build_passages(undated.doc_id, undated.text)
+    undated.claims = []
+    loaded.upsert([undated])
+    order = [d["doc_id"] for d in loaded.list_documents()]
+    assert order == ["football", "coalition", "kabul", "mayadin", "تقرير بلا تاريخ"]
+    assert [d["doc_id"] for d in loaded.list_documents(limit=2, offset=2)] == order[2:4]
+    assert loaded.get_document("تقرير بلا تاريخ").doc_id == "تقرير بلا تاريخ"
+
+
 def test_passages_keeps_order_and_skips_unknown(loaded):
     ids = [p.passage_id for p in make_doc("kabul").passages + make_doc("coalition").passages]
     records = loaded.passages(list(reversed(ids)) + ["nope:0"])

@@ -51,6 +51,7 @@ from khabar.arabic import analyze
 from khabar.settings import Settings
 from khabar.models import Claim, Document, Passage
 from search.backends import (
+    LIST_WINDOW,
     BackendError,
     BackendUnavailable,
     ClaimQuery,
@@ -409,11 +410,11 @@ class ElasticBackend:
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         if limit <= 0:
             return []
-        if offset + limit > MAX_RESULT_WINDOW:
-            raise BackendError(f"offset + limit must be at most {MAX_RESULT_WINDOW} on Elasticsearch")
+        if offset + limit > LIST_WINDOW:
+            raise BackendError(f"offset + limit must be at most {LIST_WINDOW}")
         result = self._call("list documents", lambda: self.client.search(
             index=self.docs_alias, query={"match_all": {}}, from_=offset, size=limit,
-            sort=[{"updated_at": "desc"}, {"doc_id": "asc"}],
+            sort=[{"date": {"order": "desc", "missing": "_last"}}, {"updated_at": "desc"}, {"doc_id": "asc"}],
             source=["doc_id", "title", "source", "published_at", "updated_at", "passages", "claims",
                      "body.path", "body.url", "body.language"]))
         out = []

@@ -312,7 +312,8 @@ class EmbeddedBackend:
             "SELECT d.doc_id, d.title, d.source, d.published_at, d.path, d.url, d.language, d.updated_at,"
             " (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id),"
             " (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.doc_id)"
-            " FROM documents d ORDER BY d.updated_at DESC, d.doc_id LIMIT ? OFFSET ?",
+            " FROM documents d ORDER BY d.published_at IS NULL, substr(d.published_at, 1, 10) DESC, d.updated_at DESC,"
+            " d.doc_id LIMIT ? OFFSET ?",
             (limit, offset),
         )
         keys = ("doc_id", "title", "source", "published_at", "path", "url", "language", "updated_at", "passages",
