@@ -28,7 +28,7 @@ from qa.evidence import mentions
 from qa.extract import best_sentence, who_entity
 from qa.generator import Generator
 from khabar.vocabulary import Vocabulary
-from qa.numeric import Numeric
+from qa.numeric import Numeric, numeric_question
 from qa.question import Question, parse
 from qa.index import Index
 
@@ -99,8 +99,9 @@ class Answerer:
         hits = response.hits
         cosines = response.cosines  # the search's own kNN (top 50, no filters): no second scan
         ctx = _Context(q, hits, response.terms, qvec, cosines, {})
-        if q.numeric and q.what:
-            answer = self.numeric.answer(q, hits, response.terms, cosines)
+        wanted = self.numeric.asked(q) if q.numeric or q.type == "what" else None
+        if wanted is not None and numeric_question(q, wanted):
+            answer = self.numeric.answer(q, hits, response.terms, cosines, wanted)
         else:
             answer = self._extractive(ctx)
         if answer.answerable and self.generator:
