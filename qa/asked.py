@@ -55,6 +55,7 @@ class Asked:
     labels: list[str] = field(default_factory=list)  # gazetteer labels / unit ids / money_<iso>
     kinds: list[str] = field(default_factory=list)  # count / money / percent / measure, preferred first
     noun_terms: set[str] = field(default_factory=set)  # analysed Arabic terms of the counted noun
+    people: bool = False  # the counted thing is people of some kind: a figure of "people" may answer
     change: bool = False  # "by how much did … fall": the figure is a change
     age: bool = False  # "how old": an age, which claims do not hold
     incidents: set[str] = field(default_factory=set)  # incident ids
@@ -69,7 +70,7 @@ class Asked:
         return bool(self.incidents or self.places or self.date or self.descriptors or self.latin)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"labels": self.labels, "kinds": self.kinds, "noun_terms": sorted(self.noun_terms),
+        return {"labels": self.labels, "kinds": self.kinds, "noun_terms": sorted(self.noun_terms), "people": self.people,
                 "change": self.change, "age": self.age, "incidents": sorted(self.incidents),
                 "places": sorted(self.places), "date": self.date,
                 "descriptors": [sorted(d) for d in self.descriptors], "latin": self.latin}
@@ -90,6 +91,7 @@ def asked(q: Question, vocab: Vocabulary, lexicon: Any | None = None, names: Qua
             out.places[pid] = entry.ar
             used.update(w for v in entry.ar for w in v.split())
             used.update(w for e in entry.en for w in e.split())
+            used.update(f"{w}'s" for e in entry.en for w in e.split())
     broad = {"syria", "iraq"}
     if len(out.places) > 1:
         for b in broad & set(out.places):
@@ -98,6 +100,18 @@ def asked(q: Question, vocab: Vocabulary, lexicon: Any | None = None, names: Qua
         a = vocab.actors[q.actor]
         used.update(w for v in a.ar for w in v.split())
         used.update(w for e in a.en for w in re.findall(r"[a-z]+", e))
+        used.update(w for e in a.en for w in re.findall(r"[a-z][a-z'-]*", e))
+
+    # ---- the words of the asked category and stance ("civilian deaths", "acknowledge"): not the event
+    for table in (vocab.what, vocab.stances):
+        for entry in table.values():
+            for e in entry.en:
+                if _en_has(lower, e):
+                    used.update(e.split())
+            for v in entry.ar:
+                i = ar_match(words, v)
+                if i >= 0:
+                    used.update(words[i:i + len(v.split())])
 
     # ---- date
     out.date = _date(text, lower, words)
@@ -129,6 +143,7 @@ def asked(q: Question, vocab: Vocabulary, lexicon: Any | None = None, names: Qua
         _quantity_ar(out, words, names, used)
     if q.what and "count" not in out.kinds:
         out.kinds.insert(0, "count")
+    out.people = out.people or bool(q.what) or any(label in names.people_labels for label in out.labels)
 
     # ---- descriptive words
     if q.language == "en":
@@ -165,6 +180,8 @@ def _quantity_en(out: Asked, lower: str, names: QuantityNames, lexicon: Any | No
                 if len(ws) > 1:
                     nouns.append(" ".join(ws[-2:]))
     for noun in nouns:
+        if noun in names.people_en:
+            out.people = True
         label = names.label_en.get(noun) or names.label_en.get(noun.rstrip("s")) or names.label_en.get(noun + "s")
         if label:
             _add_label(out, label, names)
@@ -203,6 +220,8 @@ def _quantity_ar(out: Asked, words: list[str], names: QuantityNames, used: set[s
             if i + 1 < len(words):
                 nouns.append(words[i] + " " + words[i + 1])
     for noun in nouns:
+        if _lookup_set(names.people_ar | names.generic_people_ar, noun):
+            out.people = True
         label = _lookup_ar(names.label_ar, noun)
         if label:
             _add_label(out, label, names)
@@ -233,20 +252,30 @@ def _add_kind(out: Asked, kind: str) -> None:
 
 # ----------------------------------------------------------------------------- descriptors
 def _descriptors_en(out: Asked, text: str, lower: str, used: set[str], lexicon: Any | None) -> None:
-    capitalised = {w.lower() for i, w in enumerate(re.findall(r"[A-Za-z][A-Za-z\-']*", text))
+    capitalised = {w.lower() for i, w in enumerate(re.findall(r"[A-Za-z][A-Za-z']*", text))
                    if w[0].isupper() and i > 0}
-    for w in dict.fromkeys(re.findall(r"[a-z][a-z\-']*", lower)):
-        if w in used or w in _FRAME_EN or len(w) < 3 or w in _MONTHS_EN:
+    for w in dict.fromkeys(re.findall(r"[a-z][a-z']*", lower.replace("-", " "))):
+        w = w[:-2] if w.endswith("'s") else w
+        if w in used or w in _FRAME_EN or len(w) < 3 or w in _MONTHS_EN or w in {"al", "el"}:
             continue
-        if lexicon is not None and _is_stop(lexicon, w):
+        if _is_stop(lexicon, w) or (w not in capitalised and _verb_like(w)):
             continue
-        if w in capitalised:
-            out.latin.append(w)
-            continue
-        arabic = lexicon.translate(w) if lexicon is not None else []
+        arabic = lexicon.translate(w) if lexicon is not None and w not in capitalised else []
         terms = {t for a in arabic for t in analyze(a)} - out.noun_terms
         if terms:
             out.descriptors.append(terms)
+        elif w in capitalised and len(latin_skeleton(w)) >= 3:
+            out.latin.append(w)
+
+
+_EN_VERBS = frozenset("""fell fall rise rose left leave remain remained still missing took take gave give get got made make
+went go came come ran run won win lost lose hit struck say says said tell told told saw see held hold kept keep pass
+passed through""".split())
+
+
+def _verb_like(word: str) -> bool:
+    """English verbs and participles carry no event of their own ("exploded", "attending", "were left")."""
+    return word in _EN_VERBS or (len(word) > 4 and (word.endswith("ed") or word.endswith("ing")))
 
 
 def _is_stop(lexicon: Any, word: str) -> bool:

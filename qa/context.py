@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from khabar.arabic import analyze, fold, tokens
 from khabar.dates import DateContext, find_dates, parse_iso_date
@@ -102,8 +102,14 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
                         own, max(dates) if dates else None, published, since)
 
 
-def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNames | None = None) -> EventFit:
-    """How well the claim in `ctx` answers the asked quantity and event (see the module docstring)."""
+def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNames | None = None,
+              rare: Callable[[str], bool] | None = None) -> EventFit:
+    """How well the claim in `ctx` answers the asked quantity and event (see the module docstring).
+
+    `rare(term)` says whether an analysed term is rare in the index: a rare word of the question
+    (a name: "أرامكو", "كرمانشاه") that the claim's context lacks rules the claim out, as does a
+    capitalised English name no dictionary knows whose consonants the context does not hold.
+    """
     names = names or QuantityNames.load()
     c = ctx.claim
     score, reasons = 0.0, []
@@ -159,13 +165,31 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
     # ---- descriptive words
     wanted = len(a.descriptors) + len(a.latin)
     if wanted:
-        found = sum(1 for group in a.descriptors if group & ctx.terms)
-        found += sum(1 for name in a.latin if _latin_in(name, ctx))
+        missing = [group for group in a.descriptors if not group & ctx.terms]
+        for name in a.latin:
+            if not _latin_in(name, ctx):
+                return EventFit(False, 0.0, [f"name {name!r} absent"])
+        if rare is not None:
+            for group in missing:
+                if all(rare(t) for t in group):
+                    return EventFit(False, 0.0, [f"rare word {sorted(group)[0]!r} absent"])
+        found = wanted - len(missing)
         coverage = found / wanted
         if coverage < DESCRIPTOR_MIN_COVERAGE and wanted >= 2:
             return EventFit(False, 0.0, [f"descriptive words {found}/{wanted}"])
         score += 3.0 * coverage
         reasons.append(f"words {found}/{wanted}")
+        # the figure's own neighbourhood: which of several figures in the sentence was asked about
+        near = _near_figure(ctx.claim)
+        close = sum(1 for group in a.descriptors if group & near) + (1 if a.noun_terms & near else 0)
+        score += 1.5 * close / (len(a.descriptors) + 1)
+        # the source the question names in its own words ("the police", "the health ministry")
+        actor_terms = set(analyze(ctx.claim.actor or ""))
+        if actor_terms and any(group & actor_terms for group in a.descriptors):
+            score += 2.0
+            reasons.append("named source")
+    if a.change:
+        score += _change_cue(ctx.claim)
     return EventFit(True, round(score, 3), reasons)
 
 
@@ -187,9 +211,47 @@ def _quantity(a: Asked, q_what: list[str], c: Claim, ctx: ClaimContext, names: Q
             return True, 3.0, f"counts {label}"
     if a.noun_terms and (a.noun_terms & noun_terms or a.noun_terms & _after_figure(c)):
         return True, 2.5, "counts the asked noun"
+    if a.people and kind == "count" and (c.what in ("people", "civilians") or
+                                         _lookup_generic(what_ar, names)):
+        return True, 1.5, "counts people"
     if a.kinds and kind in a.kinds and kind != "count" and not a.labels:
         return True, 1.5 - 0.3 * a.kinds.index(kind), f"a {kind}"
     return False, 0.0, f"counts {c.what_ar or c.what}, not the asked {a.labels or sorted(a.noun_terms) or a.kinds}"
+
+
+def _lookup_generic(what_ar: str, names: QuantityNames) -> bool:
+    if not what_ar:
+        return False
+    first = what_ar.split()[0]
+    return any(x in names.generic_people_ar or x in names.people_ar for x in (what_ar, first, _strip(first)))
+
+
+_CHANGE_BEFORE = frozenset(fold(w) for w in "بـ ب بنحو بمقدار بنسبة بواقع قدره قدرها بما".split())
+_LEVEL_BEFORE = frozenset(fold(w) for w in "عند الى إلى مستوى ليغلق ليبلغ لتبلغ لتصل ليصل بلغ بلغت قيمتها اجمالي".split())
+
+
+def _change_cue(c: Claim) -> float:
+    """For "by how much did … fall": a figure after بـ / بنسبة is the change, one after عند / إلى the new level."""
+    rel = c.value_start - c.start
+    if not 0 <= rel <= len(c.sentence):
+        return 0.0
+    before = [fold(t.text) for t in tokens(c.sentence[:rel])][-2:]
+    glued = c.sentence[max(0, rel - 2):rel].strip()
+    if any(w in _LEVEL_BEFORE for w in before):
+        return -1.5
+    if glued.endswith("بـ") or any(w in _CHANGE_BEFORE for w in before):
+        return 1.0
+    return 0.0
+
+
+def _near_figure(c: Claim, width: int = 6) -> set[str]:
+    """Analysed terms of the words around the figure (a few before, a few after)."""
+    rel_start, rel_end = c.value_start - c.start, c.value_end - c.start
+    if not (0 <= rel_start <= rel_end <= len(c.sentence)):
+        return set()
+    before = c.sentence[:rel_start].split()[-width:]
+    after = c.sentence[rel_end:].split()[:width]
+    return set(analyze(" ".join(before + after)))
 
 
 def _kind_of(c: Claim) -> str:
@@ -228,10 +290,17 @@ def _claim_date(c: Claim, published: date | None) -> tuple[int, int, int] | None
     return (int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0))
 
 
+_SPACED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*((?:19|20)\d{2})(?!\d)")
+
+
 def _dates(text: str, published: date | None) -> list[tuple[int, int, int]]:
     if not text:
         return []
     out = []
+    for m in _SPACED_DATE.finditer(text):  # "14 - 1 - 2016", as scraped pages print dates
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            out.append((y, mo, d))
     for d in find_dates(text, 0, DateContext(published)):
         if d.norm and not _YEAR_ONLY.match(d.norm):
             m = re.match(r"(\d{4})-(\d{2})(?:-(\d{2}))?", d.norm)

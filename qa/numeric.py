@@ -30,6 +30,11 @@ from qa.question import Question, perpetrator_in_words
 
 WIDE_K = 20  # passages searched for candidate documents (the answerer's own search has fewer)
 CANDIDATE_DOCS = 10  # documents whose claims are candidates, besides the asked actor's and category's
+# A question word in at most this share of the index's passages is a name-like word the answer's
+# context must hold (dev-tuned on the news questions over ~100k passages: Aramco is in ~85, Kermanshah
+# ~39; common words run into the hundreds). A share, so that in a small index no word counts as rare.
+RARE_SHARE = 0.0015
+RARE_PROBE = 100  # k of the lexical probe (the search returns up to ~3k candidates)
 _DENIAL = {fold(w) for w in "نفى نفت ينفي تنفي نفي ونفت ونفى وتنفي ينفون نفوا".split()}
 
 
@@ -64,6 +69,8 @@ class Numeric:
         self.names = QuantityNames.load()
         searcher = getattr(engine, "searcher", None)
         self.lexicon = lexicon or getattr(searcher, "lexicon", None)
+        self._df: dict[str, int] = {}
+        self._passages: int | None = None
 
     def asked(self, q: Question) -> Asked:
         """The quantity and event of `q` (exposed so the dispatcher can route age questions elsewhere)."""
@@ -87,7 +94,7 @@ class Numeric:
         contexts: dict[str, ClaimContext] = {}
         for s in scored:
             cc = claim_context(s.claim, self._document(ctx, s.claim.doc_id), self.names)
-            fit = event_fit(a, q.what, cc, self.names)
+            fit = event_fit(a, q.what, cc, self.names, self._rare)
             if not fit.ok:
                 rejected.append((s, fit.reasons))
                 continue
@@ -119,6 +126,18 @@ class Numeric:
         answer.debug["rejected"] = [(s.claim.value, s.claim.doc_id, r) for s, r in rejected[:12]]
         answer.debug["asked"] = a.to_dict()
         return answer
+
+    def _rare(self, term: str) -> bool:
+        """A term found in few passages of the index (a name, not a common word); remembered."""
+        if term not in self._df:
+            try:
+                self._df[term] = self.engine.search(term, mode="lexical", k=RARE_PROBE).total
+            except ValueError:
+                self._df[term] = RARE_PROBE
+        if self._passages is None:
+            stats = getattr(self.engine, "stats", None)  # not part of qa.index.Index: without it no word is rare
+            self._passages = int(getattr(stats(), "passages", 0) or 0) if callable(stats) else 0
+        return 0 < self._df[term] <= RARE_SHARE * self._passages
 
     # ------------------------------------------------------------------ wording
     def _actor_name(self, c: Claim, language: str) -> str | None:
@@ -328,16 +347,17 @@ def _statements(chosen: list[ScoredClaim], contexts: dict[str, ClaimContext], ac
     """Claims merged by figure, lead first: the best fit, or for an asked source its latest figure."""
     groups: dict[tuple[str, float], _Statement] = {}
     for s in chosen:
-        key = (s.claim.what, float(s.claim.value))
+        key = (_measure(s.claim), float(s.claim.value))
         if key not in groups:
             groups[key] = _Statement([], s.role)
         st = groups[key]
         st.items.append(s)
         if s.role == "primary":
             st.role = "primary"
-    statements = list(groups.values())
-    for st in statements:
+    for st in groups.values():
         st.items.sort(key=lambda s: (s.role != "primary", -s.fit))
+    statements = _merge_rounded(list(groups.values()))
+    for st in statements:
         dated = [(contexts[s.claim.claim_id].date, s) for s in st.items if s.claim.claim_id in contexts]
         known = sorted(((d, src) for (d, src), _ in dated if d), reverse=True)
         if known:
@@ -367,6 +387,51 @@ def _statements(chosen: list[ScoredClaim], contexts: dict[str, ClaimContext], ac
         statements = [lead] + [st for st in ordered[1:] if st.timeline] + \
             [st for st in statements if st is not lead and not st.timeline]
     return statements
+
+
+def _measure(c: Claim) -> str:
+    """What a figure measures, for merging: killed / injured / the claim's kind (one figure, one statement)."""
+    for end in ("killed", "injured"):
+        if c.what.endswith(end):
+            return end
+    return getattr(c, "kind", None) or "count"
+
+
+def _roundness(value: float) -> int:
+    n, zeros = int(value), 0
+    if n != value or n == 0:
+        return 0
+    while n % 10 == 0:
+        n //= 10
+        zeros += 1
+    return zeros
+
+
+def _merge_rounded(statements: list[_Statement]) -> list[_Statement]:
+    """A headline's rounded figure ("1.6 مليون مسافر") joins the same article's exact one (1,673,083): one statement,
+    led by the exact figure."""
+    out: list[_Statement] = []
+    for st in statements:
+        c = st.items[0].claim
+        host = None
+        if c.section == "title":
+            for other in out + statements:
+                oc = other.items[0].claim
+                if other is st or oc.doc_id != c.doc_id or oc.section != "body" or _measure(oc) != _measure(c):
+                    continue
+                if abs(oc.value - c.value) <= 0.1 * max(abs(oc.value), abs(c.value)):
+                    host = other
+                    break
+        if host is None:
+            out.append(st)
+            continue
+        if _roundness(c.value) < _roundness(host.items[0].claim.value):  # the headline is the exact one
+            host.items = st.items + host.items
+        else:
+            host.items = host.items + st.items
+        if host not in out:
+            out.insert(0 if st is statements[0] else len(out), host)
+    return out
 
 
 def _when(st: _Statement, language: str) -> str:

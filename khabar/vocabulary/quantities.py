@@ -42,6 +42,10 @@ class QuantityNames:
     change_ar: frozenset[str]
     age_en: frozenset[str]
     age_ar: frozenset[str]
+    people_labels: frozenset[str] = frozenset()  # labels that count people ("visitors", "passengers")
+    people_en: frozenset[str] = frozenset()  # English nouns for people ("travellers", "residents")
+    generic_people_ar: frozenset[str] = frozenset()  # folded nouns counting anyone (شخص, مواطن)
+    people_ar: frozenset[str] = frozenset()  # folded nouns counting people of some kind (gazetteer counted_nouns)
 
     @classmethod
     @lru_cache(maxsize=2)
@@ -91,9 +95,14 @@ class QuantityNames:
         def words(key: str, arabic: bool = False) -> frozenset[str]:
             return frozenset(" ".join(fold(w).split()) if arabic else w.lower() for w in raw.get(key, []))
 
+        people_classes = {"civilian", "child", "woman", "person", "soldier", "fighter", "journalist", "displaced",
+                          "detainee", "person_killed", "person_injured"}
+        people_ar = frozenset(" ".join(fold(a).split()) for k, spec in _section(gaz, "counted_nouns").items()
+                              if k in people_classes and isinstance(spec, dict) for a in spec.get("ar", []))
         return cls(label_ar, label_en, kind, incident_ar, incident_en, names,
                    words("money_en"), words("money_ar", True), words("percent_en"), words("percent_ar", True),
-                   words("change_en"), words("change_ar", True), words("age_en"), words("age_ar", True))
+                   words("change_en"), words("change_ar", True), words("age_en"), words("age_ar", True),
+                   words("people_labels"), words("people_en"), words("generic_people_ar", True), people_ar)
 
 
 def _section(data: dict, name: str) -> dict:
