@@ -63,6 +63,8 @@ class Asked:
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # place id -> folded Arabic variants
     date: tuple[int, int | None, int | None] | None = None  # (year, month, day) the question pins
     descriptors: list[set[str]] = field(default_factory=list)  # per descriptive word: its Arabic analysed terms
+    probes: list[str | None] = field(default_factory=list)  # per descriptive word: the question's own Arabic word
+    # (None for English words, whose Arabic is a dictionary guess): what `qa.context` may require when rare
     latin: list[str] = field(default_factory=list)  # capitalised English names with no Arabic form known
 
     @property
@@ -153,9 +155,10 @@ def asked(q: Question, vocab: Vocabulary, lexicon: Any | None = None, names: Qua
         for w in words:
             if w in frame or _strip(w) in frame or w.isdigit() or len(w) < 3:
                 continue
-            terms = set(analyze(w)) - out.noun_terms
+            terms = (set(analyze(w)) | {_strip(w)}) - out.noun_terms
             if terms and not terms & {t for f in frame for t in analyze(f)}:
                 out.descriptors.append(terms)
+                out.probes.append(w)
     return out
 
 
@@ -169,7 +172,7 @@ def _quantity_en(out: Asked, lower: str, names: QuantityNames, lexicon: Any | No
     if m:
         phrase = []
         for w in re.findall(r"[a-z0-9\-]+", m.group(1)):
-            if w in _EN_STOP_AFTER_NOUN:
+            if w in _EN_STOP_AFTER_NOUN or (phrase and _verb_like(w)):
                 break
             phrase.append(w)
         # "men and boys" -> both heads; "Islamic State fighters" -> the last word of each part
@@ -260,10 +263,13 @@ def _descriptors_en(out: Asked, text: str, lower: str, used: set[str], lexicon: 
             continue
         if _is_stop(lexicon, w) or (w not in capitalised and _verb_like(w)):
             continue
-        arabic = lexicon.translate(w) if lexicon is not None and w not in capitalised else []
+        arabic = lexicon.translate(w) if lexicon is not None else []
+        if w in capitalised and any(len(a.split()) > 2 for a in arabic):
+            arabic = []  # a name the dictionary reads as a phrase ("Homs" -> "من نفس الصنف")
         terms = {t for a in arabic for t in analyze(a)} - out.noun_terms
         if terms:
             out.descriptors.append(terms)
+            out.probes.append(None)
         elif w in capitalised and len(latin_skeleton(w)) >= 3:
             out.latin.append(w)
 

@@ -88,7 +88,7 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
     sentence_words = _words(c.sentence)
     all_words = sentence_words + _words(passage) + _words(title)
     words = set(all_words)
-    terms = set(analyze(" ".join([c.sentence, passage, title])))
+    terms = set(analyze(" ".join([c.sentence, passage, title]))) | {_strip(w) for w in words}
     skeletons = {s for s in (arabic_skeleton(w) for w in words) if len(s) >= 3}
     own = _claim_date(c, published)
     dates = [d for d in (own, *_dates(passage, published), *_dates(title, published)) if d]
@@ -170,9 +170,9 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
             if not _latin_in(name, ctx):
                 return EventFit(False, 0.0, [f"name {name!r} absent"])
         if rare is not None:
-            for group in missing:
-                if all(rare(t) for t in group):
-                    return EventFit(False, 0.0, [f"rare word {sorted(group)[0]!r} absent"])
+            for group, probe in zip(a.descriptors, a.probes):
+                if probe and not group & ctx.terms and rare(probe):
+                    return EventFit(False, 0.0, [f"rare word {probe!r} absent"])
         found = wanted - len(missing)
         coverage = found / wanted
         if coverage < DESCRIPTOR_MIN_COVERAGE and wanted >= 2:

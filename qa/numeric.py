@@ -415,13 +415,17 @@ def _merge_rounded(statements: list[_Statement]) -> list[_Statement]:
         c = st.items[0].claim
         host = None
         if c.section == "title":
+            best = None
             for other in out + statements:
                 oc = other.items[0].claim
                 if other is st or oc.doc_id != c.doc_id or oc.section != "body" or _measure(oc) != _measure(c):
                     continue
-                if abs(oc.value - c.value) <= 0.1 * max(abs(oc.value), abs(c.value)):
-                    host = other
-                    break
+                # one is the other rounded: they differ by less than the rounder one's last written digit
+                step = 10 ** max(_roundness(c.value), _roundness(oc.value))
+                diff = abs(oc.value - c.value)
+                if step > 1 and diff < step and (best is None or diff < best[0]):
+                    best = (diff, other)
+            host = best[1] if best else None
         if host is None:
             out.append(st)
             continue
