@@ -107,6 +107,7 @@ class Numeric:
             answer.debug["rejected"] = [(s.claim.value, s.claim.doc_id, r) for s, r in rejected[:12]]
             answer.debug["asked"] = a.to_dict()
             return answer
+        chosen += _echoes(chosen, kept)
         statements = _statements(chosen, contexts, q.actor, self.vocab)
         citations: list[Citation] = []
         for st in statements:
@@ -387,6 +388,21 @@ def _statements(chosen: list[ScoredClaim], contexts: dict[str, ClaimContext], ac
         statements = [lead] + [st for st in ordered[1:] if st.timeline] + \
             [st for st in statements if st is not lead and not st.timeline]
     return statements
+
+
+def _echoes(chosen: list[ScoredClaim], kept: list[ScoredClaim], per_figure: int = 3) -> list[ScoredClaim]:
+    """Other documents giving a chosen figure (`select` keeps one claim per source and figure): more citations."""
+    docs: dict[tuple[str, float], set[str]] = {}
+    for s in chosen:
+        docs.setdefault((_measure(s.claim), float(s.claim.value)), set()).add(s.claim.doc_id)
+    out = []
+    for s in kept:
+        key = (_measure(s.claim), float(s.claim.value))
+        if key in docs and s.claim.doc_id not in docs[key] and len(docs[key]) < per_figure + 1 and \
+                s.claim.section in ("body", "title") and s not in chosen:
+            docs[key].add(s.claim.doc_id)
+            out.append(s)
+    return out
 
 
 def _measure(c: Claim) -> str:
