@@ -60,11 +60,7 @@ class ClaimContext:
     @property
     def date(self) -> tuple[str | None, str]:
         """(ISO date or None, where it came from: "sentence" / "published" / "unknown") for timelines."""
-        if self.own_date and not self.has_since:
-            return _iso(self.own_date), "sentence"
-        if self.published:
-            return self.published.isoformat(), "published"
-        return None, "unknown"
+        return figure_date(self.claim, self.published.isoformat() if self.published else None)
 
 
 @dataclass
@@ -72,6 +68,19 @@ class EventFit:
     ok: bool
     score: float
     reasons: list[str] = field(default_factory=list)
+
+
+def figure_date(c: Claim, published_at: str | None) -> tuple[str | None, str]:
+    """When a figure was given: the date its sentence states (not the start of a period, "منذ عام 2014"),
+    else its article's publication date, else unknown — never a guess. Returns (ISO date or None, source)."""
+    since = bool(c.when and re.search(r"(?:منذ|since)\s+(?:\S+\s+){0,4}" + re.escape(fold(c.when)), fold(c.sentence)))
+    own = _claim_date(c, None)
+    if own and not since and own[1]:  # a year alone says too little to order figures by
+        return _iso(own), "sentence"
+    published = parse_iso_date(published_at)
+    if published:
+        return published.isoformat(), "published"
+    return None, "unknown"
 
 
 def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = None) -> ClaimContext:

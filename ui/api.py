@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from khabar.service import Engine, UploadRejected, claim_query, key_accepted
+from khabar.service import Engine, UploadRejected, claim_query, claims_timeline, key_accepted
 from qa import Answerer
 from search.backends import BackendError, BackendUnavailable, Filters
 from search.searcher import MAX_K, MAX_QUERY_CHARS, MODES, QueryError
@@ -134,7 +134,7 @@ def ask(payload: dict[str, Any] = Body(..., examples=[{"question": "what death t
 
 @router.get("/api/claims", tags=["answers"],
             dependencies=[Depends(reject_unknown({"actor", "what", "stance", "min_value", "max_value", "doc_id",
-                                                  "section", "q", "limit"}))])
+                                                  "section", "q", "limit", "timeline"}))])
 def claims(
     actor: str | None = Query(None, max_length=200),
     what: str | None = Query(None, max_length=200),
@@ -145,11 +145,15 @@ def claims(
     section: str | None = Query(None, pattern="^(body|title|sidebar)$", description="body, title (headline) or sidebar"),
     q: str | None = Query(None, max_length=MAX_QUERY_CHARS),
     limit: int = Query(100, ge=1, le=1000),
+    timeline: bool = Query(False, description="oldest first, each claim with `date` (stated in its sentence, "
+                                              "else its article's publication date, else null) and `date_source`"),
     engine: Engine = Depends(get_engine),
 ) -> dict[str, Any]:
-    """Extracted claims (who said what number about what), filtered."""
+    """Extracted claims (who said what number about what), filtered; with timeline=1, in date order."""
     found = engine.claims(claim_query(actor=actor, what=what, stance=stance, min_value=min_value,
                                       max_value=max_value, doc_id=doc_id, section=section, q=q, limit=limit))
+    if timeline:
+        return {"total": len(found), "claims": claims_timeline(found, engine.document)}
     return {"total": len(found), "claims": [c.to_dict() for c in found]}
 
 

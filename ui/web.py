@@ -85,6 +85,7 @@ def _claims_tab(c: Components) -> None:
             c["claims_refresh"] = gr.Button("Refresh", size="sm", elem_id="claims-refresh")
         c["claims_note"] = gr.HTML(elem_id="claims-note")
         c["chart"] = gr.Plot(label="Figures by actor", elem_id="claims-chart", format="png")
+        c["timeline"] = gr.HTML(elem_id="claims-timeline")  # one actor's figures over time
         c["claims_table"] = gr.Dataframe(headers=CLAIM_COLUMNS, label="Claims", interactive=False, wrap=True,
                                          column_widths=["11%", "17%", "8%", "7%", "8%", "11%", "9%", "9%", "6%",
                                                         "14%"],
@@ -137,7 +138,7 @@ def _wire_search(c: Components, h: Handlers) -> None:
 
 
 def _claim_io(c: Components) -> tuple[list[Any], list[Any]]:
-    return [c["actor"], c["what"], c["section"]], [c["claims_table"], c["chart"], c["claims_note"]]
+    return [c["actor"], c["what"], c["section"]], [c["claims_table"], c["chart"], c["claims_note"], c["timeline"]]
 
 
 def _wire_claims(c: Components, h: Handlers) -> None:

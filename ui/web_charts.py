@@ -7,6 +7,7 @@ left-to-right; a log scale kicks in when figures span more than a factor of 20.
 """
 from __future__ import annotations
 
+import html
 from typing import Any, Mapping, Sequence
 
 import matplotlib
@@ -86,3 +87,34 @@ def claims_chart(claims: Sequence[Mapping[str, Any]], what: str | None = None) -
     fig.tight_layout()
     plt.close(fig)  # Gradio renders the Figure object itself; don't keep pyplot state growing
     return fig
+
+
+def timeline_chart(points: Sequence[Mapping[str, Any]], what: str | None = None) -> str:
+    """One actor's figures over time as HTML bars, oldest first (`khabar.service.claims_timeline` rows).
+
+    HTML, not an image, because the date column and the Arabic quote beside each figure must be
+    shaped and laid out by the browser. Each bar says where its date comes from (stated in the
+    sentence, or the article's publication date); figures whose date is unknown are listed under
+    "date not stated" rather than placed on a guessed date. Empty string when there is nothing to draw.
+    """
+    what = what or pick_category(points)
+    rows = [p for p in points if p.get("what") == what and isinstance(p.get("value"), (int, float))]
+    if len(rows) < 2:
+        return ""
+    top = max(float(p["value"]) for p in rows) or 1.0
+    out = [f'<div class="khabar-timeline"><div><b>{html.escape(actor_label(rows[0]))}: '
+           f'{html.escape(str(what).replace("_", " "))} over time</b></div>']
+    for p in rows:
+        day = p.get("date") or "date not stated"
+        source = {"sentence": "stated", "published": "published"}.get(str(p.get("date_source")), "")
+        width = max(1.5, 100.0 * float(p["value"]) / top)
+        colour = STANCE_COLOURS.get(str(p.get("stance") or "reported"), "#757575")
+        out.append(
+            '<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+            f'<span style="width:11em;flex:none">{html.escape(day)}'
+            f'{f" <small>({source})</small>" if source else ""}</span>'
+            f'<span style="flex:1"><span style="display:inline-block;height:12px;width:{width:.1f}%;'
+            f'background:{colour}"></span> {float(p["value"]):,.0f}</span>'
+            f'<bdi dir="rtl" style="flex:2;font-size:90%">{html.escape(str(p.get("sentence", ""))[:120])}</bdi></div>')
+    out.append("</div>")
+    return "".join(out)

@@ -13,13 +13,13 @@ from typing import Any
 
 import gradio as gr
 
-from khabar.service import Engine, key_accepted
+from khabar.service import Engine, claims_timeline, key_accepted
 from khabar.service.uploads import accepted, accepted_types
 from qa import Answerer
 from search.backends import BackendError, ClaimQuery, Filters
 from search.searcher import QueryError
 from ui import web_render as R
-from ui.web_charts import claims_chart
+from ui.web_charts import claims_chart, timeline_chart
 
 log = logging.getLogger("khabar")
 
@@ -197,7 +197,7 @@ class Handlers:
         return (gr.update(choices=[("All actors", ALL)] + sorted(((v, k) for k, v in actors.items())), value=ALL),
                 gr.update(choices=[("Everything", ALL)] + [(w, w) for w in whats], value=ALL))
 
-    def show_claims(self, actor: str | None, what: str | None, section: str | None) -> tuple[list[list[Any]], Any, str]:
+    def show_claims(self, actor: str | None, what: str | None, section: str | None) -> tuple[list[list[Any]], Any, str, str]:
         query = ClaimQuery(actor=None if actor in (None, "", ALL) else actor,
                            what=None if what in (None, "", ALL) else what,
                            section=None if section in (None, "", ALL, ARTICLE) else section, limit=1000)
@@ -207,13 +207,17 @@ class Handlers:
                 found = [c for c in found if c.section != "sidebar"]
             titles = {d["doc_id"]: d.get("title") or d["doc_id"] for d in self.engine.documents(limit=1000)}
         except BackendError as exc:
-            return [], claims_chart([]), R.render_message(f"Claims unavailable: {exc}", "error")
+            return [], claims_chart([]), R.render_message(f"Claims unavailable: {exc}", "error"), ""
         rows = _claim_rows(found, titles)
         chart = claims_chart([c.to_dict() for c in found], None if what in (None, "", ALL) else what)
         note = f"{len(found)} claims" + (" (showing the first 1000)" if len(found) >= 1000 else "")
         if not found:
             note = "No claims match these filters (index some articles in the Library tab)."
-        return rows, chart, R.render_message(note, "empty")
+        timeline = ""
+        if actor not in (None, "", ALL) and found:  # one actor chosen: its figures over time
+            timeline = timeline_chart(claims_timeline(found, self.engine.document),
+                                      None if what in (None, "", ALL) else what)
+        return rows, chart, R.render_message(note, "empty"), timeline
 
     # ------------------------------------------------------------------ Library
     def library_view(self) -> tuple[list[list[Any]], dict[str, Any], str, dict[str, Any]]:

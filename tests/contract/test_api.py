@@ -117,3 +117,15 @@ def test_upload_indexes_files_and_rejects_bad_names(writable):
 def test_openapi_documents_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/search", "/api/ask", "/api/claims", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(paths)
+
+
+def test_claims_timeline_orders_by_date_and_says_where_each_date_comes_from(client):
+    body = client.get("/api/claims", params={"actor": "coalition", "timeline": 1}).json()
+    rows = body["claims"]
+    assert rows and all({"date", "date_source"} <= set(r) for r in rows)
+    dated = [r["date"] for r in rows if r["date"]]
+    assert dated == sorted(dated)
+    assert all(r["date_source"] == "unknown" for r in rows if not r["date"])  # unknown, never guessed
+    assert all(r["date"] for r in rows[: len(dated)])  # undated figures come last
+    plain = client.get("/api/claims", params={"actor": "coalition"}).json()["claims"]
+    assert "date" not in plain[0]

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from ui import web_render as R
-from ui.web_charts import claims_chart, figures_by_actor, pick_category
+from ui.web_charts import claims_chart, figures_by_actor, pick_category, timeline_chart
 
 SCRIPT = "<script>alert('x')</script>"
 AR_SENTENCE = "اعترف التحالف الدولي بمقتل 1257 مدنيا في سوريا والعراق منذ 2014."
@@ -226,3 +226,24 @@ def test_gradio_queue_polls_quietly_when_idle():
     quiet_queue(demo)
     assert demo._queue.sleep_when_free == QUEUE_POLL_S >= 0.01
     assert demo._queue.progress_update_sleep_when_free == PROGRESS_POLL_S >= 0.05
+
+
+def test_timeline_chart_orders_by_date_and_keeps_undated_figures_apart() -> None:
+    from khabar.models import Claim
+    from khabar.service.claims import claims_timeline
+    from khabar.models import Document
+
+    def claim(cid: str, doc: str, value: int, when_norm: str | None) -> Claim:
+        return Claim(cid, doc, value, "civilians_killed", f"اعترف التحالف بقتل {value} مدنيا", 0, 10, 0, 4, str(value),
+                     stance="admitted", actor_id="coalition", actor_en="US-led coalition", when_norm=when_norm)
+
+    docs = {"a": Document("a", "t", "x", "h", published_at="2017-11-30"), "b": Document("b", "t", "x", "h"),
+            "c": Document("c", "t", "x", "h")}
+    rows = claims_timeline([claim("1", "a", 1257, None), claim("2", "b", 1190, "2017-10-02"), claim("3", "c", 450, None)],
+                           docs.get)
+    assert [(r["value"], r["date"], r["date_source"]) for r in rows] == [
+        (1190, "2017-10-02", "sentence"), (1257, "2017-11-30", "published"), (450, None, "unknown")]
+    chart = timeline_chart(rows)
+    assert chart.index("2017-10-02") < chart.index("2017-11-30") < chart.index("date not stated")
+    assert "1,257" in chart and "&lt;" not in chart
+    assert timeline_chart(rows[:1]) == ""  # one figure is not a timeline
