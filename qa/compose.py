@@ -9,6 +9,7 @@ source text and inserting <mark> at known offsets, never by formatting user text
 from __future__ import annotations
 
 import html
+import re
 
 from khabar.models import Claim
 
@@ -66,7 +67,7 @@ def noun_en(claim: Claim) -> str:
         return "%"
     what_en = getattr(claim, "what_en", None)
     if what_en:
-        return what_en
+        return re.sub(r"\s*\(.*?\)", "", what_en).strip()  # "people (no event stated)" -> "people"
     if claim.what.startswith("money_"):
         return claim.what[len("money_"):].upper()
     return "" if claim.what == "count" else claim.what.replace("_", " ")

@@ -193,9 +193,12 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
         close = sum(1 for group in a.descriptors if group & near) + (1 if a.noun_terms & near else 0)
         score += 1.5 * close / (len(a.descriptors) + 1)
         # the source the question names in its own words ("the police", "the health ministry")
-        actor_terms = set(analyze(ctx.claim.actor or ""))
-        if actor_terms and any(group & actor_terms for group in a.descriptors):
-            score += 2.0
+        actor = ctx.claim.actor or ""
+        actor_terms = set(analyze(actor)) | {_strip(w) for w in _words(actor)}
+        named = sum(1 for group in a.descriptors if group & actor_terms)
+        named += sum(1 for name in a.latin if latin_skeleton(name) in {arabic_skeleton(w) for w in _words(actor)})
+        if named:
+            score += 1.0 + 1.0 * named
             reasons.append("named source")
     if a.change:
         score += _change_cue(ctx.claim)

@@ -144,7 +144,9 @@ class Numeric:
     def _actor_name(self, c: Claim, language: str) -> str | None:
         entry = self.vocab.actors.get(c.actor_id or "")
         if language == "en":
-            return (entry.name_en if entry else None) or c.actor_en or c.actor
+            name = (entry.name_en if entry else None) or c.actor_en or c.actor
+            # a source with no English name is quoted as written, not mixed into the English sentence
+            return f"«{name}»" if name and re.search(r"[\u0600-\u06FF]", name) else name
         return (entry.name_ar if entry and entry.name_ar else None) or c.actor
 
     def _word(self, q: Question, statements: list["_Statement"]) -> str:
