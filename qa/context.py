@@ -184,7 +184,7 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
                     return EventFit(False, 0.0, [f"rare word {probe!r} absent"])
         found = wanted - len(missing)
         coverage = found / wanted
-        if coverage < DESCRIPTOR_MIN_COVERAGE:
+        if coverage < DESCRIPTOR_MIN_COVERAGE and wanted >= 2:  # one word alone is often a verb ("شنها")
             return EventFit(False, 0.0, [f"descriptive words {found}/{wanted}"])
         score += 3.0 * coverage
         reasons.append(f"words {found}/{wanted}")
