@@ -144,6 +144,19 @@ def document_from_article(title: str | None, text: str, *, doc_id: str | None = 
     return doc
 
 
+def document_from_raw(article: RawArticle, template: Collection[str] = frozenset()) -> Document:
+    """One read article, cleaned with a run's template lines (`find_template_lines`) -> Document.
+
+    What `prepare` does to each article, without near-duplicate detection: for measurements
+    that need the exact document an ingest would store. Raises InputError like `prepare`
+    rejects, and when claim extraction fails.
+    """
+    doc, warning = _build(article, template, None, {})
+    if warning:
+        raise InputError(warning)
+    return doc
+
+
 def document_from_record(record: Mapping[str, Any]) -> Document:
     """A JSON article ({title, text, url?, source?, published_at?, id?}) -> Document.
 

@@ -134,7 +134,7 @@ def ask(payload: dict[str, Any] = Body(..., examples=[{"question": "what death t
 
 @router.get("/api/claims", tags=["answers"],
             dependencies=[Depends(reject_unknown({"actor", "what", "stance", "min_value", "max_value", "doc_id",
-                                                  "section", "q", "limit", "timeline"}))])
+                                                  "section", "q", "limit", "kind", "event", "timeline"}))])
 def claims(
     actor: str | None = Query(None, max_length=200),
     what: str | None = Query(None, max_length=200),
@@ -145,13 +145,18 @@ def claims(
     section: str | None = Query(None, pattern="^(body|title|sidebar)$", description="body, title (headline) or sidebar"),
     q: str | None = Query(None, max_length=MAX_QUERY_CHARS),
     limit: int = Query(100, ge=1, le=1000),
+    kind: str | None = Query(None, pattern="^(count|money|percent|measure)$"),
+    event: str | None = Query(None, max_length=50, description="incident kind: air_strike, bombing, earthquake, …"),
     timeline: bool = Query(False, description="oldest first, each claim with `date` (stated in its sentence, "
                                               "else its article's publication date, else null) and `date_source`"),
     engine: Engine = Depends(get_engine),
 ) -> dict[str, Any]:
-    """Extracted claims (who said what number about what), filtered; with timeline=1, in date order."""
+    """Extracted claims (who said what number about what), filtered; with timeline=1 in date order.
+    `actor` is a gazetteer id, a name or alias ("coalition" = the US-led and the Saudi-led coalitions)
+    or words of the actor phrase."""
     found = engine.claims(claim_query(actor=actor, what=what, stance=stance, min_value=min_value,
-                                      max_value=max_value, doc_id=doc_id, section=section, q=q, limit=limit))
+                                      max_value=max_value, doc_id=doc_id, section=section, q=q, limit=limit,
+                                      kind=kind, event=event))
     if timeline:
         return {"total": len(found), "claims": claims_timeline(found, engine.document)}
     return {"total": len(found), "claims": [c.to_dict() for c in found]}

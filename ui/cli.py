@@ -84,7 +84,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(data["answer"])
+    print(f"{data['short_answer']} — {data['answer']}" if data.get("short_answer") else data["answer"])
     for citation in data["citations"]:
         print(f"  [{citation['n']}] {citation['title']} ({citation['doc_id']}): {citation['snippet']}")
     if not data["answerable"]:
@@ -96,16 +96,20 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_claims(args: argparse.Namespace, settings: Settings) -> int:
     from khabar.service import claim_query
 
+    if args.refresh:
+        done = _engine(settings).refresh_claims(progress=not args.json, force=True)
+        print(f"re-extracted the claims of {done} documents")
+        return 0
     query = claim_query(actor=args.actor, what=args.what, stance=args.stance, min_value=args.min_value,
                         max_value=args.max_value, doc_id=args.doc_id, section=args.section, q=args.q,
-                        limit=args.limit)
+                        limit=args.limit, kind=args.kind, event=args.event)
     found = _engine(settings).claims(query)
     if args.json:
         _print_json([c.to_dict() for c in found])
         return 0
     for c in found:
         qualifier = "" if c.qualifier == "exact" else f"{c.qualifier} "
-        print(f"{c.doc_id}  {c.actor_en or c.actor or '?'} {c.stance} {qualifier}{c.value:,} {c.what}"
+        print(f"{c.doc_id}  {c.actor_en or c.actor or '-'} {c.stance} {qualifier}{c.value:,} {c.what_ar or c.what}"
               f"{' in ' + (c.where_en or c.where) if (c.where_en or c.where) else ''}"
               f"{' [sidebar]' if c.section == 'sidebar' else ''}")
     print(f"{len(found)} claims")
@@ -200,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("actor", "what", "stance", "doc-id", "q"):
         p.add_argument(f"--{name}")
     p.add_argument("--section", choices=("body", "title", "sidebar"))
+    p.add_argument("--kind", choices=("count", "money", "percent", "measure"))
+    p.add_argument("--event", help="incident kind: air_strike, bombing, shelling, clashes, earthquake, …")
+    p.add_argument("--refresh", action="store_true",
+                   help="re-extract the claims of every stored document (done by `khabar index` when the extractor changed)")
     p.add_argument("--min-value", type=_count)
     p.add_argument("--max-value", type=_count)
     p.add_argument("--limit", type=int, default=100)

@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer import pipeline
+from indexer.claims import EXTRACTOR_VERSION, extract_claims
 from khabar.models import Claim, Document, IngestReport, Passage, Rejected
 from khabar.service.uploads import staged_uploads
 from khabar.settings import Settings
@@ -31,6 +32,7 @@ from search.translation.lexicon import Lexicon
 
 log = logging.getLogger("khabar")
 UPSERT_BATCH = 100
+CLAIMS_VERSION_KEY = "claims_version"  # Backend.meta key: the claim extractor that made the stored claims
 
 
 def open_backend(settings: Settings, embedder: Embedder) -> Backend:
@@ -76,6 +78,7 @@ class Engine:
         (uploads live in a temporary folder; "upload:report.html" is what the user knows).
         """
         with self._writes:
+            self.refresh_claims(progress=progress)
             prepared = pipeline.prepare(list(paths), existing_fingerprints=self.backend.fingerprints())
             for doc in prepared.documents:
                 if path_labels and doc.path in path_labels:
@@ -103,12 +106,49 @@ class Engine:
             except ValueError as exc:
                 rejected.append(Rejected(f"request[{i}]", str(exc)))
         with self._writes:
+            self.refresh_claims()
             return self._store(docs, rejected, [], embed, progress=False)
 
     def store(self, docs: Sequence[Document], embed: bool = True, progress: bool = False) -> IngestReport:
         """Index Documents built elsewhere (bench builds them from evaluation data), as an ingest would."""
         with self._writes:
             return self._store(list(docs), [], [], embed, progress)
+
+    def refresh_claims(self, progress: bool = False, force: bool = False) -> int:
+        """Re-extract the claims of every stored document when the index's claims were made by another
+        claim extractor (`indexer.claims.EXTRACTOR_VERSION`); returns how many documents were redone.
+
+        Why: ingest skips unchanged documents, so an improved extractor would otherwise never reach
+        them. Documents are re-stored from their stored text (passages and vectors are kept: their
+        ids do not change); the version is recorded last, so an interrupted refresh resumes.
+        """
+        with self._writes:
+            if not force and self.backend.meta(CLAIMS_VERSION_KEY) == EXTRACTOR_VERSION:
+                return 0
+            ids: list[str] = []
+            offset = 0
+            while True:
+                page = self.backend.list_documents(limit=500, offset=offset)
+                ids += [d["doc_id"] for d in page]
+                if len(page) < 500:
+                    break
+                offset += 500
+            done = 0
+            with tqdm(total=len(ids), desc="re-extracting claims", unit="doc", disable=not progress or not ids) as bar:
+                for i in range(0, len(ids), UPSERT_BATCH):
+                    batch = []
+                    for doc_id in ids[i : i + UPSERT_BATCH]:
+                        doc = self.backend.get_document(doc_id)
+                        if doc is None:
+                            continue
+                        doc.claims = extract_claims(doc)
+                        batch.append(doc)
+                    if batch:
+                        self.backend.upsert(batch)
+                    done += len(batch)
+                    bar.update(len(batch))
+            self.backend.set_meta(CLAIMS_VERSION_KEY, EXTRACTOR_VERSION)
+            return done
 
     def _store(self, docs: list[Document], rejected: list[Rejected], duplicates: list[tuple[str, str]],
                embed: bool, progress: bool) -> IngestReport:

@@ -88,7 +88,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class ClaimQuery:
-    actor: str | None = None  # gazetteer id or surface text
+    """Claim filters; every given one must hold. `actor_ids` matches any of the ids (a family:
+    "coalition" -> the US-led and the Saudi-led coalitions); `actor_terms` are analysed terms
+    (`khabar.arabic.analyze`) that must all occur in the claim's actor phrase."""
+
+    actor: str | None = None  # gazetteer id or the actor phrase exactly as stored
+    actor_ids: tuple[str, ...] = ()
+    actor_terms: tuple[str, ...] = ()
+    kind: str | None = None  # count / money / percent / measure
+    event: str | None = None  # incident id (air_strike, bombing, …)
     what: str | None = None
     stance: str | None = None
     min_value: int | None = None
@@ -229,6 +237,13 @@ class Backend(Protocol):
 
     def claims(self, query: ClaimQuery) -> list[Claim]:
         """Claims matching every given filter, most recent documents first."""
+
+    def meta(self, key: str) -> str | None:
+        """A value the index keeps about itself (e.g. "claims_version", the claim extractor that made
+        the stored claims); None when never set."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value about the index; durable when this returns."""
 
     def stats(self) -> Stats:
         ...

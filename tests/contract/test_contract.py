@@ -162,6 +162,41 @@ def test_claims_are_stored_and_filterable(loaded):
     assert {c.doc_id for c in loaded.claims(ClaimQuery(terms=tuple(analyze("الميادين"))))} == {"mayadin"}
 
 
+def test_claim_kind_event_and_actor_filters(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    doc = make_doc("kabul")
+    first = doc.passages[0]
+    doc.claims = [
+        Claim(claim_id="k-money", doc_id="kabul", value=26.5, what="percent_change", sentence=first.text, start=first.start,
+              end=first.end, value_start=0, value_end=1, value_text="1", kind="percent", unit="%",
+              actor="وزارة الصحة الأفغانية", actor_en="Afghan health ministry"),
+        Claim(claim_id="k-count", doc_id="kabul", value=80, what="people_killed", sentence=first.text, start=first.start,
+              end=first.end, value_start=0, value_end=1, value_text="1", kind="count", event="bombing", event_ar="انفجار",
+              actor="التحالف العربي", actor_id="saudi_coalition", what_en="people killed"),
+    ]
+    other = make_doc("coalition")
+    backend.upsert([doc, other])
+    assert [c.claim_id for c in backend.claims(ClaimQuery(kind="percent"))] == ["k-money"]
+    assert [c.claim_id for c in backend.claims(ClaimQuery(event="bombing"))] == ["k-count"]
+    both = backend.claims(ClaimQuery(actor_ids=("coalition", "saudi_coalition")))
+    assert {c.claim_id for c in both} == {"k-count", "coalition-c1"}
+    assert [c.claim_id for c in backend.claims(ClaimQuery(actor_terms=tuple(analyze("وزارة الصحة"))))] == ["k-money"]
+    assert backend.claims(ClaimQuery(actor_terms=tuple(analyze("وزارة الدفاع")))) == []
+    stored = {c.claim_id: c for c in backend.claims(ClaimQuery(doc_id="kabul"))}
+    assert stored["k-money"].value == 26.5 and stored["k-money"].to_dict() == doc.claims[0].to_dict()
+    assert stored["k-count"].to_dict() == doc.claims[1].to_dict()
+
+
+def test_index_metadata_is_kept(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    assert backend.meta("claims_version") is None
+    backend.set_meta("claims_version", "2")
+    backend.set_meta("other", "x")
+    assert (backend.meta("claims_version"), backend.meta("other")) == ("2", "x")
+    backend.set_meta("claims_version", "3")
+    assert backend.meta("claims_version") == "3"
+
+
 def test_get_document_round_trip(loaded):
     original = make_doc("coalition")
     stored = loaded.get_document("coalition")

@@ -199,10 +199,11 @@ class EmbeddedBackend:
              for p in doc.passages],
         )
         db.executemany(
-            "INSERT OR REPLACE INTO claims(claim_id, doc_id, actor_id, actor, what, stance, value, section, terms, body)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO claims(claim_id, doc_id, actor_id, actor, what, stance, value, section, terms, body,"
+            " kind, event, actor_terms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(c.claim_id, c.doc_id, c.actor_id, c.actor, c.what, c.stance, c.value, c.section,
-              " " + " ".join(analyze(c.sentence)) + " ", json.dumps(c.to_dict(), ensure_ascii=False))
+              " " + " ".join(analyze(c.sentence)) + " ", json.dumps(c.to_dict(), ensure_ascii=False),
+              c.kind, c.event, " " + " ".join(analyze(c.actor or "")) + " ")
              for c in doc.claims],
         )
         moved = db.execute(
@@ -398,6 +399,14 @@ class EmbeddedBackend:
 
     def claims(self, query: ClaimQuery) -> list[Claim]:
         return [Claim.from_dict(json.loads(r[0])) for r in self._rows(*claims_sql(query))]
+
+    def meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM info WHERE key = ?", (f"meta:{key}",))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (f"meta:{key}", str(value)))
 
     def stats(self) -> Stats:
         count = lambda sql: self._rows(sql)[0][0]  # noqa: E731
