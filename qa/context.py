@@ -83,9 +83,14 @@ def figure_date(c: Claim, published_at: str | None) -> tuple[str | None, str]:
     return None, "unknown"
 
 
-def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = None) -> ClaimContext:
-    """Read claim `c` with its paragraph, headline and dates (doc may be None: the sentence alone)."""
+def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = None,
+                  cache: dict[str, Any] | None = None) -> ClaimContext:
+    """Read claim `c` with its paragraph, headline and dates (doc may be None: the sentence alone).
+
+    `cache` (one per question) keeps the reading of each text: claims share paragraphs and headlines,
+    and Arabic analysis is most of the cost."""
     names = names or QuantityNames.load()
+    cache = {} if cache is None else cache
     title = (doc.title if doc else "") or ""
     passage = ""
     if doc is not None and c.section == "body":
@@ -94,13 +99,15 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
                 passage = p.text
                 break
     published = parse_iso_date(doc.published_at) if doc else None
-    sentence_words = _words(c.sentence)
-    all_words = sentence_words + _words(passage) + _words(title)
+    sentence_words, s_terms, s_skel, _ = _read(c.sentence, None, cache)
+    p_words, p_terms, p_skel, p_dates = _read(passage, published, cache)
+    t_words, t_terms, t_skel, t_dates = _read(title, published, cache)
+    all_words = sentence_words + p_words + t_words
     words = set(all_words)
-    terms = set(analyze(" ".join([c.sentence, passage, title]))) | {_strip(w) for w in words}
-    skeletons = {s for s in (arabic_skeleton(w) for w in words) if len(s) >= 3}
+    terms = s_terms | p_terms | t_terms
+    skeletons = s_skel | p_skel | t_skel
     own = _claim_date(c, published)
-    dates = [d for d in (own, *_dates(passage, published), *_dates(title, published)) if d]
+    dates = [d for d in (own, *p_dates, *t_dates) if d]
     if published:
         dates.append((published.year, published.month, published.day))
     # "منذ بدء الحملة عام 2014": the start of a period, not the date of the figure
@@ -109,6 +116,17 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
                         _incidents(sentence_words, names, getattr(c, "event", None)),
                         _incidents(all_words, names, getattr(c, "event", None)),
                         own, max(dates) if dates else None, published, since)
+
+
+def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[list[str], set[str], set[str], list]:
+    """Folded words, analysed terms, consonant skeletons and dates of one text (remembered in `cache`)."""
+    key = f"{published}|{text}"
+    if key not in cache:
+        words = _words(text)
+        terms = set(analyze(text)) | {_strip(w) for w in words}
+        skeletons = {s for s in (arabic_skeleton(w) for w in set(words)) if len(s) >= 3}
+        cache[key] = (words, terms, skeletons, _dates(text, published) if published is not None or text else [])
+    return cache[key]
 
 
 def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNames | None = None,

@@ -28,6 +28,7 @@ from qa.context import ClaimContext, claim_context, event_fit
 from qa.index import Index
 from qa.question import Question, perpetrator_in_words
 
+CONTEXT_CLAIMS = 120  # candidates read with their context, best first by category/actor/retrieval fit
 WIDE_K = 20  # passages searched for candidate documents (the answerer's own search has fewer)
 CANDIDATE_DOCS = 10  # documents whose claims are candidates, besides the asked actor's and category's
 # A question word in at most this share of the index's passages is a name-like word the answer's
@@ -92,8 +93,9 @@ class Numeric:
         kept: list[ScoredClaim] = []
         rejected: list[tuple[ScoredClaim, list[str]]] = []
         contexts: dict[str, ClaimContext] = {}
-        for s in scored:
-            cc = claim_context(s.claim, self._document(ctx, s.claim.doc_id), self.names)
+        texts: dict[str, Any] = {}
+        for s in scored[:CONTEXT_CLAIMS]:  # best first (qa.evidence): the rest could not lead an answer
+            cc = claim_context(s.claim, self._document(ctx, s.claim.doc_id), self.names, texts)
             fit = event_fit(a, q.what, cc, self.names, self._rare)
             if not fit.ok:
                 rejected.append((s, fit.reasons))
