@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from khabar.service import Engine, UploadRejected, claim_query, key_accepted
+from khabar.service import Engine, UploadRejected, claim_query, claims_timeline, key_accepted
 from qa import Answerer
 from search.backends import LIST_WINDOW, BackendError, BackendUnavailable, Filters
 from search.searcher import MAX_K, MAX_QUERY_CHARS, MODES, QueryError
@@ -165,13 +165,18 @@ def claims(
     limit: int = Query(100, ge=1, le=1000),
     kind: str | None = Query(None, pattern="^(count|money|percent|measure)$"),
     event: str | None = Query(None, max_length=50, description="incident kind: air_strike, bombing, earthquake, …"),
+    timeline: bool = Query(False, description="oldest first, each claim with `date` (stated in its sentence, "
+                                              "else its article's publication date, else null) and `date_source`"),
     engine: Engine = Depends(get_engine),
 ) -> dict[str, Any]:
-    """Extracted claims (who said what number about what), filtered. `actor` is a gazetteer id, a name
-    or alias ("coalition" = the US-led and the Saudi-led coalitions) or words of the actor phrase."""
+    """Extracted claims (who said what number about what), filtered; with timeline=1 in date order.
+    `actor` is a gazetteer id, a name or alias ("coalition" = the US-led and the Saudi-led coalitions)
+    or words of the actor phrase."""
     found = engine.claims(claim_query(actor=actor, what=what, stance=stance, min_value=min_value,
                                       max_value=max_value, doc_id=doc_id, section=section, q=q, limit=limit,
                                       kind=kind, event=event))
+    if timeline:
+        return {"total": len(found), "claims": claims_timeline(found, engine.document)}
     return {"total": len(found), "claims": [c.to_dict() for c in found]}
 
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import gradio as gr
 
-from khabar.service import Engine, UploadRejected, key_accepted
+from khabar.service import Engine, UploadRejected, claims_timeline, key_accepted
 from khabar.service.uploads import accepted, accepted_types
 from qa import Answerer
 from search.backends import BackendError, ClaimQuery, Filters
 from search.searcher import QueryError
 from ui import web_render as R
 from ui import web_text as T
-from ui.web_charts import actor_label, claims_chart
+from ui.web_charts import actor_label, claims_chart, timeline_chart
 
 log = logging.getLogger("khabar")
 
@@ -219,6 +219,9 @@ class Handlers:
         note = T.count(len(found), "figure", lang) + (T.tr("claims_capped", lang) if len(found) >= 1000 else "")
         if not found:
             note = T.tr("claims_none", lang)
+        if actor not in (None, "", ALL) and found:  # one actor chosen: its figures over time, under the bars
+            chart += timeline_chart(claims_timeline(found, self.engine.document),
+                                    None if what in (None, "", ALL) else what, lang)
         return table(rows, CLAIM_COLUMNS, lang), chart, R.render_message(note, "empty")
 
     # ------------------------------------------------------------------ Library

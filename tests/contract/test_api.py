@@ -310,3 +310,15 @@ def test_an_unreachable_index_is_503_on_health_and_search(tmp_path: Path, embedd
     search = api.get("/api/search", params={"q": "حلب", "mode": "lexical"})
     assert search.status_code == 503 and "not reachable" in search.json()["detail"]
     engine.close()
+
+
+def test_claims_timeline_orders_by_date_and_says_where_each_date_comes_from(client):
+    body = client.get("/api/claims", params={"actor": "coalition", "timeline": 1}).json()
+    rows = body["claims"]
+    assert rows and all({"date", "date_source"} <= set(r) for r in rows)
+    dated = [r["date"] for r in rows if r["date"]]
+    assert dated == sorted(dated)
+    assert all(r["date_source"] == "unknown" for r in rows if not r["date"])  # unknown, never guessed
+    assert all(r["date"] for r in rows[: len(dated)])  # undated figures come last
+    plain = client.get("/api/claims", params={"actor": "coalition"}).json()["claims"]
+    assert "date" not in plain[0]
