@@ -50,7 +50,7 @@ from indexer.attribution import Actor, Tok, attribute, find_cues, speaker, tok_i
 from indexer.numbers import PERCENT, NumberMention, find_numbers
 
 # Bump when extraction changes what it produces: indexes re-extract the claims of stored documents.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 EVENT_BEFORE_WINDOW = 12  # tokens searched before a figure for its harm word (مقتل / إصابة)
 INCIDENT_WINDOW = 15  # tokens searched around a figure for its incident word
 PLACE_AFTER_WINDOW = 20  # tokens searched after a figure for its place
