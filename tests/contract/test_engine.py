@@ -146,3 +146,28 @@ def test_actor_filter_coalition_finds_the_yemen_war_coalition(tmp_path: Path, em
     assert engine.claims(claim_query(actor="US-led coalition")) == []
     assert {c.value for c in engine.claims(claim_query(actor="التحالف العربي"))} >= {12, 40}
     assert [c.value for c in engine.claims(claim_query(actor="تحالف دعم"))] == [40]  # words of the phrase as written
+
+
+def test_sharded_runs_together_embed_every_passage_once_like_one_run(tmp_path: Path, embedder):
+    from khabar.service.shards import Shard
+    from search.backends.embedded import stored_vectors
+
+    whole = Engine(Settings(data_dir=str(tmp_path / "whole")), embedder=embedder)
+    whole.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    total = whole.stats().passages
+    split = Engine(Settings(data_dir=str(tmp_path / "split")), embedder=embedder)
+    split.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    done = []
+    for i in (1, 2, 3):
+        before = set(stored_vectors(tmp_path / "split")[0])
+        done.append(split.embed_pending(progress=False, shard=Shard(i, 3)))
+        added = set(stored_vectors(tmp_path / "split")[0]) - before
+        assert len(added) == done[-1] and all(Shard(i, 3).owns(pid) for pid in added)
+    assert sum(done) == total and all(done)
+    assert split.stats().passages_without_vectors == 0 and split.stats().details["passages_without_sparse"] == 0
+    assert whole.embed_pending(progress=False) == total
+    ids_a, _, a = stored_vectors(tmp_path / "whole")
+    ids_b, _, b = stored_vectors(tmp_path / "split")
+    by_id = dict(zip(ids_b, b))
+    assert sorted(ids_a) == sorted(ids_b)
+    assert all((by_id[pid] == row).all() for pid, row in zip(ids_a, a))
