@@ -298,7 +298,7 @@ def embed_with_workers(settings: Settings, workers: int, threads: int | None = N
     """Embed the shard's pending passages with `workers` processes (see the module docstring)."""
     from khabar.service.engine import open_backend
 
-    pool = WorkerPool(settings, workers, threads or default_threads(workers))
+    pool = WorkerPool(settings, workers, default_threads(workers) if threads is None else threads)
     backend = None
     try:
         identity = pool.wait_ready()
