@@ -322,7 +322,7 @@ def embed_with_workers(settings: Settings, workers: int, threads: int | None = N
             if left is not None and left <= 0:
                 counts.append(0)
                 continue
-            total = pending_total(backend, missing, shard)
+            total = pending_total(backend, missing, shard) if progress else 0  # a walk, when sharded: only for the bar
             bar = EmbedProgress(total if left is None else min(total, left), desc, workers=workers,
                                 enabled=progress and total > 0)
             pool.on_note = bar.note

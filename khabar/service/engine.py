@@ -221,7 +221,7 @@ class Engine:
         Each batch is durable before the next is fetched, so an interrupted run resumes where it
         stopped (the feed asks the backend what is still missing). Returns how many were stored.
         """
-        total = pending_total(self.backend, missing, shard)
+        total = pending_total(self.backend, missing, shard) if progress else 0  # a walk, when sharded: only for the bar
         if limit is not None:
             total = min(total, limit)
         feed = PendingFeed(self.backend, missing, shard)
