@@ -255,6 +255,8 @@ class WorkerPool:
             raise EmbedWorkerError(f"embedding workers died {self.restarts} times (the last {how}); stopping. "
                                    "What was stored so far is kept: check memory, then run `khabar embed` again")
         again.extendleft(reversed(held))
+        worker.held.clear()
+        worker.ready = False  # a hand-out loop still holding this object sends nothing more to it
         worker.conn.close()
         replacement = self._start(worker.slot)
         self.workers[self.workers.index(worker)] = replacement

@@ -136,7 +136,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_passages_are_not_lost(cor
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert before < total, "the run ended before the worker was killed"
+    assert before < total, f"the run ended before the worker was killed: {out} {err[-2000:]}"
     assert proc.returncode == 0, err
     held = re.search(r"\(pid (\d+)\) was killed by signal 9; its (\d+) passages go back to the queue", err)
     assert held and int(held.group(1)) == victim and int(held.group(2)) > 0, err  # it died holding a batch
@@ -156,7 +156,7 @@ def test_a_killed_run_stops_its_workers_and_a_rerun_finishes_exactly_the_rest(co
         proc.kill()
         proc.wait()
     partial = with_vectors(data)
-    assert 0 < partial < total, f"the kill landed outside the run ({partial}/{total})"
+    assert 0 < partial < total, f"the kill landed outside the run ({partial}/{total}): {proc.stderr.read()[-2000:]}"
     # the orphaned workers see their pipe close and exit after the batch in hand
     wait_for(lambda: all(gone(pid) for pid in workers), "the workers of the killed run to exit", timeout=120)
     assert with_vectors(data) == partial  # nothing was stored after the parent died
