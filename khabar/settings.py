@@ -113,7 +113,10 @@ class Settings:
         "docs/RETRIEVAL.md); `make run` / `make test` install it from the Debian archive "
         "(`scripts/dictionary.sh`; GPL-2+, so it is not shipped in this MIT repository); `off` = the small "
         "hand lexicon only", shown="found in `/usr/share/dictd` or `~/.cache/khabar/dictionary`")
-    elasticsearch_url: str = _setting("ELASTICSEARCH_URL", "http://127.0.0.1:9200", "Elasticsearch endpoint")
+    elasticsearch_url: str = _setting(
+        "ELASTICSEARCH_URL", "http://127.0.0.1:9200",
+        "Elasticsearch endpoint; on a cluster, every data node's URL, comma-separated (requests are spread over "
+        "them and move to another node when one is down)")
     elasticsearch_api_key: str | None = _setting("ELASTICSEARCH_API_KEY", None, "Elasticsearch API key", _secret,
                                                  "unset")
     elasticsearch_username: str | None = _setting("ELASTICSEARCH_USERNAME", None,
