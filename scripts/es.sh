@@ -8,6 +8,15 @@
 #   scripts/es.sh url      print the URL to put in ELASTICSEARCH_URL
 #   scripts/es.sh env      print `export ELASTICSEARCH_URL=...` (for eval)
 #
+#   scripts/es.sh cluster start    a three-node cluster: data nodes d1, d2 + master-only tiebreaker tb;
+#                                  starts whichever node is not running (a killed node rejoins from its
+#                                  data dir) and waits until all three are in and the cluster is green
+#   scripts/es.sh cluster stop     stop every node
+#   scripts/es.sh cluster status   one line per node (pid, URL, roles, data dir), then health and master;
+#                                  exit 0 only when every node runs
+#   scripts/es.sh cluster env      print `export ELASTICSEARCH_URL=<d1>,<d2> KHABAR_ES_REPLICAS=1` (for eval)
+#   scripts/es.sh cluster url|health|free-port   the data nodes' URLs | health JSON | a free block of ports
+#
 # Why this shape:
 # - The server is the `integ-test-zip` distribution that Elastic publishes on Maven
 #   Central (the only registry reachable here). It lacks the analysis-common module, so
@@ -28,6 +37,12 @@
 #   ES_START_TIMEOUT seconds to wait for health before giving up              [180]
 #   ES_JAVA_HOME JDK >= 21 (default: newest Temurin/OpenJDK found under /usr/lib/jvm)
 #   ES_ARABIC_PLUGIN  0 = run without the plugin, to exercise Khabar's fallback      [1]
+#   ES_CLUSTER_PORT   cluster: HTTP ports PORT..PORT+2, transport PORT+200..PORT+202  [9251]
+#                     (outside 9200-9399, where single nodes take HTTP and transport ports)
+#   ES_CLUSTER_DIR    cluster runtime dir: server copy + one dir per node   [/tmp/khabar-es-cluster-PORT]
+#   ES_CLUSTER_HEAP   heap of each data node                                     [512m]
+#   ES_TIEBREAKER_HEAP heap of the tiebreaker                                   [256m]
+#   ES_CLUSTER_START_TIMEOUT seconds to wait for a green cluster                  [300]
 set -euo pipefail
 
 ES_VERSION="${ES_VERSION:-9.5.0}"
@@ -463,6 +478,23 @@ cmd_cluster_status() {
     return "$all"
 }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+cluster_free_port() {
+    # The first base port from ES_CLUSTER_PORT up (steps of 10) whose six ports are all free,
+    # so a run never adopts - and later stops - a cluster or node someone else started.
+    local base=$ES_CLUSTER_PORT tries offset busy
+    for tries in $(seq 1 20); do
+        busy=0
+        for offset in 0 1 2 200 201 202; do
+            if port_busy $((base + offset)); then busy=1; break; fi
+        done
+        if (( ! busy )); then echo "$base"; return 0; fi
+        base=$((base + 10))
+    done
+    die "no free block of cluster ports from $ES_CLUSTER_PORT to $base"
+}
+
 cmd_cluster() {
     case "${1:-}" in
         start) cmd_cluster_start ;;
@@ -471,7 +503,8 @@ cmd_cluster() {
         health) cluster_health "" && echo ;;
         url) cluster_urls ;;
         env) echo "export ELASTICSEARCH_URL=$(cluster_urls) KHABAR_ES_REPLICAS=1" ;;
-        *) echo "usage: $0 cluster start|stop|status|health|url|env" >&2; exit 2 ;;
+        free-port) cluster_free_port ;;
+        *) echo "usage: $0 cluster start|stop|status|health|url|env|free-port" >&2; exit 2 ;;
     esac
 }
 
