@@ -127,9 +127,11 @@ class Settings:
                                                  "CA certificate that signed the cluster's TLS certificate",
                                                  _secret, "unset")
     es_prefix: str = _setting("KHABAR_ES_PREFIX", "khabar", "Elasticsearch index/alias prefix")
-    es_replicas: int = _setting("KHABAR_ES_REPLICAS", 0,
-                                "replicas per Elasticsearch index (raise it on a multi-node cluster)",
-                                _integer("KHABAR_ES_REPLICAS"))
+    es_replicas: int = _setting(
+        "KHABAR_ES_REPLICAS", 0,
+        "replicas of each Elasticsearch index, set when Khabar creates the index: `1` on a cluster with two or more "
+        "data nodes (every shard then survives the loss of a node); `0` on a single node, where a replica is never "
+        "allocated (docs/ELASTICSEARCH.md)", _integer("KHABAR_ES_REPLICAS"))
     es_timeout: float = _setting("KHABAR_ES_TIMEOUT", 30.0, "Elasticsearch request timeout, seconds",
                                  _number("KHABAR_ES_TIMEOUT", "seconds"), "`30`")
     llm_url: str = _setting("KHABAR_LLM_URL", "",
