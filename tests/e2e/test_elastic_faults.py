@@ -302,6 +302,7 @@ def test_searches_keep_answering_while_a_data_node_is_killed(es_cluster, embedde
             while time.monotonic() < until:
                 for q in queries:
                     answers[phase].append((q, *ask(*q)))
+                time.sleep(0.1)  # a steady stream, not a load test: the node must restart meanwhile
 
         es.kill(victim)
         search_for("down", 8)
