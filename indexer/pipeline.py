@@ -3,7 +3,8 @@
     prepare(paths, existing_fingerprints) -> Prepared(documents, rejected, duplicates, warnings)
 
 Steps per run: read every input (`readers`), learn the lines that recur across the
-run's pages (template: menus, footers), clean each page (`cleaning`), give it a stable
+run's pages (template: menus, footers) and what each site prints on its pages (site
+furniture, by URL host or source), clean each page (`cleaning`), give it a stable
 id and a content hash, cut passages (`segment`), extract claims (`claims`), detect its
 language, fingerprint it, and hold back near-duplicates of documents already indexed
 or seen earlier in the run. The engine compares `content_hash` with what it stored to
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
 from indexer.claims import extract_claims
-from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines
+from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines, headline_first
+from indexer.templates import SiteFurniture, learn_sites, site_of
 from indexer.dedup import NearDuplicateIndex, fingerprint
 from khabar.language import detect_language
 from khabar.models import Document, Rejected
@@ -100,20 +102,23 @@ def _article_id(article: RawArticle, file_ids: Mapping[str, str]) -> str:
 
 # ----------------------------------------------------------------------------- documents
 def _build(article: RawArticle, template: Collection[str], doc_id: str | None,
-           file_ids: Mapping[str, str]) -> tuple[Document, str | None]:
+           file_ids: Mapping[str, str], sites: Mapping[str, SiteFurniture] | None = None) -> tuple[Document, str | None]:
     """Clean and assemble one Document; returns (document, warning or None).
 
+    `sites` holds what each site of the run prints on its pages (`indexer.templates`).
     Raises InputError when nothing of the article survives cleaning.
     """
-    cleaned = clean_page(article.text, title=article.title, template=template)
+    furniture = (sites or {}).get(site_of(article.url, article.source) or "")
+    cleaned = clean_page(article.text, title=article.title, template=template, furniture=furniture)
     if not cleaned.text.strip():
         raise InputError("no article text: the page holds only navigation, links and other page chrome "
                          f"(no line of {PROSE_MIN_WORDS} words or more)")
+    text = headline_first(cleaned.title, cleaned.text)  # the headline is passage 0, citable like the rest
     doc = Document(
         doc_id=doc_id or _article_id(article, file_ids),
         title=cleaned.title,
-        text=cleaned.text,
-        content_hash=content_hash(cleaned.title, cleaned.text),
+        text=text,
+        content_hash=content_hash(cleaned.title, text),
         source=article.source or cleaned.source,
         url=article.url,
         path=article.path,
@@ -172,12 +177,13 @@ def prepare(paths: Sequence[str | Path], existing_fingerprints: Mapping[str, Seq
     articles, rejected = read_paths(paths)
     result = Prepared(rejected=rejected)
     template = find_template_lines((a.text for a in articles), min_docs=template_min_docs)
+    sites = learn_sites((site_of(a.url, a.source), a.text) for a in articles)
     file_ids = _file_ids(articles)
     near = NearDuplicateIndex(existing_fingerprints)
     seen_ids: dict[str, str] = {}
     for article in articles:
         try:
-            doc, warning = _build(article, template, None, file_ids)
+            doc, warning = _build(article, template, None, file_ids, sites)
         except InputError as exc:
             result.rejected.append(Rejected(article.label, str(exc)))
             continue
