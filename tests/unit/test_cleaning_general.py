@@ -51,7 +51,7 @@ def test_plain_long_article_is_not_rejected(tmp_path):
     assert result.rejected == []
     (doc,) = result.documents
     assert doc.title == "زيارات ميدانية لمدارس المنطقة"
-    assert doc.text == article
+    assert doc.text == f"{doc.title}\n{article}"  # the headline is the first paragraph
 
 
 def test_article_after_a_comments_header_is_kept_rather_than_rejected(tmp_path):
@@ -132,3 +132,13 @@ def test_copyright_footer_glued_to_the_last_sentence_is_cut():
             "جميع الحقوق محفوظة لموقع المثال 2018")
     assert cut_footer(line) == "فهل ستستجيب الهيئة لمطالب المعارضين وتوقف حملتها الأمنية ?"
     assert cut_footer("جميع الحقوق محفوظة 2017 مؤسسة المثال للإعلام") == ""
+
+
+def test_bulleted_paragraphs_under_a_known_headline_are_kept():
+    """Opinion columns list their points with bullets; only a short bulleted line is a menu item."""
+    points = ["• المدن الكبرى تحتاج إلى شبكة نقل عام حديثة تربط الأحياء البعيدة بمراكز العمل كل يوم .",
+              "• والبلديات مطالبة بنشر خططها للسنوات الخمس المقبلة حتى يعرف السكان ما ينتظرهم ."]
+    cleaned = clean_page("\n".join(["• الرئيسية", *points, "وفي الختام لا بد من مشاركة السكان في القرار ."]),
+                         title="مدننا والنقل العام")
+    assert cleaned.text.split("\n")[:2] == points
+    assert "الرئيسية" not in cleaned.text
