@@ -51,7 +51,7 @@ from unittest import mock
 from bench.harness import REPO_ROOT
 from bench.harness.report import machine, markdown_table, write_generated
 from bench.corpora import factcheck_claims, factcheck_pages, saudinewsnet_subset, split_of
-from khabar.arabic import fold
+from khabar.arabic import fold, tokens
 
 REPORT = REPO_ROOT / "docs" / "CLEANING.md"
 CHROME_LABELS = REPO_ROOT / "bench" / "data" / "cleaning_chrome.json"
@@ -354,6 +354,33 @@ def _token_labels(text: str, labels: Sequence[str]) -> list[str]:
     return [labels[m.start()] for m in _TOKEN.finditer(text)]
 
 
+def _blocks(wanted: Sequence[str], line: Sequence[tuple[str, str]]) -> tuple[int, list[str]] | None:
+    """Labels of `line` tokens matching `wanted` as few contiguous blocks, in order (greedy longest)."""
+    words = [w for w, _ in line]
+    i = j = blocks = 0
+    labels: list[str] = []
+    while i < len(wanted):
+        best_len, best_at = 0, -1
+        for at in range(j, len(words)):
+            n = 0
+            while i + n < len(wanted) and at + n < len(words) and words[at + n] == wanted[i + n]:
+                n += 1
+            if n > best_len:
+                best_len, best_at = n, at
+        if not best_len:
+            return None
+        labels.extend(label for _, label in line[best_at:best_at + best_len])
+        i, j, blocks = i + best_len, best_at + best_len, blocks + 1
+    return blocks, labels
+
+
+def _align(wanted: Sequence[str], lines: Sequence[Sequence[tuple[str, str]]]) -> list[str] | None:
+    """Labels of the raw words a passage came from, when cleaning cut chrome out of the middle of
+    its line: the line that holds all its words in order in the fewest contiguous blocks."""
+    found = [m for line in lines if (m := _blocks(wanted, line)) is not None]
+    return min(found, key=lambda m: m[0])[1] if found and wanted else None
+
+
 @dataclass
 class ChromePage:
     doc_id: str
@@ -385,22 +412,30 @@ def chrome_page(page, entries: dict[int, dict], doc) -> ChromePage:
     if doc is None or doc.doc_id != page.doc_id:
         return result  # rejected or held back as a near-duplicate: nothing of it is indexed
     result.article_found = TokenStream([p.text for p in doc.passages]).lcs(article)
+    line_tokens: list[list[tuple[str, str]]] | None = None
     for passage in doc.passages:
         result.passages += 1
         text = " ".join(passage.text.split())
         hit = next(((k, norm.find(text)) for k, (norm, _) in enumerate(normalised) if norm.find(text) >= 0), None)
-        if hit is None:  # text joined across a cut: counted as holding chrome (the cautious side)
-            result.unlocated += 1
-            result.with_chrome += 1
-            continue
-        k, start = hit
-        where = normalised[k][1]
-        raw_start, raw_end = where[start], where[start + len(text) - 1] + 1
-        chrome = _token_labels(lines[k][raw_start:raw_end], line_labels[k][raw_start:raw_end]).count("c")
+        if hit is not None:
+            k, start = hit
+            where = normalised[k][1]
+            raw_start, raw_end = where[start], where[start + len(text) - 1] + 1
+            chrome = _token_labels(lines[k][raw_start:raw_end], line_labels[k][raw_start:raw_end]).count("c")
+        else:  # text joined across a cut inside a line: align it by word blocks
+            if line_tokens is None:
+                line_tokens = [[(fold(t.text), labels[t.start]) for t in tokens(line)]
+                               for line, labels in zip(lines, line_labels)]
+            matched = _align(folded_tokens(passage.text), line_tokens)
+            if matched is None:  # not found in any one line in order: counted as holding chrome
+                result.unlocated += 1
+                result.with_chrome += 1
+                continue
+            chrome = matched.count("c")
         result.chrome_in_passages += chrome
         if chrome:
             result.with_chrome += 1
-            if len(result.examples) < 3:
+            if len(result.examples) < 8:
                 result.examples.append(text[:160])
     return result
 
