@@ -17,6 +17,28 @@ PROSE_MIN_WORDS = 6  # a line of running text has at least this many words
 _PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
 
 
+DATELINE_MAX_WORDS = 12
+_DATELINE_DASH = re.compile(r"^(?P<a>[^.؟?!:،,]+?)\s+[-–—ـ]\s+(?P<b>[^.؟?!:،,]+)$")
+_DATELINE_YEAR = re.compile(r"(?<!\d)(?:1[3-4]\d\d|19\d\d|20\d\d)(?!\d)")
+_DATELINE_END = re.compile(r"[.؟?!؛]\s*$")
+
+
+def is_dateline(line: str) -> bool:
+    """A dateline or byline: "عين اليوم – الرياض", "سلوى المدني – عين اليوم", "الرياض 25 شوال
+    1436 هـ الموافق 10 أغسطس 2015 م واس". Short, not a sentence, and either two short parts
+    joined by a dash or a place followed by a date. Papers print the same ones on many
+    pages, but printed right before the first paragraph they carry its place and author.
+    """
+    text = " ".join(line.split())
+    if (not 2 <= words(text) <= DATELINE_MAX_WORDS or _DATELINE_END.search(text) or not text[0].isalpha()
+            or ":" in text):  # "تاريخ النشر: …" is a label, read as the date
+        return False
+    dash = _DATELINE_DASH.match(text)
+    if dash:
+        return words(dash.group("a")) <= 4 and words(dash.group("b")) <= 4
+    return bool(_DATELINE_YEAR.search(text))
+
+
 def words(line: str) -> int:
     """Whitespace-separated words of a line."""
     return len(line.split())
@@ -69,6 +91,13 @@ def cut_footer(text: str) -> str:
     return kept if words(kept) >= PROSE_MIN_WORDS else ""
 
 
+# A Latin name introduced by its kind is part of the sentence: "مجلة New York Magazine's Science of Us".
+_NAME_KIND = re.compile(
+    r"^(?:[وف]?(?:ب|ل|ك)?(?:ال)?|لل)(?:مجله|صحيفه|جريده|موقع|شركه|وكاله|قناه|برنامج|كتاب|فيلم|روايه|منظمه|"
+    r"موسسه|جامعه|مجموعه|فرقه|تطبيق|منصه|حمله|مشروع|مركز|معهد|اغنيه|مسلسل|شبكه|صندوق|بنك|مبادره)$"
+)
+
+
 def cut_latin_runs(text: str, arabic_page: bool | None = None) -> str:
     """An Arabic line without its runs of four or more Latin-script words (site menus, widgets)
     and its Latin counters ("Hits : 5188", "Visit Today : 0").
@@ -83,8 +112,10 @@ def cut_latin_runs(text: str, arabic_page: bool | None = None) -> str:
     if not arabic_share(text):
         return text
     def cut(m: re.Match[str]) -> str:
-        bracketed = text[: m.start()].rstrip().endswith(("(", "«", '"', "“")) or text[m.end():].lstrip().startswith(")")
-        return m.group() if bracketed or len(m.group().split()) < LATIN_RUN_MIN_WORDS else " "
+        before = text[: m.start()].rstrip()
+        bracketed = before.endswith(("(", "«", '"', "“")) or text[m.end():].lstrip().startswith(")")
+        named = _NAME_KIND.match(fold(before.split()[-1])) if before.split() else None
+        return m.group() if bracketed or named or len(m.group().split()) < LATIN_RUN_MIN_WORDS else " "
 
     return " ".join(_LATIN_RUN.sub(cut, text).split())
 

@@ -28,6 +28,7 @@ from indexer.chrome import (  # noqa: F401  (cut_footer … are part of this mod
     arabic_share,
     cut_footer,
     cut_latin_runs,
+    is_dateline,
     is_prose,
     split_header_line,
     strip_inline_chrome,
@@ -411,6 +412,8 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
             return 1
         if (_BULLET.match(line.text) or indent > base_indent + 1) and line.words <= MENU_MAX_WORDS:
             continue  # menu item
+        if state.title and _dateline_before_article([ln for _, ln in lines], i):
+            return i
         if _boilerplate(line) or line.key in state.template:
             continue
         if is_ticker(line.text):
@@ -450,11 +453,20 @@ def _has_content_after(lines: list[tuple[int, _Line]], start: int) -> bool:
     return any(ln.words >= 3 and not _boilerplate(ln) for _, ln in lines[start:])
 
 
+def _dateline_before_article(lines: list[_Line], i: int) -> bool:
+    """Line i is a dateline or byline right before the article's first paragraph: kept, even
+    when the paper prints the same one on many pages (a template line)."""
+    return is_dateline(lines[i].text) and i + 1 < len(lines) and lines[i + 1].words >= PROSE_MIN_WORDS
+
+
 def _body(lines: list[_Line], state: _State) -> None:
     in_sidebar = False
-    for line in lines:
+    for k, line in enumerate(lines):
         if line.key in _COMMENTS_HEADER or _COMMENT_PROMPT.match(line.folded):
             in_sidebar = True  # what follows the comments box is other stories
+            continue
+        if not state.body and not in_sidebar and _dateline_before_article(lines, k):
+            state.body.append(line)
             continue
         if _boilerplate(line) or line.key in state.template or is_caption_credit(line.text):
             continue

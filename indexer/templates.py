@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple, Sequence
 from urllib.parse import urlparse
 
-from indexer.chrome import PROSE_MIN_WORDS, is_prose, words
+from indexer.chrome import PROSE_MIN_WORDS, is_dateline, is_prose, words
 from indexer.dedup import line_key
 from khabar.arabic import fold, tokens
 
@@ -239,9 +239,10 @@ def strip_furniture(lines: Sequence[str], site: SiteFurniture | None) -> list[st
     if not novel:
         return list(lines)
     first, last = novel[0], novel[-1]
+    dateline = max((i for i in range(first) if covers[i] is not None), default=-1)
     out: list[str] = []
     for i, (line, c) in enumerate(zip(lines, covers)):
-        if c is None or first < i < last and not site.frequent(c.whole):
+        if c is None or first < i < last and not site.frequent(c.whole) or i == dateline and is_dateline(line):
             out.append(line)
             continue
         if site.frequent(c.whole) or (i > last and c.whole):

@@ -142,3 +142,22 @@ def test_bulleted_paragraphs_under_a_known_headline_are_kept():
                          title="مدننا والنقل العام")
     assert cleaned.text.split("\n")[:2] == points
     assert "الرئيسية" not in cleaned.text
+
+
+def test_a_latin_name_introduced_by_its_kind_stays_in_the_sentence():
+    line = "ونشرت مجلة Modern Farming Weekly Review على موقعها تقريرا عن أسعار القمح في الأسواق ."
+    assert cut_latin_runs(line, arabic_page=True) == line
+    assert "Main navigation" not in cut_latin_runs("عنوان الخبر Main navigation Search Main menu نص الخبر", True)
+
+
+def test_a_dateline_before_the_first_paragraph_is_kept_though_the_paper_repeats_it(tmp_path):
+    """A paper prints "<paper> – <city>" on many pages (a template line), but it carries the place."""
+    leads = ["افتتح أمير المنطقة مساء أمس معرضا للكتاب يضم أكثر من مئتي دار نشر عربية .",
+             "أعلنت الجامعة عن برنامج جديد لتدريب الخريجين على مهارات سوق العمل هذا العام .",
+             "قررت البلدية إغلاق الشارع الرئيسي أسبوعين لأعمال الصيانة وتوسعة الأرصفة ."]
+    for k, lead in enumerate(leads):
+        (tmp_path / f"a{k}.txt").write_text(f"خبر رقم {k} من المدينة\n\nصحيفة الوادي – الرياض\n{lead}\n",
+                                            encoding="utf-8")
+    docs = {d.doc_id: d for d in prepare([tmp_path]).documents}
+    for k, lead in enumerate(leads):
+        assert docs[f"a{k}"].text.split("\n")[1:] == ["صحيفة الوادي – الرياض", lead]
