@@ -18,7 +18,7 @@ _PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
 
 
 DATELINE_MAX_WORDS = 12
-_DATELINE_DASH = re.compile(r"^(?P<a>[^.؟?!:،,]+?)\s+[-–—ـ]\s+(?P<b>[^.؟?!:،,]+)$")
+_DATELINE_DASH = re.compile(r"^(?P<a>[^.؟?!:]+?)(?:\s+[-–—]\s*|\s*[-–—]\s+)(?P<b>[^.؟?!:،,]+)$")
 _DATELINE_YEAR = re.compile(r"(?<!\d)(?:1[3-4]\d\d|19\d\d|20\d\d)(?!\d)")
 _DATELINE_END = re.compile(r"[.؟?!؛]\s*$")
 
@@ -34,8 +34,8 @@ def is_dateline(line: str) -> bool:
             or ":" in text):  # "تاريخ النشر: …" is a label, read as the date
         return False
     dash = _DATELINE_DASH.match(text)
-    if dash:
-        return words(dash.group("a")) <= 4 and words(dash.group("b")) <= 4
+    if dash and words(dash.group("a")) <= 5 and words(dash.group("b")) <= 4:
+        return True
     return bool(_DATELINE_YEAR.search(text))
 
 

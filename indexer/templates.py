@@ -33,6 +33,7 @@ from urllib.parse import urlparse
 
 from indexer.chrome import PROSE_MIN_WORDS, is_dateline, is_prose, words
 from indexer.dedup import line_key
+from indexer.page_dates import find_date
 from khabar.arabic import fold, tokens
 
 TEMPLATE_MAX_WORDS = 15  # longer repeated lines (any site) are syndicated copy, left to near-dup detection
@@ -42,8 +43,14 @@ FURNITURE_N = 5  # words per phrase learned from a site's pages
 SITE_MIN_PAGES = 3  # a phrase or line printed on this many pages of one site is furniture
 FREQUENT_SHARE = 0.25  # ... and frequent when on this share of the site's pages too
 FREQUENT_MIN_COUNT = 5  # ... and on at least this many pages
+NAME_WORDS = (2, 3)  # a site's name: a phrase this short ...
+NAME_SHARE = 0.6  # ... in the first lines of this share of its pages (and FREQUENT_MIN_COUNT)
+NAME_LINES = 3  # the page header where a site prints its name
 EDGE_RUN_MIN = 10  # a run of furniture this long at a line's start or end is cut even when rare
 NOVEL_MAX = 0.5  # a line of running text less covered than this is new text: the article
+FOOTER_COVERED = 0.9  # a footer sentence less covered than this holds new words: kept whole
+DATE_LINE_MAX_WORDS = 12  # a line this short with a date is the page's date line
+_NAME_MARKS = frozenset("|-–—:")
 _SEPARATORS = frozenset(" \t\u00a0,،|-–—:;/\\•·>")
 
 
@@ -104,6 +111,7 @@ class SiteFurniture:
     pages: int
     grams: Mapping[int, int] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    names: frozenset[tuple[str, ...]] = frozenset()  # short phrases of most first lines: the site's name
 
     def frequent(self, count: int) -> bool:
         """Printed on enough of the site's pages to be its furniture wherever it appears.
@@ -135,7 +143,12 @@ def learn_sites(pages: Iterable[tuple[str | None, str]]) -> dict[str, SiteFurnit
             continue
         grams: Counter[int] = Counter()
         lines: Counter[str] = Counter()
+        names: Counter[tuple[str, ...]] = Counter()
         for text in texts:
+            head = [t.folded for line in [ln for ln in text.splitlines() if ln.strip()][:NAME_LINES]
+                    for t in _tokens(line) + [_Token("\n", 0, 0)]]
+            names.update({tuple(head[i:i + n]) for n in NAME_WORDS for i in range(len(head) - n + 1)
+                          if not any(w.isdigit() or w == "\n" for w in head[i:i + n])})  # dates are not names
             page_grams: set[int] = set()
             page_lines: set[str] = set()
             for line in text.splitlines():
@@ -148,6 +161,7 @@ def learn_sites(pages: Iterable[tuple[str | None, str]]) -> dict[str, SiteFurnit
             pages=len(texts),
             grams={g: n for g, n in grams.items() if n >= SITE_MIN_PAGES},
             lines={k: n for k, n in lines.items() if n >= SITE_MIN_PAGES},
+            names=frozenset(g for g, n in names.items() if n >= max(FREQUENT_MIN_COUNT, NAME_SHARE * len(texts))),
         )
     return out
 
@@ -177,6 +191,27 @@ def _cover(line: str, site: SiteFurniture) -> _LineCover:
             if site.frequent(count):
                 frequent[i:i + FURNITURE_N] = [True] * FURNITURE_N
     return _LineCover(toks, covered, frequent, site.lines.get(line_key(line), 0) if toks else 0)
+
+
+def _date_line(line: str) -> bool:
+    """A short line with a date ("تاريخ النشر : 21 كانون الثاني 2018"): the page's date, which
+    every page of a site published on one day prints alike, is read by cleaning, never cut."""
+    return words(line) <= DATE_LINE_MAX_WORDS and find_date(fold(line)) is not None
+
+
+def _mark_names(line: str, cover: _LineCover, site: SiteFurniture) -> None:
+    """Mark the site's name (`SiteFurniture.names`) as frequent furniture in a header line, where
+    it stands apart: at the line's start or end or next to a bar, dash or colon
+    ("<headline> | رأي اليوم", "SMART News Agency - …"), not inside a sentence."""
+    folded = [t.folded for t in cover.toks]
+    for n in NAME_WORDS:
+        for i in range(len(folded) - n + 1):
+            if tuple(folded[i:i + n]) not in site.names:
+                continue
+            before = line[: cover.toks[i].start].rstrip()
+            after = line[cover.toks[i + n - 1].end:].lstrip()
+            if not before or not after or before[-1] in _NAME_MARKS or after[0] in _NAME_MARKS:
+                cover.frequent[i:i + n] = [True] * n
 
 
 def _runs(mask: Sequence[bool]) -> list[tuple[int, int]]:
@@ -235,19 +270,26 @@ def strip_furniture(lines: Sequence[str], site: SiteFurniture | None) -> list[st
         return list(lines)
     covers = [_cover(line, site) if line.strip() else None for line in lines]
     novel = [i for i, (line, c) in enumerate(zip(lines, covers))
-             if c is not None and words(line) >= PROSE_MIN_WORDS and c.share < NOVEL_MAX]
+             if c is not None and words(line) >= PROSE_MIN_WORDS and c.share < NOVEL_MAX and not is_dateline(line)]
     if not novel:
         return list(lines)
     first, last = novel[0], novel[-1]
     dateline = max((i for i in range(first) if covers[i] is not None), default=-1)
     out: list[str] = []
     for i, (line, c) in enumerate(zip(lines, covers)):
-        if c is None or first < i < last and not site.frequent(c.whole) or i == dateline and is_dateline(line):
+        if (c is None or first < i < last and not site.frequent(c.whole) or i == dateline and is_dateline(line)
+                or _date_line(line)):
             out.append(line)
             continue
         if site.frequent(c.whole) or (i > last and c.whole):
             out.append("")
             continue
+        if i <= first:
+            _mark_names(line, c, site)
         indent = line[: len(line) - len(line.lstrip(" \t\u00a0"))]
-        out.extend(indent + piece for piece in _cut(line, c, end_runs=i >= last, start_runs=i > last) or [""])
+        if i > last and c.share < FOOTER_COVERED and is_prose(line):
+            out.append(line)  # a sentence with new words between the site's phrases: a formulaic report's end
+            continue
+        start_runs = i > last
+        out.extend(indent + piece for piece in _cut(line, c, end_runs=i >= last, start_runs=start_runs) or [""])
     return out

@@ -134,3 +134,50 @@ def test_headline_figures_are_citable_body_claims(tmp_path):
     assert len(headline_claims) == 1  # once, not as a title claim and a body claim
     (claim,) = headline_claims
     assert claim.section == "body" and claim.passage_id == first.passage_id
+
+
+def _named_site(n: int = 8) -> list[tuple[str, str]]:
+    """Pages whose first line is "<headline> | <site name> <lead>" and whose date line is alike."""
+    pages = []
+    for k in range(n):
+        headline, body = _article(k, background=False)
+        first = body[0].replace(f" | {SITE_NAME} ", " | صوت الوادي ")
+        pages.append((headline, "\n".join(["تاريخ النشر : 21 يناير 2018", first, *body[1:], *LOGIN])))
+    return pages
+
+
+def test_the_site_name_beside_a_bar_is_cut_and_the_date_line_kept():
+    pages = _named_site()
+    furniture = learn_sites(("wadi.example", text) for _, text in pages)["wadi.example"]
+    assert ("صوت", "الوادي") in furniture.names
+    for k, (headline, text) in enumerate(pages):
+        cleaned = clean_page(text, furniture=furniture)
+        assert cleaned.title == headline
+        assert "صوت الوادي" not in cleaned.text
+        assert cleaned.text.startswith(f"{SAID[k]} {k + 3} فرق")
+        assert cleaned.published_at == "2018-01-21"  # every page prints the same day: still the date
+
+
+def test_the_closing_paragraph_of_a_formulaic_report_stays():
+    """Weather reports end alike ("وأورد التقرير أن حركة الرياح …"): not a footer to cut."""
+    pages = []
+    for k in range(8):
+        pages.append("\n".join([
+            f"{WHO[k]} {DID[k]} {TOWNS[k]} {SAID[k]} {k + 3} فرق عملت {WHEN[k]} رغم سوء الأحوال .",
+            f"وأورد التقرير أن حركة الرياح السطحية على البحر ستكون {['شمالية', 'غربية', 'جنوبية', 'شرقية'][k % 4]} "
+            f"بسرعة {10 + k} إلى {30 + k} كم في الساعة وارتفاع الموج من نصف متر إلى متر .",
+            *LOGIN,
+        ]))
+    furniture = learn_sites(("wadi.example", text) for text in pages)["wadi.example"]
+    for text in pages:
+        assert "وأورد التقرير أن حركة الرياح السطحية" in clean_page(text, furniture=furniture).text
+
+
+def test_datelines_and_bylines_in_their_usual_shapes():
+    from indexer.chrome import is_dateline
+
+    for line in ("صحيفة الوادي – الرياض", "سالم الأحمد- صحيفة الوادي", "سالم الأحمد، خالد السالم – جدة",
+                 "الرياض 25 شوال 1436 هـ الموافق 10 أغسطس 2015 م واس"):
+        assert is_dateline(line), line
+    for line in ("تاريخ النشر : 21 يناير 2018", "قال المتحدث إن الاجتماع انتهى دون اتفاق .", "الرياض"):
+        assert not is_dateline(line), line
