@@ -13,6 +13,10 @@ The page is read line by line as a small state machine:
             "اقرأ أيضاً" after the source line)-->  sidebar
 
 Patterns are matched on `fold`ed text, so "إقرأ أيضاً" and "اقرأ ايضا" are one rule.
+
+Over 400 lines for a reason: the line rules of the state machine share its state and read
+best side by side. Chrome cut inside a line by its shape is `indexer.chrome`, what a site
+prints on its pages `indexer.templates`, page dates `indexer.page_dates`.
 """
 from __future__ import annotations
 
