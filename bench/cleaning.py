@@ -210,14 +210,22 @@ class Run:
     duplicates: int
 
 
-def run_prepare(paths: Sequence[Path], id_of_label=None) -> Run:
+def run_prepare(paths: Sequence[Path], id_of_label=None, known_ids: set[str] | None = None) -> Run:
+    """`known_ids`: the corpus ids the files are named after; a file's document id is its stem,
+    or its stem and a hash of its path ("snn-…-1a2b3c4d"), depending on the revision measured."""
     from indexer.pipeline import prepare
+
+    def corpus_id(doc_id: str) -> str:
+        if known_ids is None or doc_id in known_ids:
+            return doc_id
+        stem = doc_id.rsplit("-", 1)[0]
+        return stem if stem in known_ids else doc_id
 
     with no_claims():
         prepared = prepare(list(paths))
-    docs = {d.doc_id: d for d in prepared.documents}
+    docs = {corpus_id(d.doc_id): d for d in prepared.documents}
     for dup, original in prepared.duplicates:
-        docs[dup] = docs[original]
+        docs[corpus_id(dup)] = docs[corpus_id(original)]
     rejected = [(r.source if id_of_label is None else id_of_label(r.source), r.reason) for r in prepared.rejected]
     return Run(docs, rejected, len(prepared.duplicates))
 
@@ -377,7 +385,8 @@ def snn_run(tmp: Path, with_urls: bool = False) -> SnnResult:
         folder.mkdir()
         for a in articles:
             (folder / f"{a.doc_id}.txt").write_text(f"{a.title}\n\n{a.text}\n", encoding="utf-8")
-        run = run_prepare([folder], id_of_label=lambda label: Path(label).stem)
+        run = run_prepare([folder], id_of_label=lambda label: Path(label).stem,
+                          known_ids={a.doc_id for a in articles})
     tails = snn_tail_chrome(articles)
     results: list[LineResult] = []
     titles: dict[str, bool] = {}

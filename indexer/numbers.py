@@ -32,24 +32,28 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
-from khabar.dates import ARABIC_MONTHS
+from khabar.arabic import ARABIC_STOPWORDS, fold
+from khabar.dates import ARABIC_MONTHS, HIJRI_MONTHS
 from khabar.folding import folded, span_to_original
 
 QUANTITY = "quantity"
-NON_QUANTITY_KINDS = frozenset({"year", "date", "time", "ordinal", "percent", "decimal"})
+PERCENT = "percent"
+QUANTITY_KINDS = frozenset({QUANTITY, PERCENT})
+NON_QUANTITY_KINDS = frozenset({"year", "hijri_year", "date", "time", "ordinal", "age", "duration", "phone", "name"})
 
 
 @dataclass(frozen=True)
 class NumberMention:
     """One number as written. Offsets index the original text passed to `find_numbers`.
 
-    `kind` is "quantity" for counts and one of NON_QUANTITY_KINDS otherwise;
-    `qualifier` is exact / more_than / at_least / about / up_to / less_than.
+    `kind` is "quantity" (a count, an amount of money or a measure: the noun after it decides),
+    "percent", or one of NON_QUANTITY_KINDS; `qualifier` is exact / more_than / at_least /
+    about / up_to / less_than. `value` is an int, or a float for decimals ("26.5 في المائة").
     """
 
-    value: int
+    value: int | float
     start: int
     end: int
     text: str
@@ -58,7 +62,7 @@ class NumberMention:
 
     @property
     def is_quantity(self) -> bool:
-        return self.kind == QUANTITY
+        return self.kind in QUANTITY_KINDS
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -99,8 +103,28 @@ ORDINALS = {
     "الرابع": 4, "الرابعه": 4, "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6,
     "السابع": 7, "السابعه": 7, "الثامن": 8, "الثامنه": 8, "التاسع": 9, "التاسعه": 9,
 }
-YEAR_CUES = frozenset({"عام", "العام", "لعام", "بعام", "وعام", "سنه", "السنه", "لسنه", "منذ", "ومنذ", "عامي", "سنتي"})
-TIME_CUES = frozenset({"الساعه", "الساعة", "ساعه"})
+YEAR_CUES = frozenset({"عام", "العام", "لعام", "بعام", "وعام", "سنه", "السنه", "لسنه", "منذ", "ومنذ", "عامي", "سنتي",
+                       "مواليد", "موسم", "الموسم", "لموسم", "العامين", "حتي", "وحتي", "قبل", "بعد", "خلال"})
+TIME_CUES = frozenset({"الساعه", "الساعة", "ساعه", "تمام"})
+TIME_AFTER = frozenset({"تغ", "صباحا", "مساء", "مساءا", "ظهرا", "عصرا", "فجرا", "ليلا", "بتوقيت", "توقيت", "gmt"})
+ERA_AFTER = frozenset({"م", "ميلادي", "ميلاديه", "ه", "هجري", "هجريه", "ق", "للميلاد", "للهجره"})
+HIJRI_AFTER = frozenset({"ه", "هجري", "هجريه", "للهجره"})
+# Units of time: a number before one is a duration ("منذ 20 عاما", "خلال 24 ساعة") or an age.
+TIME_UNITS = frozenset(
+    "سنه سنوات سنين سنتين عام اعوام عاما عامين شهر اشهر شهور شهرا شهرين اسبوع اسابيع اسبوعا اسبوعين يوم ايام يوما "
+    "يومين ساعه ساعات ساعتين دقيقه دقايق دقيقتين ثانيه ثوان ثواني عقد عقود عقدا عقدين قرن قرون قرنا ليله ليال "
+    "ليالي ليلتين".split())
+AGE_CUES = frozenset({"العمر", "عمر", "عمره", "عمرها", "عمرهم", "بعمر", "سن", "بسن", "السن", "سنه", "البالغ",
+                      "البالغه", "يبلغ", "تبلغ", "عمرا"})
+# Words a number is part of a name after: "القرار 2254", "سوخوي 24", "إس 300", "أستانة 4".
+NAME_CUES = frozenset(
+    "قرار القرار المادة الماده ماده البند الفقره رقم الرقم برقم سوخوي سو ميغ ميج اس إس تو توبوليف جنيف استانه "
+    "استانا كبلر امبراير بوينغ بوينج ايرباص ايرباس نوت جالاكسي غالاكسي ايفون فيفا بورز باتريوت تي ام اتش اف "
+    "هاتف الهاتف الفاكس فاكس جوال الجوال واتساب تلفون ص ب".split())
+PHONE_CUES = frozenset({"هاتف", "الهاتف", "الفاكس", "فاكس", "جوال", "الجوال", "واتساب", "تلفون", "ت", "للتواصل", "رقم"})
+SCORE_CUES = frozenset({"فاز", "فوز", "بفوز", "تغلب", "هزم", "خسر", "تعادل", "بنتيجه", "نتيجه", "بنتيجة", "بهدف", "تقدم",
+                        "يفوز", "تفوز", "بفوزه", "وفاز"})
+RANGE_WORDS = frozenset({"و", "الي", "او", "حتي"})
 # Qualifiers, as folded word sequences. The first word may carry و / ب / ل.
 PRE_QUALIFIERS: list[tuple[tuple[str, ...], str]] = [
     (("ما", "لا", "يقل", "عن"), "at_least"), (("لا", "يقل", "عن"), "at_least"),
@@ -126,12 +150,17 @@ POST_QUALIFIERS: list[tuple[tuple[str, ...], str]] = [
 PERCENT_WORDS = (("في", "الميه"), ("في", "المايه"), ("بالميه",), ("بالمايه",))
 PREFIX_LETTERS = "وفبلك"
 CONJ = "و"
+_MONTHS = {**ARABIC_MONTHS, **HIJRI_MONTHS}  # a day before either is a date
+_FOLDED_STOPWORDS = frozenset(fold(w) for w in ARABIC_STOPWORDS)
 
 # Tokens of folded text: times and numeric dates first, then digit groups, words, symbols.
+# Scraped pages are tokenised ("1 . 76 مليار", "8 , 000", "02 : 37", "27 / 10 / 1436"): spaced separators
+# join a number only where the layout is unambiguous (three digits after a spaced comma, one to three
+# digits before a spaced point, three parts of a date).
 _TOKEN = re.compile(
-    r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
-    r"|(?P<date>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})(?![\d.])"
-    r"|(?P<num>\d+(?:[.,٬٫]\d+)*)"
+    r"(?P<time>\d{1,2} ?: ?\d{2}(?: ?: ?\d{2})?)(?!\d)"
+    r"|(?P<date>\d{1,4} ?[-/.–] ?\d{1,2} ?[-/.–] ?\d{1,4})(?![\d.])"
+    r"|(?P<num>(?<![\d.,])\d{1,3} \. \d+(?!\d| ?[.,] ?\d)|\d+(?: , \d{3}(?!\d))+|\d+(?:(?:[.,٬٫]|ر(?=\d))\d+)*)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<sym>[^\s\w])",
     re.UNICODE,
@@ -159,16 +188,34 @@ class _Atom(NamedTuple):
     decimal: bool = False
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])", re.IGNORECASE)
+MAX_DIGITS = 15  # longer digit runs are identifiers (article ids, tracking codes), never quantities
+
+
 def _tokens(ft: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(ft):
-        out.append(_Tok(m.lastgroup or "sym", m.group(), m.start(), m.end()))
+        kind = m.lastgroup or "sym"
+        if kind == "num" and _is_code(ft, m.start(), m.end()):
+            kind = "code"
+        out.append(_Tok(kind, m.group(), m.start(), m.end()))
     return out
+
+
+def _is_code(ft: str, start: int, end: int) -> bool:
+    """Digits glued to Latin letters ("article1466…", "F16") or too long to be a quantity."""
+    after = end < len(ft) and _LATIN.match(ft[end]) and not _ORDINAL_SUFFIX.match(ft, end)
+    glued = (start > 0 and _LATIN.match(ft[start - 1])) or after
+    return bool(glued) or sum(ch.isdigit() for ch in ft[start:end]) > MAX_DIGITS
 
 
 def _parse_digits(raw: str, multiplier_follows: bool) -> tuple[Decimal, bool, bool] | None:
     """Digit group -> (value, grouped, decimal). See module docstring for the rules."""
-    s = raw.replace("٬", ",")
+    s = raw.replace("٬", ",").replace(" ", "")
+    if "ر" in s:  # "5ر1": the Omani wire writes 1.5 with a reversed decimal sign
+        whole, _, frac = s.partition("ر")
+        s = f"{frac}.{whole}" if "ر" not in frac else s.replace("ر", "")
     if "٫" in s:
         s = s.replace(",", "").replace("٫", ".")
     elif "," in s and "." in s:
@@ -429,59 +476,171 @@ def _month_at(words: list[str]) -> int | None:
     """Month number if `words` start with a month name ("مارس", "كانون الثاني", "وشباط")."""
     if not words:
         return None
-    if len(words) >= 2 and " ".join(words[:2]) in ARABIC_MONTHS:
-        return ARABIC_MONTHS[" ".join(words[:2])]
+    if len(words) >= 2 and " ".join(words[:2]) in _MONTHS:
+        return _MONTHS[" ".join(words[:2])]
     for cand in (words[0], _strip_conj(words[0])):
-        if cand in ARABIC_MONTHS and " " not in cand:
-            return ARABIC_MONTHS[cand]
+        if cand in _MONTHS and " " not in cand:
+            return _MONTHS[cand]
     return None
 
 
 def _is_month_word(word: str) -> bool:
-    return word in ARABIC_MONTHS or _strip_conj(word) in ARABIC_MONTHS or any(word == m.split()[0] for m in ARABIC_MONTHS if " " in m)
+    return word in _MONTHS or _strip_conj(word) in _MONTHS or any(word == m.split()[0] for m in _MONTHS if " " in m)
 
 
-def _classify(toks: list[_Tok], p: _Parsed, ft: str) -> str:
-    """Decide whether a parsed number is a count or a date/time/ordinal/percent/decimal."""
+Counted = Callable[[str], bool]
+
+
+def _looks_counted(word: str) -> bool:
+    """Default test for a counted noun after a figure: an indefinite content word (تمييز is indefinite)."""
+    stem = word[1:] if len(word) > 3 and word[0] in "وف" else word
+    return (len(stem) >= 3 and not stem.startswith(("ال", "ل", "ب", "ي")) and stem not in _FOLDED_STOPWORDS
+            and not _is_month_word(word) and stem not in TIME_UNITS and stem not in ERA_AFTER)
+
+
+def _bare(word: str) -> str:
+    """A word without a glued و / ف / ب / ل."""
+    return word[1:] if len(word) > 2 and word[0] in "وفبل" else word
+
+
+def _in(word: str, table: frozenset[str]) -> bool:
+    """Is the word, or the word without its glued prefixes ("للمادة" -> "المادة", "ماده"), in `table`?"""
+    return word in table or any(stem in table for stem, _c, _a, _p in _strip_prefixes(word))
+
+
+def _after_range(toks: list[_Tok], i: int, ft: str) -> int:
+    """Index after the second number of a range ("20 إلى 29 يوليو", "18 و 26 سنة"), else i."""
+    if i >= len(toks):
+        return i
+    tok = toks[i]
+    if (tok.kind == "word" and tok.text in RANGE_WORDS) or (tok.kind == "sym" and tok.text in "-–"):
+        second = _atom_at(toks, i + 1, ft)
+        if second is not None and second.kind != "mult":
+            j = second.next_i
+            while j < len(toks):  # "200 ألف" / "مليون" after the second number
+                more = _atom_at(toks, j, ft)
+                if more is None or more.kind != "mult" or more.conj:
+                    break
+                j = more.next_i
+            return j
+    return i
+
+
+def _classify(toks: list[_Tok], p: _Parsed, ft: str, counted: Counted) -> str:
+    """What kind of number a parsed figure is: a quantity, a percentage, or one of NON_QUANTITY_KINDS."""
     i0 = _first_token_index(toks, p)
-    after = _word_seq(toks, p.next_i, 4)
-    before = _words_before(toks, i0, 3)
     nxt = toks[p.next_i] if p.next_i < len(toks) else None
+    nxt2 = toks[p.next_i + 1] if p.next_i + 1 < len(toks) else None
+    prev = toks[i0 - 1] if i0 > 0 else None
+    before = _words_before(toks, i0, 4)
+    after_i = _after_range(toks, p.next_i, ft)
+    if prev is not None and prev.text == "(" and after_i < len(toks) and toks[after_i].text == ")":
+        before = _words_before(toks, i0 - 1, 4)  # "( 52 عاما )" stays as it is, "(18) سنة" reads through
+        if not _word_seq(toks, after_i, 1):
+            after_i += 1
+    after = _word_seq(toks, after_i, 4)
+    unit_tok = toks[after_i] if after_i < len(toks) else None
     value = p.value
-    # Percentages: "5%", "5 ٪", "5 في المئة", "5 بالمئة".
-    if nxt is not None and nxt.kind == "sym" and nxt.text in "%٪":
-        return "percent"
+    digits = p.first.kind == "digits" and not p.used_multiplier
+    raw = ft[p.first.start:p.first.end]
+    single_word = p.first.kind != "digits" and p.next_i == p.first.next_i
+    # Percentages: "5%", "5 ٪", "5 في المئة", "( 49 . 6 % )", "10 إلى 15 في المئة".
+    for t in (nxt, unit_tok):
+        if t is not None and t.kind == "sym" and t.text in "%٪":
+            return PERCENT
     for pattern in PERCENT_WORDS:
-        if tuple(after[: len(pattern)]) == pattern:
-            return "percent"
-    if p.first.kind == "digits" and p.first.decimal and not p.used_multiplier:
-        return "decimal"
+        if tuple(after[: len(pattern)]) == pattern or tuple(_word_seq(toks, p.next_i, 2)[: len(pattern)]) == pattern:
+            return PERCENT
     # English ordinal suffix glued to digits: "8th".
     if nxt is not None and nxt.kind == "word" and nxt.start == p.end and nxt.text in ("st", "nd", "rd", "th"):
         return "ordinal"
-    is_day = not p.used_multiplier and 1 <= value <= 31 and value == value.to_integral_value()
-    if before and before[-1] in TIME_CUES and value <= 24:
+    # List and chronology markers at the head of an item: "24 - داعش …", "3- ألا يقل", "( 1 ) - الموصل".
+    if nxt is not None and nxt.kind == "sym" and nxt.text in "-–)." and (i0 == 0 or (prev is not None and prev.text == "(" and i0 == 1)):
+        if nxt.text != "." or nxt2 is None or nxt2.kind != "num":
+            return "ordinal"
+    # Names with numbers: "الف - 16" (F-16), "تو-95", "كبلر-452", "S&P 500", "القرار 2254", "( 5+1 )", "1-صفر".
+    if single_word and nxt is not None and nxt.kind == "sym" and nxt.text in "-–" and nxt2 is not None and nxt2.kind == "num":
+        return "name"
+    if prev is not None and prev.kind == "sym" and prev.text in "-–" and i0 >= 2:
+        left = toks[i0 - 2]
+        if left.kind == "word" and not _is_prefix_only(left.text) and _word_atom(left.text) is None \
+                and left.text not in RANGE_WORDS and left.text not in TIME_UNITS:
+            return "name"
+        if left.kind == "word" and _word_atom(left.text) is not None and _word_atom(left.text)[0] == "mult" \
+                and i0 >= 3 and toks[i0 - 3].kind != "num":
+            return "name"
+    if prev is not None and prev.kind == "word" and prev.text.isascii() and prev.text.isalpha() \
+            and (len(prev.text) <= 4 or prev.text[:1].isupper()) and p.first.start - prev.end <= 2:
+        return "name"
+    if (nxt is not None and nxt.text == "+" and nxt2 is not None and nxt2.kind == "num") or \
+            (prev is not None and prev.text == "+" and i0 >= 2 and toks[i0 - 2].kind == "num"):
+        return "name"
+    if nxt is not None and nxt.kind == "sym" and nxt.text in "-–" and nxt2 is not None and \
+            (nxt2.text == "صفر" or (nxt2.kind == "num" and value <= 20)) and any(_bare(w) in SCORE_CUES or w in SCORE_CUES for w in before):
+        return "name"
+    if digits and prev is not None and prev.kind == "sym" and prev.text in "-–" and i0 >= 2 and toks[i0 - 2].kind == "num" \
+            and any(_bare(w) in SCORE_CUES or w in SCORE_CUES for w in _words_before(toks, i0 - 2, 4)) and value <= 20:
+        return "name"
+    # Phone numbers: "02396546", "009647902409092", "الهاتف : 71238222".
+    cue_words = before + ([toks[i0 - 2].text] if prev is not None and prev.kind == "sym" and i0 >= 2 else [])
+    if digits and raw.isdigit() and (
+            (raw.startswith("0") and len(raw) >= 6) or
+            (len(raw) >= 7 and any(_bare(w) in PHONE_CUES or w in PHONE_CUES for w in cue_words[-3:]))):
+        return "phone"
+    if digits and before and _in(before[-1], NAME_CUES) and prev is not None and prev.kind == "word":
+        return "name"
+    if p.first.kind == "digits" and p.first.decimal and not p.used_multiplier and after[:1] and after[0] in TIME_AFTER:
         return "time"
+    if before and before[-1] in TIME_CUES and value <= 24 and not p.used_multiplier:
+        return "time"
+    is_day = not p.used_multiplier and 1 <= value <= 31 and value == value.to_integral_value()
     if is_day:
-        # "7 فبراير", "17 مارس", "الـ27 من الشهر الجاري", "16 من شهر آب".
+        # "7 فبراير", "17 مارس", "الـ27 من الشهر الجاري", "16 من شهر آب", "20 إلى 29 يوليو", "2 ـ 4/6/1436هـ".
         if _month_at(after) is not None:
             return "date"
         if after[:1] == ["من"] and (len(after) > 1 and (after[1] in ("الشهر", "شهر", "هذا") or _month_at(after[1:]))):
             return "date"
+        if nxt is not None and nxt.kind == "date":
+            return "date"
+        if unit_tok is not None and unit_tok.kind == "date" and after_i != p.next_i:
+            return "date"
+    # Units of time: ages and durations.
+    unit = _bare(after[0]) if after else ""
+    light_years = len(after) > 1 and after[1] == "ضوييه"
+    if light_years:
+        return QUANTITY  # "1400 سنة ضوئية" is a distance
+    if after and (after[0] in TIME_UNITS or unit in TIME_UNITS) and not (p.first.article and digits) and not light_years:
+        closing = toks[after_i + 1] if after_i + 1 < len(toks) else None
+        if any(w in AGE_CUES or _bare(w) in AGE_CUES for w in before) or \
+                (prev is not None and prev.text == "(" and closing is not None and closing.text == ")"):
+            return "age"
+        return "duration"
     if p.first.article and not p.used_multiplier:
+        if p.first.kind == "unit" and value >= 3 and not (after[:1] and after[0] in ("الاواخر", "الاوايل", "الاولي")):
+            return QUANTITY  # "الكتائب الثلاث", "الثلاثة": cardinals with the article
+        if digits and after[:1] and counted(after[0]):
+            return QUANTITY  # "ال7 ملفات"
         return "ordinal"
-    is_year_shape = (
-        p.first.kind == "digits" and not p.used_multiplier and not p.first.grouped
-        and len(ft[p.first.start:p.first.end]) == 4 and 1900 <= value <= 2100
-    )
-    if is_year_shape:
-        if before and (before[-1] in YEAR_CUES or _is_month_word(before[-1]) or before[-1] in ("في", "وفي")):
-            return "year"
+    is_year_shape = digits and not p.first.grouped and not p.first.decimal and len(raw) == 4
+    if is_year_shape and (1900 <= value <= 2100 or 1300 <= value <= 1500):
+        label = "hijri_year" if value <= 1500 else "year"
+        glued = nxt is not None and nxt.kind == "word" and nxt.start == p.end and nxt.text in ERA_AFTER
+        if (after[:1] and after[0] in HIJRI_AFTER) or (glued and nxt.text in HIJRI_AFTER):
+            return "hijri_year"
+        if (after[:1] and after[0] in ERA_AFTER) or glued:
+            return label
+        if before and (before[-1] in YEAR_CUES or _bare(before[-1]) in YEAR_CUES or _is_month_word(before[-1])):
+            return label
         if len(before) >= 2 and _month_at(before[-2:]) is not None:
-            return "year"
-        if not after or after[0] in ("م", "ميلادي", "ميلاديه", "ه", "هجري", "هجريه"):
-            if _pre_qualifier(before) == "exact":
-                return "year"
+            return label
+        if _pre_qualifier(before) != "exact":
+            return QUANTITY
+        if before and before[-1] in ("في", "وفي"):
+            return label
+        first_after = _word_seq(toks, p.next_i, 1)
+        if first_after and (counted(first_after[0]) or _strip_to_mult(first_after[0])):
+            return QUANTITY
+        return label  # "في 2014 قتل", "2014 الذي", "1434": a year unless it counts something
     return QUANTITY
 
 
@@ -495,15 +654,18 @@ def _first_token_index(toks: list[_Tok], p: _Parsed) -> int:
     return len(toks)
 
 
-def find_numbers(text: str, include_all: bool = False) -> list[NumberMention]:
+def find_numbers(text: str, include_all: bool = False, counted: Counted | None = None) -> list[NumberMention]:
     """Every number in `text`, in order.
 
-    By default only quantities (counts) are returned; with include_all=True dates,
-    times, years, ordinals, percentages and decimals come too, flagged by `kind`.
-    Never raises on arbitrary text; values are non-negative ints.
+    By default only quantities (counts, amounts, measures, percentages) are returned; with
+    include_all=True dates, times, years, ages, durations, ordinals, phone numbers and numbers
+    inside names come too, flagged by `kind`. `counted(word)` says whether a folded word is a
+    noun a figure can count; it decides between a year and a count ("2000 مدني" / "2014 الذي").
+    Never raises on arbitrary text; values are non-negative.
     """
     if not isinstance(text, str):
         raise TypeError(f"find_numbers expects str, got {type(text).__name__}")
+    counted = counted or _looks_counted
     ft, index = folded(text)
     toks = _tokens(ft)
     out: list[NumberMention] = []
@@ -529,17 +691,23 @@ def find_numbers(text: str, include_all: bool = False) -> list[NumberMention]:
         if parsed is None:
             i += 1
             continue
-        kind = _classify(toks, parsed, ft)
+        kind = _classify(toks, parsed, ft, counted)
         qualifier = "exact"
-        if kind == QUANTITY:
+        if kind in QUANTITY_KINDS:
             qualifier = _pre_qualifier(_words_before(toks, _first_token_index(toks, parsed), 4))
             if qualifier == "exact":
                 qualifier = _post_qualifier(_word_seq(toks, parsed.next_i, 5))
-        if kind == QUANTITY or include_all:
-            value = int(parsed.value) if parsed.value >= 0 else 0
-            out.append(_mention(text, index, parsed.start, parsed.end, value, qualifier, kind))
+        if kind in QUANTITY_KINDS or include_all:
+            out.append(_mention(text, index, parsed.start, parsed.end, _number(parsed.value), qualifier, kind))
         i = max(parsed.next_i, i + 1)
     return out
+
+
+def _number(value: Decimal) -> int | float:
+    """An int when the value is whole, else a float (never negative)."""
+    if value < 0:
+        return 0
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _leading_int(s: str) -> int:
@@ -547,6 +715,6 @@ def _leading_int(s: str) -> int:
     return int(m.group()) if m else 0
 
 
-def _mention(text: str, index: list[int], fstart: int, fend: int, value: int, qualifier: str, kind: str) -> NumberMention:
+def _mention(text: str, index: list[int], fstart: int, fend: int, value: int | float, qualifier: str, kind: str) -> NumberMention:
     start, end = span_to_original(index, fstart, fend, text)
     return NumberMention(value=value, start=start, end=end, text=text[start:end], qualifier=qualifier, kind=kind)

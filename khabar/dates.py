@@ -51,6 +51,12 @@ def _folded_table(series: tuple[str, ...]) -> dict[str, int]:
 
 
 ARABIC_MONTHS: dict[str, int] = _folded_table((MASHRIQ, LEVANTINE, MAGHREBI))
+# Hijri months (folded): a day before one is a date ("15 شوال"), never a count. صفر is left out: it is
+# also "zero" in scores. Hijri dates are not converted (`find_dates` leaves them unnormalised).
+HIJRI_MONTHS: dict[str, int] = {fold(name): month for month, names in {
+    1: ("محرم",), 3: ("ربيع الأول", "ربيع الاول"), 4: ("ربيع الآخر", "ربيع الثاني"), 5: ("جمادى الأولى", "جمادى الاولى"),
+    6: ("جمادى الآخرة", "جمادى الثانية"), 7: ("رجب",), 8: ("شعبان",), 9: ("رمضان",), 10: ("شوال",),
+    11: ("ذو القعدة", "ذي القعدة"), 12: ("ذو الحجة", "ذي الحجة")}.items() for name in names}
 ALL_MONTHS: dict[str, int] = _folded_table((MASHRIQ, LEVANTINE, MAGHREBI, ENGLISH))
 
 

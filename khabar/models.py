@@ -37,8 +37,8 @@ class Claim:
 
     claim_id: str
     doc_id: str
-    value: int
-    what: str  # normalised category, e.g. "civilians_killed"
+    value: int | float  # a float only for decimals ("26.5" في المائة)
+    what: str  # normalised category: a gazetteer id ("civilians_killed"), money_<iso>, percent_change/_share, <dimension>_<unit>, an English count label ("students") or "count"
     sentence: str
     start: int  # sentence offsets into Document.text (or into the sidebar line)
     end: int
@@ -57,6 +57,11 @@ class Claim:
     when_norm: str | None = None  # ISO date or year-month where it can be resolved
     passage_id: str | None = None
     section: str = "body"
+    kind: str = "count"  # count / money / percent / measure
+    unit: str | None = None  # ISO currency ("SAR"), "%", or the measure's unit ("km", "tonnes"); None for counts
+    what_en: str | None = None  # English for what was counted ("civilians killed", "students"), when known
+    event: str | None = None  # kind of incident the figure belongs to (air_strike, bombing, earthquake, …; gazetteer "incidents")
+    event_ar: str | None = None  # the incident word as written ("بتفجير")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

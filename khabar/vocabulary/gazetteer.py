@@ -15,6 +15,7 @@ Public API (used by claim extraction and, later, question answering):
     .find_what(text)              -> list[Match] (kind "what"), Arabic counted nouns
     .match_english(text)          -> list[Match] for English question words (actor/place/what)
     .actor(id) / .place(id) / .what(id)  -> Entry (KeyError for an unknown id)
+    .what_name(id, lang) / .stance_name(stance, lang)  -> display names in English or Arabic
 """
 from __future__ import annotations
 
@@ -150,8 +151,30 @@ class Gazetteer:
             stances = {k: v for k, v in data["stances"].items() if not k.startswith("_")}
         except KeyError as exc:
             raise GazetteerError(f"gazetteer is missing section {exc}") from exc
+        missing_ar = [e.id for e in self._whats.values() if not e.extra.get("name_ar")]
+        if missing_ar:
+            raise GazetteerError(f"'what' entries without name_ar: {missing_ar}")
         self.participles = frozenset(fold(w) for w in stances.pop("participles", []))
         self.continuation = frozenset(fold(w) for w in stances.pop("continuation", []))
+        self.according = frozenset(fold(w) for w in stances.pop("according", []))
+        self.agentless = frozenset(fold(w) for w in stances.pop("agentless", []))
+        self._stance_names = self._names(data.get("stance_names", {}), stances.keys())  # stances only, not word lists
+        self.units = _PhraseTable()
+        for code, spec in _items(data.get("currencies", {})):
+            self.units.add(spec["ar"], ("money", code, f"money_{code.lower()}", spec["en"]))
+        for what_id, spec in _items(data.get("units", {})):
+            self.units.add(spec["ar"], ("measure", spec["en"], what_id, spec["en"]))
+        self.incidents = _PhraseTable()
+        self.incident_en: dict[str, str] = {}
+        for incident, spec in _items(data.get("incidents", {})):
+            self.incidents.add(spec["ar"], incident)
+            self.incident_en[incident] = spec["en"]
+        self.count_nouns = _PhraseTable()
+        for label, words in _items(data.get("count_nouns", {})):
+            self.count_nouns.add(words, label)
+        self._actor_words: dict[str, str] = {}
+        for ar, en in _items(data.get("actor_words", {})):
+            self._actor_words.setdefault(fold(ar), en)
         self.stance_of: dict[str, str] = {}
         for stance, words in stances.items():
             for w in words:
@@ -170,6 +193,12 @@ class Gazetteer:
         self.what_for: dict[tuple[str, str | None], str] = {}
         for entry in self._whats.values():
             self.what_for[(entry.extra["noun"], entry.extra.get("event"))] = entry.id
+        self.groups: dict[str, dict[str, Any]] = {k: v for k, v in data.get("actor_groups", {}).items() if not k.startswith("_")}
+        self._ambiguous: list[tuple[frozenset[str], dict[str, frozenset[str]]]] = []
+        for spec in data.get("ambiguous_actors", []):
+            if isinstance(spec, dict) and "ar" in spec:
+                self._ambiguous.append((frozenset(" ".join(fold(v).split()) for v in spec["ar"]),
+                                        {k: frozenset(fold(w) for w in words) for k, words in spec["candidates"].items()}))
         self._actor_matcher = _Matcher(self._actors.values(), lambda e: e.ar, "actor")
         self._place_matcher = _Matcher(self._places.values(), lambda e: e.ar, "place")
         self._english = self._english_regex()
@@ -186,6 +215,15 @@ class Gazetteer:
             out[item["id"]] = Entry(item["id"], kind, item["en"], tuple(item.get("ar", ())),
                                     tuple(item.get("en_aliases", ())), extra)
         return out
+
+    @staticmethod
+    def _names(section: dict[str, Any], ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """{id: {"en": ..., "ar": ...}}, with every id named in both languages (the UI shows them)."""
+        names = {k: v for k, v in section.items() if not k.startswith("_")}
+        missing = sorted(i for i in ids if not (names.get(i, {}).get("en") and names.get(i, {}).get("ar")))
+        if missing:
+            raise GazetteerError(f"stance_names lacks an English or Arabic name for {missing}")
+        return names
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Gazetteer":
@@ -210,6 +248,18 @@ class Gazetteer:
     def what(self, what_id: str) -> Entry:
         return self._whats[what_id]
 
+    def what_name(self, what_id: str, lang: str) -> str:
+        """'civilians killed' / 'قتلى مدنيون'; an unknown id is shown as itself, underscores as spaces."""
+        entry = self._whats.get(what_id)
+        if entry is None:
+            return str(what_id or "").replace("_", " ")
+        return entry.extra["name_ar"] if lang == "ar" else entry.en
+
+    def stance_name(self, stance: str, lang: str) -> str:
+        """'admitted' / 'اعترف'; an unknown stance is shown as itself."""
+        names = self._stance_names.get(stance)
+        return names["ar" if lang == "ar" else "en"] if names else str(stance or "")
+
     @property
     def actors(self) -> list[Entry]:
         return list(self._actors.values())
@@ -221,6 +271,36 @@ class Gazetteer:
     @property
     def whats(self) -> list[Entry]:
         return list(self._whats.values())
+
+    def resolve_actor(self, text: str) -> tuple[str, ...]:
+        """Actor ids a user's name for an actor stands for: a group ("coalition", "التحالف" -> the US-led
+        and the Saudi-led coalitions), else the entry whose id, English alias or Arabic variant it is;
+        () when the gazetteer does not know the name."""
+        low = " ".join(text.lower().split())
+        folded = " ".join(fold(text).split())
+        for group_id, spec in self.groups.items():
+            names = {group_id} | {a.lower() for a in spec.get("en_aliases", ())} | {" ".join(fold(a).split()) for a in spec.get("ar", ())}
+            if low in names or folded in names:
+                return tuple(spec["members"])
+        if text.strip() in self._actors:
+            return (text.strip(),)
+        for entry in self._actors.values():
+            if low in (a.lower() for a in entry.en_aliases) or low == entry.en.lower() \
+                    or folded in (" ".join(fold(a).split()) for a in entry.ar):
+                return (entry.id,)
+        return ()
+
+    def disambiguate(self, actor_id: str, surface: str, context: str) -> str:
+        """The entry a bare, shared name ("التحالف", "قوات التحالف") means in a document: the candidate whose
+        context words the document uses most (`context`: the document's folded text); `actor_id` on a tie."""
+        words = " ".join(w for w in fold(surface).split())
+        words = words[1:] if words[:1] in "وفبل" and words[1:] in {k for amb, _ in self._ambiguous for k in amb} else words
+        for variants, candidates in self._ambiguous:
+            if words in variants and actor_id in candidates:
+                scores = {cand: sum(context.count(w) for w in cues) for cand, cues in candidates.items()}
+                best = max(scores, key=lambda c: (scores[c], c == actor_id))
+                return best
+        return actor_id
 
     def broader(self, what_id: str) -> list[str]:
         """what_id and its broader categories: children_killed -> civilians_killed -> people_killed."""
@@ -267,7 +347,45 @@ class Gazetteer:
         return _lookup(fold(word), self.event_of)
 
     def classify_stance(self, word: str) -> str | None:
-        return _lookup(fold(word), self.stance_of)
+        """Stance of a reporting word; only و / ف may be glued to it ("النقل" is transport, not نقل)."""
+        w = fold(word)
+        if w in self.stance_of:
+            return self.stance_of[w]
+        if len(w) > 3 and w[0] in "وف" and w[1:] in self.stance_of:
+            return self.stance_of[w[1:]]
+        return None
+
+    def is_participle(self, word: str) -> bool:
+        """Participles (مشيرا, ومؤكدة) attach to the main clause's speaker."""
+        w = fold(word)
+        return w in self.participles or (len(w) > 2 and w[0] in "وف" and w[1:] in self.participles)
+
+    def is_according(self, word: str) -> bool:
+        """"بحسب / وفقا / نقلا …": the source is the phrase after the word, not a verb's subject."""
+        w = fold(word)
+        return w in self.according or (len(w) > 2 and w[0] in "وف" and w[1:] in self.according)
+
+    def is_agentless(self, word: str) -> bool:
+        """"يذكر أن", "يقدر ب": impersonal verbs that name no source."""
+        w = fold(word)
+        return w in self.agentless or (len(w) > 2 and w[0] in "وف" and w[1:] in self.agentless)
+
+    def actor_word(self, word: str) -> str | None:
+        """English gloss of one folded word of an actor phrase ("" for words that add nothing), or None."""
+        if word in self._actor_words:
+            return self._actor_words[word]
+        for prefix in ("وال", "بال", "لل", "و", "ب", "ل"):
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                rest = word[len(prefix):] if prefix != "لل" else "ال" + word[2:]
+                if rest in self._actor_words:
+                    return self._actor_words[rest]
+        return None
+
+    def is_counted_word(self, word: str) -> bool:
+        """Can a figure count this folded word? (a counted-noun class, a known count noun, a currency or unit)."""
+        if _lookup(word, self.noun_class) is not None or self.units.lookup_word(word) or self.count_nouns.lookup_word(word):
+            return True
+        return False
 
     def _english_regex(self) -> tuple[re.Pattern[str], list[str], dict[str, Entry]]:
         table: dict[str, Entry] = {}
@@ -292,6 +410,47 @@ class Gazetteer:
             entry = table[key]
             out.append(Match(entry.kind, entry.id, text[start:end], start, end, entry.en))
         return out
+
+
+def _items(section: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in section.items() if not k.startswith("_")]
+
+
+class _PhraseTable:
+    """Folded word sequences -> a value, matched at a token position (longest first), the first word
+    also without a glued و / ب / ل ("بـ 5 ملايين ريال", "وكيلومترا")."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+
+    def add(self, phrases: Iterable[str], value: Any) -> None:
+        for phrase in phrases:
+            words = tuple(fold(phrase).split()) or (phrase,)
+            self._by_first.setdefault(words[0], []).append((words, value))
+        for options in self._by_first.values():
+            options.sort(key=lambda o: -len(o[0]))
+
+    def match(self, words: list[str]) -> tuple[Any, int] | None:
+        """(value, number of words) of the longest phrase that `words` start with."""
+        if not words:
+            return None
+        for first in _readings(words[0]):
+            for phrase, value in self._by_first.get(first, ()):
+                if len(phrase) <= len(words) and tuple(words[1:len(phrase)]) == phrase[1:]:
+                    return value, len(phrase)
+        return None
+
+    def lookup_word(self, word: str) -> Any:
+        hit = self.match([word])
+        return hit[0] if hit else None
+
+
+def _readings(word: str) -> list[str]:
+    out = [word]
+    for prefix in ("و", "ف", "ب", "ل", "وب", "ول"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            out.append(word[len(prefix):])
+    return out
 
 
 def _norm_en(text: str) -> str:

@@ -15,9 +15,14 @@ import numpy as np
 
 from khabar.models import Claim, Document, Passage
 
-__all__ = ["REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
+__all__ = ["LIST_WINDOW", "REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
            "IndexInfo", "IndexMismatch", "PassageRecord", "SparseVector", "Stats", "check_sparse_count",
            "checked_query_vector", "decode_sparse", "encode_sparse"]
+
+
+# How deep `list_documents` pages (offset + limit): Elasticsearch's default result window, kept by
+# both backends so that a listing behaves the same whichever one runs.
+LIST_WINDOW = 10_000
 
 
 class BackendError(RuntimeError):
@@ -88,7 +93,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class ClaimQuery:
-    actor: str | None = None  # gazetteer id or surface text
+    """Claim filters; every given one must hold. `actor_ids` matches any of the ids (a family:
+    "coalition" -> the US-led and the Saudi-led coalitions); `actor_terms` are analysed terms
+    (`khabar.arabic.analyze`) that must all occur in the claim's actor phrase."""
+
+    actor: str | None = None  # gazetteer id or the actor phrase exactly as stored
+    actor_ids: tuple[str, ...] = ()
+    actor_terms: tuple[str, ...] = ()
+    kind: str | None = None  # count / money / percent / measure
+    event: str | None = None  # incident id (air_strike, bombing, …)
     what: str | None = None
     stance: str | None = None
     min_value: int | None = None
@@ -190,7 +203,9 @@ class Backend(Protocol):
         """The stored document with its passages and claims."""
 
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims)."""
+        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims), newest
+        published first, undated ones last, then most recently indexed, then by id; offset + limit at
+        most LIST_WINDOW."""
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         """Passages still waiting for an embedding, oldest first."""
@@ -229,6 +244,13 @@ class Backend(Protocol):
 
     def claims(self, query: ClaimQuery) -> list[Claim]:
         """Claims matching every given filter, most recent documents first."""
+
+    def meta(self, key: str) -> str | None:
+        """A value the index keeps about itself (e.g. "claims_version", the claim extractor that made
+        the stored claims); None when never set."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value about the index; durable when this returns."""
 
     def stats(self) -> Stats:
         ...

@@ -162,6 +162,41 @@ def test_claims_are_stored_and_filterable(loaded):
     assert {c.doc_id for c in loaded.claims(ClaimQuery(terms=tuple(analyze("الميادين"))))} == {"mayadin"}
 
 
+def test_claim_kind_event_and_actor_filters(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    doc = make_doc("kabul")
+    first = doc.passages[0]
+    doc.claims = [
+        Claim(claim_id="k-money", doc_id="kabul", value=26.5, what="percent_change", sentence=first.text, start=first.start,
+              end=first.end, value_start=0, value_end=1, value_text="1", kind="percent", unit="%",
+              actor="وزارة الصحة الأفغانية", actor_en="Afghan health ministry"),
+        Claim(claim_id="k-count", doc_id="kabul", value=80, what="people_killed", sentence=first.text, start=first.start,
+              end=first.end, value_start=0, value_end=1, value_text="1", kind="count", event="bombing", event_ar="انفجار",
+              actor="التحالف العربي", actor_id="saudi_coalition", what_en="people killed"),
+    ]
+    other = make_doc("coalition")
+    backend.upsert([doc, other])
+    assert [c.claim_id for c in backend.claims(ClaimQuery(kind="percent"))] == ["k-money"]
+    assert [c.claim_id for c in backend.claims(ClaimQuery(event="bombing"))] == ["k-count"]
+    both = backend.claims(ClaimQuery(actor_ids=("coalition", "saudi_coalition")))
+    assert {c.claim_id for c in both} == {"k-count", "coalition-c1"}
+    assert [c.claim_id for c in backend.claims(ClaimQuery(actor_terms=tuple(analyze("وزارة الصحة"))))] == ["k-money"]
+    assert backend.claims(ClaimQuery(actor_terms=tuple(analyze("وزارة الدفاع")))) == []
+    stored = {c.claim_id: c for c in backend.claims(ClaimQuery(doc_id="kabul"))}
+    assert stored["k-money"].value == 26.5 and stored["k-money"].to_dict() == doc.claims[0].to_dict()
+    assert stored["k-count"].to_dict() == doc.claims[1].to_dict()
+
+
+def test_index_metadata_is_kept(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    assert backend.meta("claims_version") is None
+    backend.set_meta("claims_version", "2")
+    backend.set_meta("other", "x")
+    assert (backend.meta("claims_version"), backend.meta("other")) == ("2", "x")
+    backend.set_meta("claims_version", "3")
+    assert backend.meta("claims_version") == "3"
+
+
 def test_get_document_round_trip(loaded):
     original = make_doc("coalition")
     stored = loaded.get_document("coalition")
@@ -175,6 +210,18 @@ def test_get_document_round_trip(loaded):
     assert loaded.fingerprints()["coalition"] == [1, 2, 3]
     listed = {d["doc_id"]: d for d in loaded.list_documents()}
     assert set(listed) == set(ARTICLES) and listed["coalition"]["passages"] == len(original.passages)
+
+
+def test_documents_are_listed_newest_published_first_then_undated_a_page_at_a_time(loaded):
+    undated = make_doc("kabul", "خبر بلا تاريخ عن حلب.")
+    undated.doc_id, undated.published_at = "تقرير بلا تاريخ", None
+    undated.passages = build_passages(undated.doc_id, undated.text)
+    undated.claims = []
+    loaded.upsert([undated])
+    order = [d["doc_id"] for d in loaded.list_documents()]
+    assert order == ["football", "coalition", "kabul", "mayadin", "تقرير بلا تاريخ"]
+    assert [d["doc_id"] for d in loaded.list_documents(limit=2, offset=2)] == order[2:4]
+    assert loaded.get_document("تقرير بلا تاريخ").doc_id == "تقرير بلا تاريخ"
 
 
 def test_passages_keeps_order_and_skips_unknown(loaded):
@@ -296,13 +343,16 @@ def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedd
     before = searcher.search(question, mode="semantic", k=5)
     assert "document context" in before.fusion  # no terms stored yet: the fallback
     weights = searcher.weights  # ... which has a lexical weight of its own
-    assert f"lexical {weights.lexical_cross_language_without_terms:g}:" in searcher.search(question, k=5).fusion
+    n_terms = len(set(searcher.query_terms(question, "en")))
+    plain = weights.lexical_weight("en", n_terms, with_terms=False)
+    assert f"lexical {plain:.3g}:" in searcher.search(question, k=5).fusion
     pending_ids = [pid for pid, _ in loaded.knn(searcher.query_vector(question), 100, Filters())]
     texts = [r.passage.text for r in loaded.passages(pending_ids)]
     loaded.set_sparse(pending_ids, embedder.embed_sparse(texts))
     after = Searcher(loaded, embedder).search(question, mode="semantic", k=5)
     assert "latent-term" in after.fusion
-    assert f"lexical {weights.lexical_cross_language:g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
+    mixed = weights.lexical_weight("en", n_terms, with_terms=True)
+    assert f"lexical {mixed:.3g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
     assert after.hits[0].doc_id == "coalition"
     arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
     assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass

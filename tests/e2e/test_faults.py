@@ -136,11 +136,15 @@ def test_damaged_index_is_refused_with_the_repair_command(built_index: Path, tmp
     from khabar.service import Engine  # noqa: F401 - import cost paid once, outside the timed part
 
     data = tmp_path / "index"
-    shutil.copytree(built_index, data)
-    for wal in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
-        (data / wal).unlink(missing_ok=True)  # the CLI run checkpointed on exit; leftovers would mask damage
+    # The fixture checkpointed everything into the main file; WAL files of a reader that is
+    # still open (or closing) would mask damage, or vanish mid-copy.
+    shutil.copytree(built_index, data, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
     DAMAGE[damage](data)
-    info = dict(sqlite3.connect(built_index / "catalog.sqlite").execute("SELECT key, value FROM info"))
+    reader = sqlite3.connect(f"file:{built_index / 'catalog.sqlite'}?mode=ro", uri=True)
+    try:
+        info = dict(reader.execute("SELECT key, value FROM info"))
+    finally:
+        reader.close()
     with pytest.raises(IndexCorrupt) as caught:
         EmbeddedBackend(data, info["embedder_id"], int(info["dim"]))
     assert REPAIR in str(caught.value)
@@ -153,7 +157,7 @@ def test_damaged_index_is_refused_with_the_repair_command(built_index: Path, tmp
 
 def test_the_repair_command_works(built_index: Path, tmp_path: Path) -> None:
     data = tmp_path / "index"
-    shutil.copytree(built_index, data)
+    shutil.copytree(built_index, data, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
     _garble(_segment_file(data, "idx"), 200)
     assert run_khabar(["stats"], data).returncode == 1
     assert run_khabar(["reset", "--yes"], data).returncode == 0
@@ -266,6 +270,7 @@ def test_file_exactly_at_the_limit_is_indexed(tmp_path: Path) -> None:
 
 
 def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder) -> None:
+    from indexer.ids import file_id
     from khabar.settings import Settings
     from khabar.service import Engine
 
@@ -282,8 +287,8 @@ def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder)
     engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
     try:
         report = engine.ingest([tmp_path / "page.html"], embed=False, progress=False)
-        assert report.added == ["page"], report.to_dict()
-        doc = engine.document("page")
+        assert report.added == [file_id((tmp_path / "page.html").resolve())], report.to_dict()
+        doc = engine.document(report.added[0])
         assert doc is not None and "مستشفى جديد" in doc.text
         for leaked in ("zzstyleword", "كلمةالنمط", "zzscriptword", "كلمةالسكربت", "zzinlinescript", "color: red"):
             assert leaked not in doc.text and leaked not in doc.title

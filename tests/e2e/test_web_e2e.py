@@ -115,6 +115,33 @@ def _ask(pg, question: str):
     return pg.locator("#ask-answers .khabar-answer").first  # newest first
 
 
+# Visual positions of characters: (line top, left) of each occurrence's box, in document order.
+_CHAR_BOXES_JS = """(el, chars) => {
+  const out = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      if (!chars.includes(node.data[i])) continue;
+      const range = document.createRange();
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      out.push([node.data[i], Math.round(box.top), box.left]);
+    }
+  }
+  return out;
+}"""
+
+
+def _reading_order(boxes: list[list]) -> list[str]:
+    """The characters sorted as a left-to-right reader meets them: by line, then from the left."""
+    lines: list[float] = []
+    for _, top, _ in boxes:
+        if not any(abs(top - t) < 6 for t in lines):
+            lines.append(top)
+    line_of = {top: min(range(len(lines)), key=lambda i: abs(lines[i] - top)) for _, top, _ in boxes}
+    return [ch for ch, top, left in sorted(boxes, key=lambda b: (line_of[b[1]], b[2]))]
+
+
 def _search(pg, query: str, mode_label: str):
     _open_tab(pg, "Search · بحث")
     pg.locator("#search-mode").get_by_text(mode_label, exact=True).click()
@@ -146,6 +173,17 @@ def test_ask_english_question_cites_the_coalition_admission(page):
     _shot(page, "ask.png")
 
 
+def test_english_answer_quoting_arabic_reads_quote_then_marker(page):
+    """«Arabic» [1] in an English answer: the marks and [1] stay where they are written (not «[1] «..)."""
+    block = _ask(page, "Where did the Kabul bombing happen?")
+    direct = block.locator(".khabar-direct")
+    text = direct.inner_text()
+    assert "«" in text and "»" in text and "[1]" in text, text
+    assert direct.get_attribute("dir") == "ltr"
+    order = _reading_order(direct.evaluate(_CHAR_BOXES_JS, "«»[]"))
+    assert order == ["«", "»", "[", "]"], order
+
+
 def test_ask_arabic_question_answers_right_to_left(page):
     page.get_by_role("button", name="كم عدد المدنيين الذين اعترف التحالف بقتلهم؟").click()  # an example chip
     page.wait_for_selector("#ask-answers .khabar-answer")
@@ -154,13 +192,37 @@ def test_ask_arabic_question_answers_right_to_left(page):
     assert "كم عدد المدنيين" in block.locator(".khabar-q").inner_text()
     text = block.locator(".khabar-direct").inner_text()
     assert any(f in text for f in ("1257", "1,257", "١٢٥٧")), text
-    assert block.locator('.khabar-cite[data-doc-id^="002"]').count() >= 1
+    cite = block.locator('.khabar-cite[data-doc-id^="002"]')
+    assert cite.count() >= 1
+    # a file path inside the right-to-left answer still reads left to right (not "tmp/…/x.txt/")
+    cite.first.locator("summary").click()
+    path = cite.first.locator("code").first
+    written = path.inner_text()
+    assert written.startswith("/") or ":" in written or "/" in written, written
+    boxes = path.evaluate(_CHAR_BOXES_JS, written[0] + written[-1])
+    first = [b for b in boxes if b[0] == written[0]][0]
+    last = [b for b in boxes if b[0] == written[-1]][-1]
+    assert first[1] == last[1] and first[2] < last[2], (written, boxes)
 
 
 def test_interface_language_toggle_switches_labels_and_direction(page):
     page.locator("#ui-lang").get_by_text("العربية", exact=True).click()
     page.wait_for_function("document.querySelector('#ask-button').innerText.trim() === 'اسأل'")
     assert page.evaluate("document.querySelector('.gradio-container').getAttribute('dir')") == "rtl"
+    # the header, the language radio's own label and the placeholders change too
+    assert "بحث وإجابات" in page.locator("#header").inner_text()
+    assert "لغة الواجهة" in page.locator("#ui-lang").inner_text() and "Interface" not in page.locator("#ui-lang").inner_text()
+    assert page.locator("#ask-question textarea").get_attribute("placeholder") == "ما حصيلة القتلى التي اعترف بها التحالف؟"
+    _open_tab(page, "Library · المكتبة")
+    assert "الصق" in page.locator("#paste-text textarea").get_attribute("placeholder")
+    page.wait_for_function("document.querySelector('#library-stats').innerText.includes('إحصاءات الفهرس')")
+    _open_tab(page, "Claims · الأرقام")
+    page.wait_for_function("(document.querySelector('#claims-chart .khabar-chart-title') || {innerText: ''})"
+                           ".innerText.includes('أعلى رقم لكل جهة')")
+    page.wait_for_function("document.querySelector('#claims-table').innerText.includes('الموقف')")
+    table = page.locator("#claims-table").inner_text()
+    assert "admitted" not in table and "civilians_killed" not in table and "اعترف" in table, table[:800]
+    _shot(page, "claims-ar.png")
     page.locator("#ui-lang").get_by_text("English", exact=True).click()
     page.wait_for_function("document.querySelector('#ask-button').innerText.trim() === 'Ask'")
     assert page.evaluate("document.querySelector('.gradio-container').getAttribute('dir')") == "ltr"
@@ -199,17 +261,22 @@ def test_uploaded_arabic_file_becomes_searchable(page, tmp_path: Path):
     article = tmp_path / "zumurrud_report.txt"
     article.write_text(f"مهرجان الكتاب في {UNIQUE_WORD}\n\nافتتح في مدينة {UNIQUE_WORD} مهرجان للكتاب العربي "
                        "بمشاركة 120 دار نشر من عشرين بلدا، وقال المنظمون إن عدد الزوار تجاوز 45 ألف زائر "
-                       "في اليوم الأول.\n", encoding="utf-8")
+                       "في اليوم الأول.\n" + "وشهد المهرجان ندوات وأمسيات شعرية وعروضا للأطفال طوال أيامه.\n" * 60,
+                       encoding="utf-8")
+    # Chosen right after the page opens, while its load chain is still filling the tabs, and sent
+    # slowly (upload throttled to 2 kB/s, a few seconds for this file): the user then presses Index
+    # at once. Index stays disabled until the upload has finished (with some Gradio versions a
+    # click mid-upload sent no files), and the file is indexed.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": 2000})
     _open_tab(page, "Library · المكتبة")
-    # The page's load chain (documents, stats, claim filters, chart) updates this tab; a file set
-    # before it finishes was twice lost in CI, so upload only once the documents list is filled.
-    page.wait_for_function("(document.querySelector('#library-docs') || {innerText: ''}).innerText"
-                           ".includes('000_6a7e8e62bdd4c844')")
     page.locator("#library-files input[type=file]").set_input_files(str(article))
-    # the download link to the stored copy appears only once the upload has finished (the name is
-    # shown earlier, split into stem and extension spans, so it is no sign of a finished upload)
-    page.wait_for_selector("#library-files a[download='zumurrud_report.txt'][href*='file=']", timeout=60_000)
-    page.locator("#library-index").click()
+    assert not page.locator("#library-index").is_enabled()  # still uploading
+    page.locator("#library-index").click()  # Playwright waits until the button is enabled
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
     page.wait_for_selector("#library-report .khabar-report")
     report = page.locator("#library-report").inner_text()
     assert "added 1" in report, report
@@ -224,10 +291,17 @@ def test_uploaded_arabic_file_becomes_searchable(page, tmp_path: Path):
 # ----------------------------------------------------------------------------- Claims
 def test_claims_tab_shows_table_and_chart(page):
     _open_tab(page, "Claims · الأرقام")
-    page.wait_for_selector("#claims-chart img, #claims-chart svg, #claims-chart canvas")
+    page.wait_for_selector("#claims-chart .khabar-bar-row")
     page.wait_for_function("document.querySelectorAll('#claims-table tbody tr').length > 0")
     table = page.locator("#claims-table").inner_text()
-    assert "1257" in table or "1,257" in table, table[:1500]
+    assert "1,257" in page.locator("#claims-chart").inner_text()
+    # names, not codes
+    assert "civilians killed" in table and "civilians_killed" not in table and "at_least" not in table, table[:1500]
+    # the chart's title is shown whole (an image title was clipped at "…per actor and s")
+    title = page.locator("#claims-chart .khabar-chart-title")
+    assert title.inner_text() == "civilians killed: highest figure per actor"
+    assert title.evaluate("el => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= "
+                          "el.closest('#claims-chart').getBoundingClientRect().right")
     _shot(page, "claims.png")
 
 

@@ -6,6 +6,8 @@ joined with "..", site names, menus and counters glued into lines).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from indexer.cleaning import (
     clean_page,
     cut_footer,
@@ -158,6 +160,6 @@ def test_a_dateline_before_the_first_paragraph_is_kept_though_the_paper_repeats_
     for k, lead in enumerate(leads):
         (tmp_path / f"a{k}.txt").write_text(f"خبر رقم {k} من المدينة\n\nصحيفة الوادي – الرياض\n{lead}\n",
                                             encoding="utf-8")
-    docs = {d.doc_id: d for d in prepare([tmp_path]).documents}
+    docs = {Path(d.path).stem: d for d in prepare([tmp_path]).documents}
     for k, lead in enumerate(leads):
         assert docs[f"a{k}"].text.split("\n")[1:] == ["صحيفة الوادي – الرياض", lead]

@@ -76,8 +76,8 @@ def test_ingest_report_escapes_rejection_reasons_and_counts_everything():
                             "duplicates": [{"doc_id": "d", "duplicate_of": "a"}],
                             "rejected": [{"source": "bad.pdf", "reason": SCRIPT}], "passages": 4, "claims": 2})
     assert no_raw_script(html)
-    for fragment in ("<b>added</b> 1", "<b>unchanged</b> 2", "<b>duplicates skipped</b> 1", "<b>rejected</b> 1",
-                     "bad.pdf", "&lt;script&gt;"):
+    for fragment in ("<b>added</b> <bdi>1</bdi>", "<b>unchanged</b> <bdi>2</bdi>", "<b>duplicates skipped</b> <bdi>1</bdi>",
+                     "<b>rejected</b> <bdi>1</bdi>", "bad.pdf", "&lt;script&gt;"):
         assert fragment in html
 
 
@@ -104,6 +104,56 @@ def test_mixed_script_metadata_is_isolated_with_bdi():
     assert "<bdi>Enab Baladi</bdi>" in html
     assert "<bdi>2019-01-31</bdi>" in html
     assert "<bdi>التحالف الدولي يعترف بقتله 1257 مدنياً</bdi>" in html
+
+
+def test_english_answer_quoting_arabic_keeps_the_quote_marks_and_marker_in_order():
+    """«Arabic» [1] inside an English sentence: the closing mark and [1] must not join the Arabic run (read «[1] «..)."""
+    quoted = "وحول التفجير الذي وقع اليوم في العاصمة الافغانية كابول اعربت زاخاروفا عن إدانة موسكو الشديدة للتفجير وقالت.."
+    html = R.render_answer("Where did the Kabul bombing happen?",
+                           answer(answer=f"The corpus says: «{quoted}» [1]", claims=[]))
+    direct = re.search(r'<div class="khabar-direct"([^>]*)>(.*?)</div>', html)
+    assert direct and 'dir="ltr"' in direct.group(1)  # the answer's language, not the majority script
+    assert direct.group(2) == (f'The corpus says: «<bdi dir="rtl" lang="ar" class="khabar-ar">'
+                               f'{quoted}</bdi>» <bdi dir="ltr" class="khabar-ref">[1]</bdi>')
+
+
+def test_arabic_and_latin_runs_are_isolated_in_answers_of_the_other_language():
+    en = R.answer_text("عام 2014 — The corpus says it [2].", "en")
+    assert en.startswith('<bdi dir="rtl" lang="ar">عام 2014</bdi> — ')
+    ar = R.answer_text("قالت Airwars &amp; CENTCOM إن 7595 مدنيا قتلوا [5].", "ar")
+    assert '<bdi dir="ltr">Airwars &amp;amp; CENTCOM</bdi>' in ar  # text is escaped once, entities stay whole
+    assert '<bdi dir="ltr" class="khabar-ref">[5]</bdi>' in ar
+    assert no_raw_script(R.answer_text(f"«{SCRIPT}» [1]", "en"))
+
+
+def test_paths_stay_left_to_right_inside_arabic_blocks():
+    q = "كم عدد المدنيين الذين اعترف التحالف بقتلهم؟"
+    html = R.render_answer(q, answer(question=q, language="ar", citations=[citation(path="/tmp/khabar/x.txt")]))
+    assert '<code dir="ltr" class="khabar-path">/tmp/khabar/x.txt</code>' in html
+    hit = {"doc_id": "d", "title": "عنوان", "text": "نص", "highlight": "نص", "score": 1, "matched": ["lexical"],
+           "path": "/tmp/khabar/y.txt"}
+    assert '<code dir="ltr" class="khabar-path">/tmp/khabar/y.txt</code>' in R.render_hit(hit, "ar")
+    assert '<code dir="ltr" class="khabar-path">/data/khabar</code>' in R.render_stats({"data_dir": "/data/khabar"}, "ar")
+
+
+@pytest.mark.parametrize("total, head", [
+    (1, "مقطع واحد"), (2, "مقطعان"), (3, "3 مقاطع"), (10, "10 مقاطع"), (11, "11 مقطعًا"), (99, "99 مقطعًا"),
+    (100, "100 مقطع"), (103, "103 مقاطع"), (1257, "1,257 مقطعًا")])
+def test_arabic_result_counts_agree_with_the_number(total, head):
+    hit = {"doc_id": "d", "title": "t", "text": "x", "highlight": "x", "score": 1, "matched": ["lexical"]}
+    html = R.render_search({"query": "التحالف", "mode": "lexical", "language": "ar", "hits": [hit], "total": total,
+                            "took_ms": 3}, 0, 10)
+    first = re.search(r'<div class="khabar-meta khabar-results-head">([^·]*) ·', html)
+    assert first and first.group(1).strip() == head
+    assert "3 ملّي ثوانٍ" in html  # milliseconds agree too
+
+
+def test_arabic_conflict_note_counts_times_with_the_right_noun():
+    claims = [claim(value=1000), claim(actor="إيروورز", actor_en="Airwars", stance="estimated", value=3000)]
+    assert "بفارق يصل إلى 3.0 أضعاف" in R.claims_table(claims, "ar")  # 3-10: plural
+    claims[1]["value"] = 21600
+    assert "بفارق يصل إلى 21.6 ضعف" in R.claims_table(claims, "ar")  # a fraction: CLDR "other"
+    assert "up to 21.6× apart" in R.claims_table(claims, "en")
 
 
 # ----------------------------------------------------------------------------- figures
@@ -167,6 +217,20 @@ def test_claim_vocabulary_is_shown_in_the_question_language():
     assert "admitted" in html and "more than" in html and "civilians killed" in html
 
 
+def test_claims_tab_rows_show_names_not_codes_in_both_languages():
+    from khabar.models import Claim
+    from ui.web_handlers import claim_rows
+
+    c = Claim(claim_id="c1", doc_id="d1", value=3100, what="people_killed", sentence="s", start=0, end=1,
+              value_start=0, value_end=1, value_text="3100", stance="confirmed", qualifier="at_least",
+              actor="إيروورز", actor_en="Airwars", section="sidebar")
+    en, = claim_rows([c], {"d1": "Title"}, "en")
+    assert en == ["إيروورز", "Airwars", "confirmed", 3100, "at least", "people killed", "", "", "sidebar headline", "Title"]
+    ar, = claim_rows([c], {"d1": "Title"}, "ar")
+    assert ar[2:6] == ["أكّد", 3100, "ما لا يقل عن", "قتلى"] and ar[8] == "عنوان جانبي"
+    assert not any("_" in str(v) for v in en + ar)
+
+
 def test_abstention_is_plain_and_lists_related_passages():
     related = [{"doc_id": "001_x", "title": "غارة", "text": "نص", "highlight": "<mark>نص</mark>", "score": 0.1,
                 "matched": ["semantic"], "source": None, "path": None, "url": None, "published_at": None}]
@@ -193,23 +257,46 @@ def test_search_empty_state_and_header():
 
 
 # ----------------------------------------------------------------------------- chart
-def test_chart_bars_use_english_actor_names_and_log_scale_for_wide_spreads():
+def chart_rows(html: str) -> list[tuple[str, str, int, float]]:
+    """(label text, stance, value, width %) per bar, top to bottom."""
+    rows = re.findall(r'<div class="khabar-bar-row" data-stance="([^"]*)" data-value="(\d+)">'
+                      r'<div class="khabar-bar-label">(.*?)</div><div class="khabar-bar-track" data-width="([\d.]+)"', html)
+    return [(re.sub(r"<[^>]+>", "", label), stance, int(value), float(width)) for stance, value, label, width in rows]
+
+
+def test_chart_has_a_whole_title_human_names_and_a_log_scale_for_wide_spreads():
     claims = [claim(value=1257), claim(actor_en="Airwars", actor="إيروورز", stance="estimated", value=30000),
               claim(actor_en=None, actor_id=None, actor=None, value=5), claim(what="strikes", value=34000)]
     assert pick_category(claims) == "civilians_killed"
     data = figures_by_actor(claims, "civilians_killed")
     assert data == {"Coalition": {"admitted": 1257}, "Airwars": {"estimated": 30000}, "unattributed": {"admitted": 5}}
-    fig = claims_chart(claims)
-    ax = fig.axes[0]
-    assert ax.get_xscale() == "log"
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "Airwars (estimated)" in labels and all(not re.search(r"[\u0600-\u06FF]", s) for s in labels)
-    assert sorted(p.get_width() for p in ax.patches) == [5, 1257, 30000]
+    html = claims_chart(claims)
+    # the title is text in the page (it wraps; an image title was clipped at "…per actor and s")
+    assert '<div class="khabar-chart-title">civilians killed: highest figure per actor</div>' in html
+    rows = chart_rows(html)
+    assert [(label, value) for label, _, value, _ in rows] == [
+        ("Airwars estimated", 30000), ("Coalition admitted", 1257), ("unattributed admitted", 5)]
+    assert 'data-scale="log"' in html and "log scale" in html
+    widths = [w for *_, w in rows]
+    assert widths[0] == 100 and widths == sorted(widths, reverse=True) and widths[-1] >= 10  # 5 stays visible
+    linear = claims_chart([claim(value=1257), claim(actor_en="Airwars", stance="estimated", value=2514)])
+    assert 'data-scale="linear"' in linear and [w for *_, w in chart_rows(linear)] == [100.0, 50.0]
+
+
+def test_chart_speaks_the_interface_language_and_escapes_names():
+    claims = [claim(actor_id="coalition", value=1257), claim(actor_en=SCRIPT, actor=SCRIPT, actor_id=None,
+                                                             stance="estimated", value=7595)]
+    html = claims_chart(claims, lang="ar")
+    assert html.startswith('<div class="khabar-chart" dir="rtl" lang="ar"')
+    assert "قتلى مدنيون: أعلى رقم لكل جهة" in html
+    labels = [label for label, *_ in chart_rows(html)]
+    assert "التحالف الدولي اعترف" in labels  # the gazetteer's Arabic name and the stance's Arabic name
+    assert no_raw_script(html) and "&lt;script&gt;" in html
 
 
 def test_chart_without_figures_says_so():
-    fig = claims_chart([])
-    assert "No figures" in fig.axes[0].texts[0].get_text()
+    assert "No figures to chart" in claims_chart([])
+    assert "لا أرقام" in claims_chart([], lang="ar")
 
 
 def test_gradio_queue_polls_quietly_when_idle():
@@ -226,3 +313,31 @@ def test_gradio_queue_polls_quietly_when_idle():
     quiet_queue(demo)
     assert demo._queue.sleep_when_free == QUEUE_POLL_S >= 0.01
     assert demo._queue.progress_update_sleep_when_free == PROGRESS_POLL_S >= 0.05
+
+
+def test_the_short_answer_is_the_bold_lead_and_escaped() -> None:
+    html = R.render_answer("Who is the spokesman?", answer(short_answer="<b>تركي المالكي</b>", claims=[]))
+    assert "<b><bdi>&lt;b&gt;تركي المالكي&lt;/b&gt;</bdi></b> — The coalition" in html
+    assert "<b><bdi>" not in R.render_answer("q", answer(short_answer=None))
+
+
+def test_timeline_chart_orders_by_date_and_keeps_undated_figures_apart() -> None:
+    from khabar.models import Claim, Document
+    from khabar.service.claims import claims_timeline
+    from ui.web_charts import timeline_chart
+
+    def claim(cid: str, doc: str, value: int, when_norm: str | None) -> Claim:
+        return Claim(cid, doc, value, "civilians_killed", f"اعترف التحالف بقتل {value} مدنيا", 0, 10, 0, 4, str(value),
+                     stance="admitted", actor_id="coalition", actor_en="US-led coalition", when_norm=when_norm)
+
+    docs = {"a": Document("a", "t", "x", "h", published_at="2017-11-30"), "b": Document("b", "t", "x", "h"),
+            "c": Document("c", "t", "x", "h")}
+    rows = claims_timeline([claim("1", "a", 1257, None), claim("2", "b", 1190, "2017-10-02"), claim("3", "c", 450, None)],
+                           docs.get)
+    assert [(r["value"], r["date"], r["date_source"]) for r in rows] == [
+        (1190, "2017-10-02", "sentence"), (1257, "2017-11-30", "published"), (450, None, "unknown")]
+    chart = timeline_chart(rows)
+    assert chart.index("2017-10-02") < chart.index("2017-11-30") < chart.index("date not stated")
+    assert "1,257" in chart and "(published)" in chart and "(stated)" in chart
+    assert "التاريخ غير مذكور" in timeline_chart(rows, lang="ar")
+    assert timeline_chart(rows[:1]) == ""  # one figure is not a timeline

@@ -51,6 +51,7 @@ from khabar.arabic import analyze
 from khabar.settings import Settings
 from khabar.models import Claim, Document, Passage
 from search.backends import (
+    LIST_WINDOW,
     BackendError,
     BackendUnavailable,
     ClaimQuery,
@@ -68,6 +69,7 @@ from search.backends.elastic.client import DEFAULT_URL, ElasticSettings, is_tran
 from search.backends.elastic.mappings import (
     ANALYZER_KHABAR,
     ANALYZER_NATIVE,
+    CLAIM_FIELDS,
     SCHEMA_VERSION,
     SPARSE_FIELDS,
     WITHOUT_SPARSE,
@@ -232,6 +234,11 @@ class ElasticBackend:
         if not SPARSE_FIELDS.keys() <= next(iter(mapping.values()))["mappings"].get("properties", {}).keys():
             self._call("add the sparse-term fields", lambda: self.client.indices.put_mapping(
                 index=self.passages_alias, properties=SPARSE_FIELDS))
+        claims_mapping = self._call("read the claims mapping",
+                                    lambda: self.client.indices.get_mapping(index=self.claims_alias))
+        if not CLAIM_FIELDS.keys() <= next(iter(claims_mapping.values()))["mappings"].get("properties", {}).keys():
+            self._call("add the claim fields", lambda: self.client.indices.put_mapping(
+                index=self.claims_alias, properties=CLAIM_FIELDS))
         return info
 
     def _has_native_arabic(self) -> bool:
@@ -306,6 +313,7 @@ class ElasticBackend:
                     "claim_id": c.claim_id, "doc_id": c.doc_id, "actor_id": c.actor_id, "actor": c.actor,
                     "what": c.what, "stance": c.stance, "section": c.section, "value": c.value,
                     "terms": " ".join(analyze(c.sentence)), "published_at": doc.published_at,
+                    "kind": c.kind, "event": c.event, "actor_terms": " ".join(analyze(c.actor or "")),
                     "body": c.to_dict(),
                 }})
         actions += [{"_op_type": "delete", "_index": self.passages_alias, "_id": pid}
@@ -402,11 +410,11 @@ class ElasticBackend:
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         if limit <= 0:
             return []
-        if offset + limit > MAX_RESULT_WINDOW:
-            raise BackendError(f"offset + limit must be at most {MAX_RESULT_WINDOW} on Elasticsearch")
+        if offset + limit > LIST_WINDOW:
+            raise BackendError(f"offset + limit must be at most {LIST_WINDOW}")
         result = self._call("list documents", lambda: self.client.search(
             index=self.docs_alias, query={"match_all": {}}, from_=offset, size=limit,
-            sort=[{"updated_at": "desc"}, {"doc_id": "asc"}],
+            sort=[{"date": {"order": "desc", "missing": "_last"}}, {"updated_at": "desc"}, {"doc_id": "asc"}],
             source=["doc_id", "title", "source", "published_at", "updated_at", "passages", "claims",
                      "body.path", "body.url", "body.language"]))
         out = []
@@ -527,8 +535,11 @@ class ElasticBackend:
         if query.actor:
             filters.append({"bool": {"should": [{"term": {"actor_id": query.actor}}, {"term": {"actor": query.actor}}],
                                      "minimum_should_match": 1}})
+        if query.actor_ids:
+            filters.append({"terms": {"actor_id": list(query.actor_ids)}})
+        filters += [{"term": {"actor_terms": t}} for t in query.actor_terms if t]
         for field_name, value in (("what", query.what), ("stance", query.stance), ("doc_id", query.doc_id),
-                                  ("section", query.section)):
+                                  ("section", query.section), ("kind", query.kind), ("event", query.event)):
             if value:
                 filters.append({"term": {field_name: value}})
         if query.min_value is not None or query.max_value is not None:
@@ -545,6 +556,19 @@ class ElasticBackend:
                   {"claim_id": "asc"}],
             source=["body"], track_total_hits=False))
         return [Claim.from_dict(h["_source"]["body"]) for h in result["hits"]["hits"]]
+
+    def meta(self, key: str) -> str | None:
+        mapping = self._call("read the claims mapping", lambda: self.client.indices.get_mapping(index=self.claims_alias))
+        value = next(iter(mapping.values()))["mappings"].get("_meta", {}).get(key)
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        # Kept in the claims index's _meta (the passages' _meta is the index identity); put_mapping
+        # replaces _meta as a whole, so the other keys are carried over.
+        mapping = self._call("read the claims mapping", lambda: self.client.indices.get_mapping(index=self.claims_alias))
+        current = dict(next(iter(mapping.values()))["mappings"].get("_meta", {}))
+        current[key] = str(value)
+        self._call("record index metadata", lambda: self.client.indices.put_mapping(index=self.claims_alias, meta=current))
 
     def stats(self) -> Stats:
         def count(index: str, query: dict[str, Any] | None = None) -> int:

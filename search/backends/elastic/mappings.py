@@ -121,6 +121,14 @@ def docs_body(replicas: int) -> dict[str, Any]:
     }
 
 
+# Claim fields added after the first schema: created with new indices, put into older ones on open.
+CLAIM_FIELDS: dict[str, Any] = {
+    "kind": {"type": "keyword"},
+    "event": {"type": "keyword"},
+    "actor_terms": {"type": "text", "analyzer": "whitespace"},
+}
+
+
 def claims_body(replicas: int) -> dict[str, Any]:
     return {
         "settings": {
@@ -141,6 +149,7 @@ def claims_body(replicas: int) -> dict[str, Any]:
                 "terms": {"type": "text", "analyzer": "whitespace"},
                 "published_at": {"type": "keyword", "ignore_above": 256},  # kept in _source whatever its length
                 "body": {"type": "object", "enabled": False},
+                **CLAIM_FIELDS,
             },
         },
     }

@@ -199,10 +199,11 @@ class EmbeddedBackend:
              for p in doc.passages],
         )
         db.executemany(
-            "INSERT OR REPLACE INTO claims(claim_id, doc_id, actor_id, actor, what, stance, value, section, terms, body)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO claims(claim_id, doc_id, actor_id, actor, what, stance, value, section, terms, body,"
+            " kind, event, actor_terms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(c.claim_id, c.doc_id, c.actor_id, c.actor, c.what, c.stance, c.value, c.section,
-              " " + " ".join(analyze(c.sentence)) + " ", json.dumps(c.to_dict(), ensure_ascii=False))
+              " " + " ".join(analyze(c.sentence)) + " ", json.dumps(c.to_dict(), ensure_ascii=False),
+              c.kind, c.event, " " + " ".join(analyze(c.actor or "")) + " ")
              for c in doc.claims],
         )
         moved = db.execute(
@@ -311,7 +312,8 @@ class EmbeddedBackend:
             "SELECT d.doc_id, d.title, d.source, d.published_at, d.path, d.url, d.language, d.updated_at,"
             " (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id),"
             " (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.doc_id)"
-            " FROM documents d ORDER BY d.updated_at DESC, d.doc_id LIMIT ? OFFSET ?",
+            " FROM documents d ORDER BY d.published_at IS NULL, substr(d.published_at, 1, 10) DESC, d.updated_at DESC,"
+            " d.doc_id LIMIT ? OFFSET ?",
             (limit, offset),
         )
         keys = ("doc_id", "title", "source", "published_at", "path", "url", "language", "updated_at", "passages",
@@ -398,6 +400,14 @@ class EmbeddedBackend:
 
     def claims(self, query: ClaimQuery) -> list[Claim]:
         return [Claim.from_dict(json.loads(r[0])) for r in self._rows(*claims_sql(query))]
+
+    def meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM info WHERE key = ?", (f"meta:{key}",))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (f"meta:{key}", str(value)))
 
     def stats(self) -> Stats:
         count = lambda sql: self._rows(sql)[0][0]  # noqa: E731

@@ -35,12 +35,14 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE INDEX IF NOT EXISTS passages_pending ON passages(vec_id) WHERE vector IS NULL;
 CREATE TABLE IF NOT EXISTS claims (
     claim_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, actor_id TEXT, actor TEXT, what TEXT,
-    stance TEXT, value INTEGER NOT NULL, section TEXT NOT NULL, terms TEXT NOT NULL, body TEXT NOT NULL
+    stance TEXT, value INTEGER NOT NULL, section TEXT NOT NULL, terms TEXT NOT NULL, body TEXT NOT NULL,
+    kind TEXT, event TEXT, actor_terms TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id);
 """
 
 
+CLAIM_COLUMNS = {"kind": "TEXT", "event": "TEXT", "actor_terms": "TEXT NOT NULL DEFAULT ''"}
 WITHOUT_SPARSE = "vector IS NOT NULL AND sparse IS NULL"  # embedded before latent terms, or with them off
 
 
@@ -75,6 +77,10 @@ def open_catalog(path: Path) -> sqlite3.Connection:
         columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
         if "sparse" not in columns:  # a catalog from before sparse latent terms: add the column in place
             db.execute("ALTER TABLE passages ADD COLUMN sparse BLOB")
+        claim_columns = {row[1] for row in db.execute("PRAGMA table_info(claims)")}
+        for column, decl in CLAIM_COLUMNS.items():  # claims from an older extractor: add the columns in place
+            if column not in claim_columns:
+                db.execute(f"ALTER TABLE claims ADD COLUMN {column} {decl}")
         check = db.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"the catalog {path} is damaged ({exc}); {REBUILD_HINT}") from exc
@@ -143,8 +149,14 @@ def claims_sql(query: ClaimQuery) -> tuple[str, list[Any]]:
     if query.actor:
         sql += " AND (c.actor_id = ? OR c.actor = ?)"
         args += [query.actor, query.actor]
+    if query.actor_ids:
+        sql += f" AND c.actor_id IN ({','.join('?' * len(query.actor_ids))})"
+        args += list(query.actor_ids)
+    for t in query.actor_terms:
+        sql += " AND c.actor_terms LIKE ?"
+        args.append(f"% {t} %")
     for column, value in (("what", query.what), ("stance", query.stance), ("doc_id", query.doc_id),
-                          ("section", query.section)):
+                          ("section", query.section), ("kind", query.kind), ("event", query.event)):
         if value:
             sql += f" AND c.{column} = ?"
             args.append(value)
