@@ -1,6 +1,6 @@
 """Cleaning benchmark on real news the cleaning rules were not written on.
 
-Run:  .venv/bin/python -m bench.cleaning                 (~2 min idle, before and after; writes docs/CLEANING.md)
+Run:  .venv/bin/python -m bench.cleaning                 (~5 min on idle cores, before and after; writes docs/CLEANING.md)
       .venv/bin/python -m bench.cleaning --no-baseline   (only the working tree's code)
       .venv/bin/python -m bench.cleaning --no-write --show-misses 20   (look at what is lost)
 
