@@ -25,6 +25,7 @@ words) at a line's edge; and a page with no new running text
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,7 +35,7 @@ from urllib.parse import urlparse
 from indexer.chrome import PROSE_MIN_WORDS, is_dateline, is_prose, words
 from indexer.dedup import line_key
 from indexer.page_dates import find_date
-from khabar.arabic import fold, tokens
+from khabar.arabic import fold
 
 TEMPLATE_MAX_WORDS = 15  # longer repeated lines (any site) are syndicated copy, left to near-dup detection
 TEMPLATE_MIN_DOCS = 3
@@ -88,19 +89,21 @@ def _fold_word(word: str) -> str:
     return fold(word)
 
 
-class _Token(NamedTuple):
-    folded: str
-    start: int
-    end: int
+_Token = tuple[str, int, int]  # (folded word, start, end): plain tuples, a run makes millions
+_FOLDED, _START, _END = 0, 1, 2
+_WORD = re.compile(r"[^\W_]+(?:[\u0640\u064b-\u065f\u0670][^\W_]*)*")  # as `khabar.arabic.tokens`
 
 
-def _tokens(line: str) -> list[_Token]:
-    return [_Token(_fold_word(t.text), t.start, t.end) for t in tokens(line)]
+@lru_cache(maxsize=65_536)
+def _tokens(line: str) -> tuple[_Token, ...]:
+    """Folded word tokens with offsets (cached: a run reads each line when learning and again
+    when cutting, and a site's lines repeat across its pages)."""
+    return tuple((_fold_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(line))
 
 
 def _gram_keys(toks: Sequence[_Token]) -> list[int]:
     """One hash per FURNITURE_N-word window (a run's learning and lookup agree within a process)."""
-    folded = [t.folded for t in toks]
+    folded = [t[_FOLDED] for t in toks]
     return [hash("\x1f".join(folded[i:i + FURNITURE_N])) for i in range(len(folded) - FURNITURE_N + 1)]
 
 
@@ -145,8 +148,8 @@ def learn_sites(pages: Iterable[tuple[str | None, str]]) -> dict[str, SiteFurnit
         lines: Counter[str] = Counter()
         names: Counter[tuple[str, ...]] = Counter()
         for text in texts:
-            head = [t.folded for line in [ln for ln in text.splitlines() if ln.strip()][:NAME_LINES]
-                    for t in _tokens(line) + [_Token("\n", 0, 0)]]
+            head = [t[_FOLDED] for line in [ln for ln in text.splitlines() if ln.strip()][:NAME_LINES]
+                    for t in (*_tokens(line), ("\n", 0, 0))]
             names.update({tuple(head[i:i + n]) for n in NAME_WORDS for i in range(len(head) - n + 1)
                           if not any(w.isdigit() or w == "\n" for w in head[i:i + n])})  # dates are not names
             page_grams: set[int] = set()
@@ -168,7 +171,7 @@ def learn_sites(pages: Iterable[tuple[str | None, str]]) -> dict[str, SiteFurnit
 
 # ----------------------------------------------------------------------------- cutting
 class _LineCover(NamedTuple):
-    toks: list[_Token]
+    toks: Sequence[_Token]
     covered: list[bool]  # token inside some furniture phrase
     frequent: list[bool]  # token inside a frequent furniture phrase
     whole: int  # pages of the site printing this very line (0 below SITE_MIN_PAGES)
@@ -203,13 +206,13 @@ def _mark_names(line: str, cover: _LineCover, site: SiteFurniture) -> None:
     """Mark the site's name (`SiteFurniture.names`) as frequent furniture in a header line, where
     it stands apart: at the line's start or end or next to a bar, dash or colon
     ("<headline> | رأي اليوم", "SMART News Agency - …"), not inside a sentence."""
-    folded = [t.folded for t in cover.toks]
+    folded = [t[_FOLDED] for t in cover.toks]
     for n in NAME_WORDS:
         for i in range(len(folded) - n + 1):
             if tuple(folded[i:i + n]) not in site.names:
                 continue
-            before = line[: cover.toks[i].start].rstrip()
-            after = line[cover.toks[i + n - 1].end:].lstrip()
+            before = line[: cover.toks[i][_START]].rstrip()
+            after = line[cover.toks[i + n - 1][_END]:].lstrip()
             if not before or not after or before[-1] in _NAME_MARKS or after[0] in _NAME_MARKS:
                 cover.frequent[i:i + n] = [True] * n
 
@@ -239,7 +242,7 @@ def _cut(line: str, cover: _LineCover, end_runs: bool, start_runs: bool) -> list
     pieces: list[str] = []
     pos = 0
     for a, b in _runs(cut):
-        left, right = cover.toks[a].start, cover.toks[b - 1].end
+        left, right = cover.toks[a][_START], cover.toks[b - 1][_END]
         while left > pos and line[left - 1] in _SEPARATORS:
             left -= 1  # the bar or dash that joined the furniture to the text goes with it
         while right < len(line) and line[right] in _SEPARATORS:
