@@ -65,7 +65,7 @@ class Point:
 GRIDS: dict[str, dict[str, Sequence[float]]] = {
     "ar": {"lexical_same_language": (0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
            "semantic_terms_same_language": (0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)},
-    "en, no latent terms": {"lexical_cross_language_without_terms": (0.3, 0.4, 0.5, 0.6),
+    "en, no latent terms": {"lexical_cross_language_without_terms": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
                             "context_cross_language": (0.3, 0.5),
                             "semantic_terms_cross_language_without_terms": (0.0, 6.0, 8.0, 10.0, 12.0, 16.0)},
     "en, latent terms": {"lexical_cross_language": (0.1, 0.15, 0.2, 0.25, 0.3),
@@ -297,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="embedding threads for uncached query vectors")
     ap.add_argument("--no-write", action="store_true", help="print only: leave fusion.json and the docs alone")
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "RETRIEVAL.md")
+    ap.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS),
+                    help="tune only these paths; the others keep the current weights (default: all)")
     args = ap.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
@@ -312,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     decisions: list[str] = []
     with timer() as t_tune:
         for path, names in PATHS.items():
+            if path not in args.paths:
+                continue
             grid = GRIDS[path]
             base, best, points = choose(current, grid, [benchmarks[n] for n in names])
             chosen = replace(chosen, **{n: getattr(best.weights, n) for n in grid})

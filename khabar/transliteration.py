@@ -90,7 +90,7 @@ _V_INITIAL: dict[str, tuple[tuple[str, float], ...]] = {
     "au": (("او", 0.0),), "ia": (("ايا", 0.3),), "io": (("ايو", 0.3),),
 }
 _V_FINAL: dict[str, tuple[tuple[str, float], ...]] = {
-    "a": (("ا", 0.0), ("ة", 0.0), ("ه", 0.5), ("", 0.8)), "e": (("", 0.2), ("ي", 0.5), ("ة", 0.5)),
+    "a": (("ا", 0.0), ("ة", 0.0), ("اة", 0.4), ("ه", 0.5), ("", 0.8)), "e": (("", 0.2), ("ي", 0.5), ("ة", 0.5)),
     "i": (("ي", 0.0),), "o": (("و", 0.0), ("ا", 1.0)), "u": (("و", 0.0),), "y": (("ي", 0.0),),
     "ah": (("ة", 0.0), ("اه", 0.3), ("ا", 0.3)), "eh": (("ه", 0.2), ("ة", 0.2)),
     "aa": (("ا", 0.0), ("اء", 0.3)), "ee": (("ي", 0.0),), "ey": (("ي", 0.0),), "ei": (("ي", 0.0),),
@@ -178,7 +178,8 @@ def arabic_spellings(word: str, max_cost: float = 1.5, limit: int = 400) -> tupl
         rest = word[2:].lstrip("'")
         found = dict(_spellings(units, max_cost, limit))
         for spelling, cost in _spellings(_units(rest) or [], max_cost - ARTICLE_COST, limit):
-            found.setdefault("ال" + spelling, round(cost + ARTICLE_COST, 3))
+            key, cost = "ال" + spelling, round(cost + ARTICLE_COST, 3)
+            found[key] = min(cost, found.get(key, cost))
         return tuple(sorted(found.items(), key=lambda kv: kv[1])[:limit])
     return _spellings(units, max_cost, limit)
 

@@ -37,6 +37,7 @@ not no nor or and but if else also very just only more most much many some any e
 neither one other another same own too such can could would should will shall may might must
 s t don didn doesn isn wasn aren weren
 name named called known
+al el
 """.split())
 
 
@@ -153,7 +154,9 @@ class Lexicon:
                     break
             else:
                 word, written = words[i]
-                out.append(Piece(word, (), _name_like(word, written) and word not in STOPWORDS))
+                # only a capitalised word is taken for a name: a lower-case word no source knows is
+                # an English inflection the dictionary lacks ("retaken"), and its "spelling" would be noise
+                out.append(Piece(word, (), written[:1].isupper() and _name_like(word, written) and word not in STOPWORDS))
                 i += 1
         return out
 

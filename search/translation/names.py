@@ -25,10 +25,12 @@ from khabar.transliteration import arabic_spellings, latin_parts
 MAX_TERMS = 2  # index terms kept per name word
 MARGIN = 0.5  # spelling cost above the cheapest found that is still kept
 MAX_COST = 1.5  # dearest spelling tried
+MAX_MATCH_COST = 1.0  # dearest match kept, letters cut by the analysis included ("Prince" -> برنس -> رنس, France: 1.5)
 MIN_TERM_LETTERS = 3  # shorter stems (بن, حم) match too many unrelated words
 MIN_WORD_LETTERS = 3
 PLURAL_COST = 0.3  # "Houthis" -> also the spellings of "Houthi"
-CUT_COST = 0.15  # per letter the stemmer cut from the spelling: an intact spelling is surer evidence
+CUT_COST = 0.15  # per letter the stemmer cut from the end of the spelling: an intact spelling is surer evidence
+PREFIX_CUT_COST = 0.3  # per letter cut from its start (بوتين -> وتين): the name's own first letter is gone
 FREQUENCY_BONUS = 0.12  # per unit of ln(1 + passages): a name the news mentions is spelt the way the news spells it
 
 Counts = Callable[[Sequence[str]], dict[str, int]]
@@ -59,10 +61,19 @@ def candidate_terms(word: str) -> dict[str, tuple[str, float]]:
             t = term(spelling)
             if len(t) < MIN_TERM_LETTERS or t == spelling[:0]:
                 continue
-            cost = round(cost + extra + CUT_COST * max(0, len(spelling) - len(t)), 3)
+            cost = round(cost + extra + _cut_cost(spelling, t), 3)
             if t not in out or cost < out[t][1]:
                 out[t] = (spelling, cost)
     return out
+
+
+def _cut_cost(spelling: str, stem: str) -> float:
+    """The price of the letters the analysis cut from `spelling` to get `stem` (the article is free)."""
+    body = spelling[2:] if spelling.startswith("ال") and len(spelling) > 4 else spelling
+    start = body.find(stem[:2]) if stem else -1
+    prefix = start if start > 0 else 0
+    suffix = max(0, len(body) - prefix - len(stem))
+    return PREFIX_CUT_COST * prefix + CUT_COST * suffix
 
 
 def match_names(words: Iterable[str], counts: Counts) -> dict[str, list[NameMatch]]:
@@ -77,7 +88,7 @@ def match_names(words: Iterable[str], counts: Counts) -> dict[str, list[NameMatc
     out: dict[str, list[NameMatch]] = {}
     for w in words:
         found = sorted((cost - FREQUENCY_BONUS * math.log1p(held[t]), t, spelling, cost)
-                       for t, (spelling, cost) in candidates[w].items() if t in held)
+                       for t, (spelling, cost) in candidates[w].items() if t in held and cost <= MAX_MATCH_COST)
         best = found[0][0] if found else 0.0
         out[w] = [NameMatch(w, t, spelling, cost, held[t]) for score, t, spelling, cost in found
                   if score <= best + MARGIN][:MAX_TERMS]
