@@ -25,6 +25,7 @@ from khabar.transliteration import arabic_spellings, latin_parts
 MAX_TERMS = 2  # index terms kept per name word
 MARGIN = 0.5  # spelling cost above the cheapest found that is still kept
 MAX_COST = 1.5  # dearest spelling tried
+MAX_SPELLINGS = 120  # per word, cheapest first: analysing a spelling costs ~0.1 ms, and long names have thousands
 MAX_MATCH_COST = 1.0  # dearest match kept, letters cut by the analysis included ("Prince" -> برنس -> رنس, France: 1.5)
 MIN_TERM_LETTERS = 3  # shorter stems (بن, حم) match too many unrelated words
 MIN_WORD_LETTERS = 3
@@ -57,7 +58,7 @@ def candidate_terms(word: str) -> dict[str, tuple[str, float]]:
     if word.endswith("s") and not word.endswith("ss") and len(word) > MIN_WORD_LETTERS + 1:
         forms.append((word[:-1], PLURAL_COST))
     for form, extra in forms:
-        for spelling, cost in arabic_spellings(form, MAX_COST):
+        for spelling, cost in arabic_spellings(form, MAX_COST, MAX_SPELLINGS):
             t = term(spelling)
             if len(t) < MIN_TERM_LETTERS or t == spelling[:0]:
                 continue
