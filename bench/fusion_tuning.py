@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import shlex
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -344,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     mach = machine()
     body = "\n".join([
-        f"Measured with `python -m bench.fusion_tuning {' '.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} "
+        f"Measured with `python -m bench.fusion_tuning {shlex.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} "
         f"cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; capture "
         f"{t_capture['seconds']:.0f} s, grid {t_tune['seconds']:.0f} s.",
         f"Rule: per path, mean over its benchmarks of dev MRR@10; no benchmark may lose more than {MAX_LOSS_QUERIES} "
