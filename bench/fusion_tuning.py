@@ -323,12 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             grid_table += grid_rows(path, points, grid)
             constant = [p for p in points if all(getattr(p.weights, n) == 0 for n in grid if n.startswith("semantic_terms"))
                         and allowed(p.dev, base.dev, [benchmarks[n] for n in names])]
-            flat = max(constant, key=lambda p: round(p.objective(), 6), default=base)
+            if constant:
+                flat = max(constant, key=lambda p: round(p.objective(), 6))
+                without_rule = (f"best without the length rule: {flat.objective():.4f} at "
+                                + ", ".join(f"{n} {getattr(flat.weights, n):g}" for n in grid))
+            else:
+                without_rule = "no weight without the length rule keeps the loss limit"
             decisions.append(f"- {path} ({', '.join(names)}): mean dev MRR@10 {base.objective():.4f} with the current "
                              f"weights, {best.objective():.4f} chosen: "
-                             + ", ".join(f"{n} {getattr(best.weights, n):g}" for n in grid)
-                             + f" (best without the length rule: {flat.objective():.4f} at "
-                             + ", ".join(f"{n} {getattr(flat.weights, n):g}" for n in grid) + ")")
+                             + ", ".join(f"{n} {getattr(best.weights, n):g}" for n in grid) + f" ({without_rule})")
     log(f"tuned in {t_tune['seconds']:.0f} s: {chosen}")
 
     # the replay must be what the product computes
