@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import shlex
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -36,7 +35,7 @@ import numpy as np
 from bench.harness import REPO_ROOT
 from bench.harness.metrics import dedupe_docs
 from bench.harness.ranking import SPLITS, Captured, Query, capture, check_replay, doc_of, scores, split_scores
-from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.report import markdown_table, measured_with, write_generated
 from bench.harness.timing import timer
 from search.fusion import FUSION_PATH, NORMALISATION_WINDOW, FusionWeights, ScoredIds, window_scaled
 from search.searcher import MODES, Searcher
@@ -346,10 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"WARNING: replay and Searcher disagree at rank 1 on {wrong} queries of {name}")
     engine.close()  # type: ignore[attr-defined]
 
-    mach = machine()
     body = "\n".join([
-        f"Measured with `python -m bench.fusion_tuning {shlex.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} "
-        f"cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; capture "
+        measured_with("bench.fusion_tuning") + "; capture "
         f"{t_capture['seconds']:.0f} s, grid {t_tune['seconds']:.0f} s.",
         f"Rule: per path, mean over its benchmarks of dev MRR@10; no benchmark may lose more than {MAX_LOSS_QUERIES} "
         f"dev queries at R@1; a change must add more than {MARGIN} to the mean. Replay vs Searcher, queries whose "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -74,7 +75,7 @@ def machine_line() -> str:
 
 def measured_with(module: str) -> str:
     """A report's first words: the command as run (this process's arguments), the commit and the machine."""
-    command = " ".join(["python -m", module, *sys.argv[1:]])
+    command = shlex.join(["python", "-m", module, *sys.argv[1:]])
     return f"Measured with `{command}` at commit {git_commit()} on {machine_line()}"
 
 
