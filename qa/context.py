@@ -34,6 +34,7 @@ from khabar.models import Claim, Document
 from khabar.vocabulary.quantities import QuantityNames
 from qa.asked import Asked, arabic_skeleton, latin_skeleton, _lookup_ar, _strip
 from qa.question import ar_match
+from qa.support import Constraints, Evidence, check
 
 DESCRIPTOR_MIN_COVERAGE = 0.34  # share of the question's descriptive words the context must hold (dev-tuned)
 _YEAR_ONLY = re.compile(r"^\d{4}$")
@@ -56,6 +57,7 @@ class ClaimContext:
     latest: tuple[int, int, int] | None  # the latest date anywhere in the context
     published: date | None
     has_since: bool = False
+    evidence: Evidence | None = None  # the same texts read for the shared evidence check (qa.support)
 
     @property
     def date(self) -> tuple[str | None, str]:
@@ -112,10 +114,11 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
         dates.append((published.year, published.month, published.day))
     # "منذ بدء الحملة عام 2014": the start of a period, not the date of the figure
     since = bool(c.when and re.search(r"(?:منذ|since)\s+(?:\S+\s+){0,4}" + re.escape(fold(c.when)), fold(c.sentence)))
+    evidence = Evidence.of(c.sentence, [passage, title], published, cache.setdefault("\x00support", {}))
     return ClaimContext(c, sentence_words, words, terms, skeletons,
                         _incidents(sentence_words, names, getattr(c, "event", None)),
                         _incidents(all_words, names, getattr(c, "event", None)),
-                        own, max(dates) if dates else None, published, since)
+                        own, max(dates) if dates else None, published, since, evidence)
 
 
 def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[list[str], set[str], set[str], list]:
@@ -129,8 +132,11 @@ def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[lis
     return cache[key]
 
 
+NUMERIC_CHECKED = ("name", "number")  # kinds of the shared evidence check (qa.support) a claim's context must pass
+
+
 def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNames | None = None,
-              rare: Callable[[str], bool] | None = None) -> EventFit:
+              rare: Callable[[str], bool] | None = None, constraints: Constraints | None = None) -> EventFit:
     """How well the claim in `ctx` answers the asked quantity and event (see the module docstring).
 
     `rare(term)` says whether an analysed term is rare in the index: a rare word of the question
@@ -145,6 +151,11 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
     q_ok, q_score, why = _quantity(a, q_what, c, ctx, names)
     if not q_ok:
         return EventFit(False, 0.0, [why])
+    # ---- the names and figures the question gives (the check the extractive path applies to its sentence)
+    if constraints is not None and ctx.evidence is not None:
+        verdict = check(constraints, ctx.evidence, NUMERIC_CHECKED)
+        if not verdict.ok:
+            return EventFit(False, 0.0, [verdict.reason or "unsupported"])
     score += q_score
     reasons.append(why)
 

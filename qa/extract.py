@@ -56,6 +56,7 @@ class SentencePick:
     span: str
     span_start: int  # offsets into `text`
     span_end: int
+    fallback: bool = False  # scored by its passage's cosine, not its own
 
 
 def split_passages(passages: Sequence[Any]) -> list[tuple[int, str, int, int]]:
@@ -106,17 +107,19 @@ def rank_sentences(question: str, qtype: str, query_terms: Sequence[str], query_
     fresh = dict(zip(todo, embedder.embed_passages(todo) @ query_vec)) if todo else {}
     out: list[SentencePick] = []
     for (pi, text, start, end), overlap, e in zip(cands, overlaps, extra):
+        fallback = False
         if text in known:
             c = known[text]
         elif text in fresh:
             c = float(fresh[text])
         elif fallback_cosines is not None and fallback_cosines[pi] is not None:
             c = float(fallback_cosines[pi]) - FALLBACK_MARGIN  # type: ignore[arg-type]
+            fallback = True
         else:
             continue
         score = float(c) + 0.15 * overlap + passage_weights[pi] + e
         span, a, b = answer_span(text, qtype, question, query_terms)
-        out.append(SentencePick(pi, text, start, end, score, float(c), overlap, span, a, b))
+        out.append(SentencePick(pi, text, start, end, score, float(c), overlap, span, a, b, fallback))
     out.sort(key=lambda p: -p.score)
     return out
 

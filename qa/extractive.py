@@ -76,7 +76,10 @@ class Extractive:
             return abstention(q, hits)
         pick, verdict = self.supported(cs, ranked, top)
         hit = top[pick.passage_index]
-        passage_cos = cosines.get(hit.passage_id, 0.0)
+        if pick.fallback:  # scored by its passage's cosine (over the budget): the answer's confidence needs its own
+            pick.cosine = float(self.sentence_embedder.embed_passages([pick.text])[0] @ qvec)
+        # a passage found by its words alone has no cosine from the search's kNN: its sentence's stands in
+        passage_cos = cosines.get(hit.passage_id, pick.cosine)
         score = retrieval_score(passage_cos, pick.cosine, pick.overlap)
         span = (typed_answer(pick.text, q.answer_type, named, terms, parse_iso_date(hit.published_at), q.answer_head)
                 if typed else None)

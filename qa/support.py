@@ -458,6 +458,7 @@ class Verdict:
     in_context: list[Constraint] = field(default_factory=list)
     missing: list[Constraint] = field(default_factory=list)
     contradicted: list[tuple[Constraint, str]] = field(default_factory=list)
+    unknown: list[Constraint] = field(default_factory=list)  # the evidence cannot say (an undated document)
 
     @property
     def ok(self) -> bool:
@@ -474,7 +475,7 @@ class Verdict:
     def coverage(self, kinds: Sequence[str] | None = None, sentence_only: bool = False, weighted: bool = True) -> float:
         """Share (IDF-weighted) of the constraints of `kinds` supported (1.0 when there are none)."""
         supported = self.in_sentence if sentence_only else self.in_sentence + self.in_context
-        every = self.in_sentence + self.in_context + self.missing + [c for c, _ in self.contradicted]
+        every = self.in_sentence + self.in_context + self.missing + self.unknown + [c for c, _ in self.contradicted]
         if kinds is not None:
             supported = [c for c in supported if c.kind in kinds]
             every = [c for c in every if c.kind in kinds]
@@ -518,6 +519,8 @@ def check(constraints: Constraints, ev: Evidence, kinds: Sequence[str] = KINDS) 
             v.in_sentence.append(c)
         elif where in ("context", "document"):
             v.in_context.append(c)
+        elif where == "unknown":
+            v.unknown.append(c)
         else:
             v.missing.append(c)
     return v
@@ -536,6 +539,8 @@ def _supported(c: Constraint, ev: Evidence, cs: Constraints) -> tuple[str | None
         others = ev.sentence.years - {c.value}
         if others:
             return None, f"the sentence gives {', '.join(sorted(others))} and the document never names it"
+        if ev.published is None and not (ev.document is not None and ev.document.years):
+            return "unknown", None  # an undated document naming no year: nothing to hold the year against
         return None, None
     if c.kind == "day":
         where = ev.where(lambda r: c.value in r.numbers)
