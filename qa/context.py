@@ -114,11 +114,20 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
         dates.append((published.year, published.month, published.day))
     # "منذ بدء الحملة عام 2014": the start of a period, not the date of the figure
     since = bool(c.when and re.search(r"(?:منذ|since)\s+(?:\S+\s+){0,4}" + re.escape(fold(c.when)), fold(c.sentence)))
-    evidence = Evidence.of(c.sentence, [passage, title], published, cache.setdefault("\x00support", {}))
+    # the claim's own figure is the answer, not evidence for a number the question gives ("12" hours vs 12 killed)
+    rel_start, rel_end = c.value_start - c.start, c.value_end - c.start
+    blanked = c.sentence[:rel_start] + " " + c.sentence[rel_end:] if 0 <= rel_start <= rel_end <= len(c.sentence) \
+        else c.sentence
+    evidence = Evidence.of(blanked, [_without(passage, c.sentence), title], published, cache.setdefault("\x00support", {}))
     return ClaimContext(c, sentence_words, words, terms, skeletons,
                         _incidents(sentence_words, names, getattr(c, "event", None)),
                         _incidents(all_words, names, getattr(c, "event", None)),
                         own, max(dates) if dates else None, published, since, evidence)
+
+
+def _without(passage: str, sentence: str) -> str:
+    """The passage around a claim without the claim's own sentence (whose figure is blanked for the check)."""
+    return passage.replace(sentence, " ") if sentence and passage else passage
 
 
 def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[list[str], set[str], set[str], list]:
