@@ -1,12 +1,13 @@
 """Extractive answers for questions that are not asking for a figure (who/what/which/when/where/why).
 
-The best sentence of the top passages is cited (`qa.extract.best_sentence`, preferring a
-sentence that holds an answer of the asked type); the short answer is a span of the type the
-question asks for (`qa.answer_type`, `qa.entities`), or none. The answer abstains when the
-calibrated confidence over the evidence features is under 0.5 (`qa.calibration`), when a
-place or actor the question names is absent from what was retrieved, or when the question
-names a year that the cited document never mentions while the cited sentence gives another
-("who won the 2022 World Cup" over a text about 2018).
+Candidate sentences of the top passages are ranked (`qa.extract.rank_sentences`: cosine, word
+overlap, a bonus for a span of the asked type); each of the best is checked against what the
+question is specific about (`qa.support`: places, actors, names, years, days, numbers, the asked
+relation, in the sentence or its passage, headline and date) and its constraint coverage is added
+to its score. The best sentence that passes is cited; the short answer is a span of the type the
+question asks for (`qa.answer_type`, `qa.entities`), or none. The answer abstains, offering the
+passages as related, when no candidate passes the check ("who won the 2022 World Cup" over a text
+about 2018; who *hosted* it) or when the calibrated confidence is under 0.5 (`qa.calibration`).
 """
 from __future__ import annotations
 
