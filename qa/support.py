@@ -18,7 +18,8 @@ question's specific **constraints** are supported by the cited sentence or its d
   `RARE_SHARE` of the passages (a name-like word: أرامكو, كرمانشاه) is required;
 * `relation`: the relation asked about when it is one of a few that change the answer (won vs
   hosted, died, appointed, succeeded, coached … `qa/data/relations.json`): its key word must be
-  in the sentence or its passage.
+  in the sentence or its passage, and not open another relation's phrase ("فازت بحق استضافة",
+  won the right to host, is not a win).
 
 `question_constraints` reads them once per question; `Evidence` is one candidate's text read
 once (cached per text); `check` gives a `Verdict`: which constraints are supported (in the
@@ -160,6 +161,7 @@ class Relation:
     asked: frozenset[str]  # folded Arabic question words that name it
     terms: frozenset[str]  # analysed Arabic terms that support it in evidence
     forms: tuple[str, ...]  # folded Arabic words that support it in evidence
+    contrasts: tuple[str, ...] = ()  # relations whose words in the sentence mean another event
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +172,8 @@ def relations() -> tuple[Relation, ...]:
     for name, spec in raw.items():
         forms = tuple(dict.fromkeys(fold(a) for a in spec["ar"]))
         terms = frozenset(t for a in spec["ar"] for t in analyze(a)) | frozenset(_strip(f) for f in forms)
-        out.append(Relation(name, tuple(spec["en"]), frozenset(fold(a) for a in spec["ar_question"]), terms, forms))
+        out.append(Relation(name, tuple(spec["en"]), frozenset(fold(a) for a in spec["ar_question"]), terms, forms,
+                            tuple(spec.get("contrasts", ()))))
     return tuple(out)
 
 
@@ -553,10 +556,37 @@ def _supported(c: Constraint, ev: Evidence, cs: Constraints) -> tuple[str | None
     if c.kind == "number":
         return ev.where(lambda r: c.value in r.numbers or c.text in r.numbers), None
     if c.kind == "relation":
-        # the relation is stated in the sentence or its passage (not only in a headline about something else)
-        where = ev.where(lambda r: bool(c.terms & r.terms) or any(f in r.wordset for f in c.forms))
-        return where, None
+        # the relation is stated in the sentence or its passage, by a word that is not the start of another
+        # relation's phrase ("فازت بحق استضافة": won the right to host is not won) unless that one is asked too
+        asked = {x.text for x in cs.items if x.kind == "relation"}
+        rel = next((r for r in relations() if r.name == c.text), None)
+        if rel is None:
+            return ev.where(lambda r: bool(c.terms & r.terms) or any(f in r.wordset for f in c.forms)), None
+        others = [r for r in relations() if r.name in rel.contrasts and r.name not in asked]
+        return ev.where(lambda r: _states(rel, r, others)), None
     return ev.where(lambda r: _names(c, r)), None
+
+
+CONTRAST_WINDOW = 3  # words after a relation's word in which another relation's word makes it that one's phrase
+
+
+def _says(rel: Relation, word: str) -> bool:
+    """Does one folded word name `rel` (a listed form, or an analysed term of one)?"""
+    return word in rel.forms or _strip(word) in rel.terms or any(t in rel.terms for t in analyze(word))
+
+
+def _states(rel: Relation, r: Reading, contrasts: Sequence[Relation]) -> bool:
+    """`r` names `rel` by at least one word that does not open a contrasting relation's phrase."""
+    if not (rel.terms & r.terms or any(f in r.wordset for f in rel.forms)):
+        return False
+    if not contrasts or not any(o.terms & r.terms or any(f in r.wordset for f in o.forms) for o in contrasts):
+        return True
+    for i, w in enumerate(r.words):
+        if _says(rel, w):
+            after = r.words[i + 1:i + 1 + CONTRAST_WINDOW]
+            if not any(_says(o, a) for o in contrasts for a in after):
+                return True
+    return False
 
 
 def _names(c: Constraint, r: Reading) -> bool:

@@ -124,3 +124,12 @@ def test_an_undated_document_naming_no_year_neither_supports_nor_refuses_a_year(
     assert v.ok and [c.kind for c in v.unknown] == ["year"]
     dated = verdict(question, "توجه رجل الدين إلى مدينة النجف.", published=date(2015, 3, 1))
     assert not dated.ok  # a document of another year that never names 2017
+
+
+@pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup?", "من فاز بكأس العالم لكرة القدم 2022؟"])
+def test_winning_the_right_to_host_is_not_winning(question: str) -> None:
+    bid = verdict(question, "فازت قطر بحق استضافة بطولة كأس العالم لكرة القدم 2022.")
+    assert not bid.ok and "relation" in (bid.reason or "")
+    # a win whose sentence also names the host is still a win
+    won = "فازت الأرجنتين بكأس العالم لكرة القدم 2022 التي استضافتها قطر."
+    assert verdict(question, won).ok
