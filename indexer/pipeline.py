@@ -3,7 +3,8 @@
     prepare(paths, existing_fingerprints) -> Prepared(documents, rejected, duplicates, warnings)
 
 Steps per run: read every input (`readers`), learn the lines that recur across the
-run's pages (template: menus, footers), clean each page (`cleaning`), give it a stable
+run's pages (template: menus, footers) and what each site prints on its pages (site
+furniture, by URL host or source), clean each page (`cleaning`), give it a stable
 id and a content hash, cut passages (`segment`), extract claims (`claims`), detect its
 language, fingerprint it, and hold back near-duplicates of documents already indexed
 or seen earlier in the run. The engine compares `content_hash` with what it stored to
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from indexer.claims import extract_claims
-from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines
+from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines, headline_first
+from indexer.templates import SiteFurniture, learn_sites, site_of
 from indexer.dedup import NearDuplicateIndex, fingerprint
 from khabar.language import detect_language
 from khabar.models import Document, Rejected
@@ -73,22 +75,25 @@ def _article_id(article: RawArticle, uploads: Mapping[str, Upload]) -> str:
 
 
 # ----------------------------------------------------------------------------- documents
-def _build(article: RawArticle, template: Collection[str],
-           uploads: Mapping[str, Upload]) -> tuple[Document, str | None]:
+def _build(article: RawArticle, template: Collection[str], uploads: Mapping[str, Upload],
+           sites: Mapping[str, SiteFurniture] | None = None) -> tuple[Document, str | None]:
     """Clean and assemble one Document; returns (document, warning or None).
 
+    `sites` holds what each site of the run prints on its pages (`indexer.templates`).
     Raises InputError when nothing of the article survives cleaning.
     """
-    cleaned = clean_page(article.text, title=article.title, template=template)
+    furniture = (sites or {}).get(site_of(article.url, article.source) or "")
+    cleaned = clean_page(article.text, title=article.title, template=template, furniture=furniture)
     if not cleaned.text.strip():
         raise InputError("no article text: the page holds only navigation, links and other page chrome "
                          f"(no line of {PROSE_MIN_WORDS} words or more)")
+    text = headline_first(cleaned.title, cleaned.text)  # the headline is passage 0, citable like the rest
     upload = uploads.get(article.path or "")
     doc = Document(
         doc_id=_article_id(article, uploads),
         title=cleaned.title,
-        text=cleaned.text,
-        content_hash=content_hash(cleaned.title, cleaned.text),
+        text=text,
+        content_hash=content_hash(cleaned.title, text),
         source=article.source or cleaned.source,
         url=article.url,
         path=f"upload:{upload.name}" if upload else article.path,
@@ -126,7 +131,7 @@ def document_from_raw(article: RawArticle, template: Collection[str] = frozenset
     that need the exact document an ingest would store. Raises InputError like `prepare`
     rejects, and when claim extraction fails.
     """
-    doc, warning = _build(article, template, None, {})
+    doc, warning = _build(article, template, {})
     if warning:
         raise InputError(warning)
     return doc
@@ -212,11 +217,12 @@ def prepare(paths: Sequence[str | Path], existing_fingerprints: Mapping[str, Seq
     articles, rejected = read_paths(paths, {path: upload.name for path, upload in uploads.items()})
     result = Prepared(rejected=rejected, warnings=_ignored_warnings(articles))
     template = find_template_lines((a.text for a in articles), min_docs=template_min_docs)
+    sites = learn_sites((site_of(a.url, a.source), a.text) for a in articles)
     near = NearDuplicateIndex(existing_fingerprints)
     seen_ids: dict[str, str] = {}
     for article in articles:
         try:
-            doc, warning = _build(article, template, uploads)
+            doc, warning = _build(article, template, uploads, sites)
         except InputError as exc:
             result.rejected.append(Rejected(article.label, str(exc)))
             continue

@@ -113,7 +113,10 @@ class Settings:
         "docs/RETRIEVAL.md); `make run` / `make test` install it from the Debian archive "
         "(`scripts/dictionary.sh`; GPL-2+, so it is not shipped in this MIT repository); `off` = the small "
         "hand lexicon only", shown="found in `/usr/share/dictd` or `~/.cache/khabar/dictionary`")
-    elasticsearch_url: str = _setting("ELASTICSEARCH_URL", "http://127.0.0.1:9200", "Elasticsearch endpoint")
+    elasticsearch_url: str = _setting(
+        "ELASTICSEARCH_URL", "http://127.0.0.1:9200",
+        "Elasticsearch endpoint; on a cluster, every data node's URL, comma-separated (requests are spread over "
+        "them and move to another node when one is down)")
     elasticsearch_api_key: str | None = _setting("ELASTICSEARCH_API_KEY", None, "Elasticsearch API key", _secret,
                                                  "unset")
     elasticsearch_username: str | None = _setting("ELASTICSEARCH_USERNAME", None,
@@ -124,9 +127,11 @@ class Settings:
                                                  "CA certificate that signed the cluster's TLS certificate",
                                                  _secret, "unset")
     es_prefix: str = _setting("KHABAR_ES_PREFIX", "khabar", "Elasticsearch index/alias prefix")
-    es_replicas: int = _setting("KHABAR_ES_REPLICAS", 0,
-                                "replicas per Elasticsearch index (raise it on a multi-node cluster)",
-                                _integer("KHABAR_ES_REPLICAS"))
+    es_replicas: int = _setting(
+        "KHABAR_ES_REPLICAS", 0,
+        "replicas of each Elasticsearch index, set when Khabar creates the index: `1` on a cluster with two or more "
+        "data nodes (every shard then survives the loss of a node); `0` on a single node, where a replica is never "
+        "allocated (docs/ELASTICSEARCH.md)", _integer("KHABAR_ES_REPLICAS"))
     es_timeout: float = _setting("KHABAR_ES_TIMEOUT", 30.0, "Elasticsearch request timeout, seconds",
                                  _number("KHABAR_ES_TIMEOUT", "seconds"), "`30`")
     llm_url: str = _setting("KHABAR_LLM_URL", "",

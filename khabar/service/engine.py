@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -25,6 +25,9 @@ from indexer.ids import file_id, legacy_file_ids
 from indexer.pipeline import Upload
 from indexer.readers import iter_files
 from khabar.models import Claim, Document, IngestReport, Passage, Rejected
+from khabar.service.pending import PendingFeed, pending_total
+from khabar.service.progress import EmbedProgress
+from khabar.service.shards import ALL, Shard
 from khabar.service.uploads import staged_uploads
 from khabar.settings import Settings
 from search.backends import LIST_WINDOW, Backend, ClaimQuery, Filters, Stats
@@ -38,7 +41,14 @@ UPSERT_BATCH = 100
 CLAIMS_VERSION_KEY = "claims_version"  # Backend.meta key: the claim extractor that made the stored claims
 
 
-def open_backend(settings: Settings, embedder: Embedder) -> Backend:
+class EmbedderIdentity(Protocol):
+    """What a backend checks an embedder by (an `Embedder`, or the identity embedding workers report)."""
+
+    id: str
+    dim: int
+
+
+def open_backend(settings: Settings, embedder: EmbedderIdentity) -> Backend:
     """The configured backend, checked against the embedder it will serve."""
     if settings.backend == "embedded":
         from search.backends.embedded import EmbeddedBackend
@@ -204,28 +214,22 @@ class Engine:
         """Are sparse latent terms computed and used? (setting on and an embedder that has them)."""
         return self.settings.sparse and supports_sparse(self.embedder)
 
-    def embed_pending(self, progress: bool = True, limit: int | None = None) -> int:
+    def embed_pending(self, progress: bool = True, limit: int | None = None, shard: Shard = ALL) -> int:
         """Embed passages that have no vector yet, batch by batch (resumable); returns how many.
 
         With sparse latent terms on, each batch also gets them in the same write, and passages
         embedded without them (an index from before, or built with KHABAR_SPARSE=0) get them
-        afterwards, also resumably.
+        afterwards, also resumably. `shard`: only the passages whose id hashes into it
+        (`khabar embed --shard i/n`, khabar.service.shards); the others are left to other processes.
         """
         with self._writes:
-            return self._embed_pending(progress, limit)
+            return self._embed_pending(progress, limit, shard)
 
-    def _embed_pending(self, progress: bool, limit: int | None) -> int:
-        pending = self.backend.stats().passages_without_vectors
-        if limit is not None:
-            pending = min(pending, limit)
-        done = self._in_batches(pending, self.backend.passages_without_vectors, self._store_vectors, "embedding",
-                                progress)
+    def _embed_pending(self, progress: bool, limit: int | None, shard: Shard) -> int:
+        done = self._in_batches("vector", shard, limit, self._store_vectors, "embedding", progress)
         if self.sparse and (limit is None or done < limit):
-            backlog = int(self.backend.stats().details.get("passages_without_sparse", 0))
-            if limit is not None:
-                backlog = min(backlog, limit - done)
-            self._in_batches(backlog, self.backend.passages_without_sparse, self._store_sparse, "sparse terms",
-                             progress)
+            self._in_batches("sparse", shard, None if limit is None else limit - done, self._store_sparse,
+                             "sparse terms", progress)
         return done
 
     def _store_vectors(self, batch: list[Passage]) -> None:
@@ -237,22 +241,32 @@ class Engine:
         self.backend.set_sparse([p.passage_id for p in batch],
                                 self.embedder.embed_sparse([p.text for p in batch]))  # type: ignore[attr-defined]
 
-    def _in_batches(self, pending: int, fetch: Callable[[int], list[Passage]],
-                    store: Callable[[list[Passage]], None], desc: str, progress: bool) -> int:
-        """Fetch up to `pending` passages batch by batch and store what `store` computes for them.
+    def _in_batches(self, missing: str, shard: Shard, limit: int | None, store: Callable[[list[Passage]], None],
+                    desc: str, progress: bool) -> int:
+        """Store what `store` computes for the shard's passages still missing `missing`, batch by batch.
 
         Each batch is durable before the next is fetched, so an interrupted run resumes where it
-        stopped (the fetch asks the backend what is still missing). Returns how many were stored.
+        stopped (the feed asks the backend what is still missing). Returns how many were stored.
         """
+        total = pending_total(self.backend, missing, shard) if progress else 0  # a walk, when sharded: only for the bar
+        if limit is not None:
+            total = min(total, limit)
+        feed = PendingFeed(self.backend, missing, shard)
         done = 0
-        with tqdm(total=pending, desc=desc, unit="passage", disable=not progress or not pending) as bar:
-            while done < pending:
-                batch = fetch(min(self.settings.embed_batch, pending - done))
-                if not batch:
+        bar = EmbedProgress(total, desc, enabled=progress and total > 0)
+        try:
+            while limit is None or done < limit:
+                size = self.settings.embed_batch if limit is None else min(self.settings.embed_batch, limit - done)
+                batch = feed.next_batch(size)
+                if batch is None:
+                    if feed.sweep_again():
+                        continue
                     break
                 store(batch)
                 done += len(batch)
-                bar.update(len(batch))
+                bar.add(len(batch))
+        finally:
+            bar.close()
         return done
 
     # ---------------------------------------------------------------- read

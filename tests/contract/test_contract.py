@@ -12,7 +12,7 @@ import pytest
 from khabar.arabic import analyze
 from khabar.models import Claim, Document
 from khabar.segment import build_passages
-from search.backends import Backend, ClaimQuery, Filters, IndexMismatch
+from search.backends import Backend, BackendError, ClaimQuery, Filters, IndexMismatch
 from search.searcher import Searcher
 
 ARTICLES = {
@@ -319,6 +319,35 @@ def test_sparse_terms_round_trip_with_vectors_and_by_backfill(backend_factory, e
         indices, weights = stored[pid]
         assert np.array_equal(indices, _sparse(i)[0])
         assert np.allclose(weights, _sparse(i)[1], atol=1e-3)  # stored as float16
+
+
+def test_pending_ids_walk_the_pending_passages_once_in_ingest_order_with_a_cursor(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    backend.upsert([make_doc("coalition")])
+    backend.upsert([make_doc("kabul"), make_doc("mayadin")])
+    in_order = [p.passage_id for p in backend.passages_without_vectors(100)]
+    assert len(in_order) >= 4
+    walked: list[str] = []
+    after = None
+    while True:  # pages of two: the cursor continues where the last page stopped
+        ids, after = backend.pending_ids("vector", after, 2)
+        if not ids:
+            break
+        walked += ids
+    assert walked == in_order
+    # storing vectors removes passages from the pending set; a cursor in the middle keeps its place
+    first, after = backend.pending_ids("vector", None, 2)
+    vectors = embedder.embed_passages([r.passage.text for r in backend.passages(first)])
+    backend.set_vectors(first, vectors)
+    rest, _ = backend.pending_ids("vector", after, 100)
+    assert rest == in_order[2:]
+    assert backend.pending_ids("vector", None, 100)[0] == in_order[2:]
+    # "sparse": passages with a vector but no sparse terms
+    assert backend.pending_ids("sparse", None, 100)[0] == first
+    backend.set_sparse(first, [_sparse(0), _sparse(1)])
+    assert backend.pending_ids("sparse", None, 100)[0] == []
+    with pytest.raises(BackendError):
+        backend.pending_ids("vectors", None, 10)
 
 
 def test_unchanged_passages_keep_their_sparse_terms_on_reupsert_and_lose_them_on_delete(backend_factory, embedder):

@@ -214,3 +214,28 @@ def test_a_file_stored_under_its_stem_alone_is_replaced_not_duplicated(tmp_path:
     assert report.updated == [file_id(mine.resolve())] and not report.added and not report.duplicates
     assert blank.document("report") is None and blank.stats().documents == 2
     assert any(w.source == "report" and file_id(mine.resolve()) in w.reason for w in report.warnings)
+def test_sharded_runs_together_embed_every_passage_once_like_one_run(tmp_path: Path, embedder):
+    from khabar.service.shards import Shard
+    from search.backends.embedded import stored_vectors
+
+    whole = Engine(Settings(data_dir=str(tmp_path / "whole")), embedder=embedder)
+    whole.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    total = whole.stats().passages
+    split = Engine(Settings(data_dir=str(tmp_path / "split")), embedder=embedder)
+    split.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    done = []
+    for i in (1, 2, 3):
+        before = set(stored_vectors(tmp_path / "split")[0])
+        done.append(split.embed_pending(progress=False, shard=Shard(i, 3)))
+        added = set(stored_vectors(tmp_path / "split")[0]) - before
+        assert len(added) == done[-1] and all(Shard(i, 3).owns(pid) for pid in added)
+    assert sum(done) == total and all(done)
+    assert split.stats().passages_without_vectors == 0 and split.stats().details["passages_without_sparse"] == 0
+    assert whole.embed_pending(progress=False) == total
+    ids_a, _, a = stored_vectors(tmp_path / "whole")
+    ids_b, _, b = stored_vectors(tmp_path / "split")
+    by_id = dict(zip(ids_b, b))
+    assert sorted(ids_a) == sorted(ids_b)
+    assert all((by_id[pid] == row).all() for pid, row in zip(ids_a, a))
+
+

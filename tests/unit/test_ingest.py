@@ -83,7 +83,8 @@ def test_html_main_text_title_and_date():
     assert "منظمة إيروورز" in doc.text
     for leak in ("SCRIPT-LEAK", "STYLE-LEAK", "tracker", "كأس أمم إفريقيا", "جميع الحقوق محفوظة"):
         assert leak not in doc.text
-    assert not doc.text.startswith(doc.title)
+    paragraphs = doc.text.split("\n")
+    assert paragraphs[0] == doc.title and paragraphs.count(doc.title) == 1  # the headline once, first
 
 
 def test_html_in_windows_1256_with_meta_charset(tmp_path):
@@ -328,7 +329,7 @@ def test_document_from_record():
     doc = document_from_record({"id": "api-1", "title": "عنوان", "text": "عنوان\nقتل 35 مدنيا في الميادين.",
                                 "published_at": "2017-05-25", "source": "سانا"})
     assert (doc.doc_id, doc.title, doc.text, doc.published_at, doc.source) == \
-           ("api-1", "عنوان", "قتل 35 مدنيا في الميادين.", "2017-05-25", "سانا")
+           ("api-1", "عنوان", "عنوان\nقتل 35 مدنيا في الميادين.", "2017-05-25", "سانا")
     assert doc.passages and doc.passages[0].passage_id.startswith("api-1:")
     no_id = document_from_record({"title": "عنوان", "text": "قتل 35 مدنيا في الميادين."})
     assert no_id.doc_id == document_from_record({"title": "عنوان", "text": "قتل 35 مدنيا في الميادين."}).doc_id
@@ -404,7 +405,7 @@ def test_jsonl_export_spellings_are_read_and_unknown_fields_named_once_per_file(
     docs = result.documents
     assert [(d.title, d.published_at) for d in docs[:2]] == [("عنوان أول", "2017-03-28"), ("عنوان ثان", "2019-01-05")]
     assert (docs[1].url, docs[1].source) == ("https://example.org/2", "سانا")
-    assert docs[2].text == "نص الخبر الثالث عن دمشق."  # `text` wins over `content`
+    assert docs[2].text == "ثالث\nنص الخبر الثالث عن دمشق."  # `text` wins over `content` (after the headline)
     assert [(w.source, w.reason.split(";")[0]) for w in result.warnings] == [
         (str(feed), f"fields not read: author, content, tags (first in {feed}:1)"),
         (str(tmp_path / "other.jsonl"), f"fields not read: score (first in {tmp_path / 'other.jsonl'}:1)")]

@@ -58,6 +58,7 @@ from search.backends import (
     Filters,
     IndexInfo,
     IndexMismatch,
+    MISSING,
     PassageRecord,
     SparseVector,
     Stats,
@@ -431,6 +432,20 @@ class ElasticBackend:
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         return self._passages_matching({"term": {"has_vector": False}}, limit, "list passages without vectors")
+
+    def pending_ids(self, missing: str, after: Any, limit: int) -> tuple[list[str], Any]:
+        query = {"vector": {"term": {"has_vector": False}}, "sparse": WITHOUT_SPARSE}.get(missing)
+        if query is None:
+            raise BackendError(f"pending_ids: missing must be one of {MISSING}, not {missing!r}")
+        if limit <= 0:
+            return [], after
+        body: dict[str, Any] = {"query": query, "sort": [{"seq": "asc"}, {"passage_id": "asc"}],
+                                "size": min(limit, MAX_RESULT_WINDOW), "source": False, "track_total_hits": False}
+        if after is not None:
+            body["search_after"] = list(after)
+        hits = self._call("list pending passages", lambda: self.client.search(index=self.passages_alias, **body))[
+            "hits"]["hits"]
+        return [h["_id"] for h in hits], (tuple(hits[-1]["sort"]) if hits else after)
 
     def _passages_matching(self, query: dict[str, Any], limit: int, what: str) -> list[Passage]:
         """Up to `limit` passages matching `query`, oldest first (ingest order), without vectors or terms."""

@@ -37,6 +37,7 @@ from search.backends.contract import (
     Filters,
     IndexCorrupt,
     IndexInfo,
+    MISSING,
     REBUILD_HINT,
     PassageRecord,
     SparseVector,
@@ -325,6 +326,14 @@ class EmbeddedBackend:
 
     def passages_without_sparse(self, limit: int) -> list[Passage]:
         return self._passages_where(WITHOUT_SPARSE, limit)
+
+    def pending_ids(self, missing: str, after: Any, limit: int) -> tuple[list[str], Any]:
+        condition = {"vector": "vector IS NULL", "sparse": WITHOUT_SPARSE}.get(missing)
+        if condition is None:
+            raise BackendError(f"pending_ids: missing must be one of {MISSING}, not {missing!r}")
+        rows = self._rows(f"SELECT vec_id, passage_id FROM passages WHERE {condition} AND vec_id > ?"
+                          " ORDER BY vec_id LIMIT ?", (int(after or 0), limit))
+        return [r[1] for r in rows], (rows[-1][0] if rows else after)
 
     def _passages_where(self, condition: str, limit: int) -> list[Passage]:
         """Passages matching a fixed SQL condition (never user input), oldest first."""
