@@ -21,6 +21,7 @@ from indexer.numbers import find_numbers
 
 from qa.answer import Answer
 from qa.calibration import Calibration
+from qa.context import incidents_in
 from qa.extractive import Extractive
 from qa.generator import Generator
 from khabar.vocabulary import Vocabulary
@@ -38,6 +39,21 @@ def _asked_kind(wanted: Any) -> str:
 
 
 SEARCH_K = 8
+
+
+def answer_figures(sentence: str, kind: str, given: set[str]) -> list[Any]:
+    """The figures of `sentence` that can answer a how-many question asking for `kind`: of that kind and not a
+    figure the question gives (`given`, as digits: "12 hours" is a condition, so "12 killed" does not answer it)."""
+    return [n for n in find_numbers(sentence, include_all=True)
+            if n.kind in _FIGURE_KINDS.get(kind, ("quantity",)) and _digits(n.value) not in given]
+
+
+def _digits(value: Any) -> str:
+    """A figure as the digits a question would write it ("12", "1000"; Arabic-Indic digits and separators read)."""
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    text = str(value).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 class Answerer:
@@ -60,8 +76,13 @@ class Answerer:
         if not answer.answerable or not answer.citations:
             return abstained
         sentence = answer.citations[0].snippet
-        figures = [n for n in find_numbers(sentence, include_all=True) if n.kind in _FIGURE_KINDS.get(
-            _asked_kind(wanted), ("quantity",))]
+        # the event the question names (a bombing) must be the sentence's or its headline's, as for a claim
+        asked = set(getattr(wanted, "incidents", ()) or ())
+        if asked and not asked & incidents_in(f"{sentence} {answer.citations[0].title or ''}"):
+            abstained.debug["fallback"] = "the best supported sentence does not name the asked incident"
+            return abstained
+        given = {c.value for c in self.extractive.constraints(q).of("number", "year")}
+        figures = answer_figures(sentence, _asked_kind(wanted), given)
         if not figures:
             abstained.debug["fallback"] = "no figure of the asked kind in the best supported sentence"
             return abstained
@@ -70,7 +91,7 @@ class Answerer:
         if nouns and not nouns & read(sentence).terms:
             abstained.debug["fallback"] = "the best supported sentence does not name what was counted"
             return abstained
-        if answer.short_answer is None:
+        if answer.short_answer is None or _digits(answer.short_answer) in given:
             answer.short_answer = answer.span = figures[0].text
         answer.debug["fallback"] = "sentence"
         return answer

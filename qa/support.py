@@ -10,8 +10,9 @@ question's specific **constraints** are supported by the cited sentence or its d
 * `name`: other names — an Arabic word no dictionary holds, an English capitalised word (its
   dictionary or gazetteer rendering, else its consonant skeleton against Arabic words,
   `qa.asked.latin_skeleton`);
-* `year` and `day`: a year the question names (supported by the text or the publication year;
-  *contradicted* when the sentence gives other years and the context never names it), a day of
+* `year` and `day`: a year the question names (supported by the text or the publication year, or
+  by the article elsewhere unless the sentence gives other years; *contradicted* when the sentence
+  gives other years and the article never names it), a day of
   the month next to a month name (the text, or a publication date within two days after it);
 * `number`: another figure of the question ("12 hours", "1,000 fighters");
 * `word`: every other content word, weighted by its rarity in the index (IDF); a word in at most
@@ -57,7 +58,7 @@ NAME_SHARE = 0.01
 DEEP_OFFSET = 1000  # the deeper probe's page offset (the searcher's limit): counts up to ~3,300 passages
 BROAD_PLACES = {"syria", "iraq"}  # dropped when the question also names a place inside them
 KINDS = ("place", "actor", "name", "year", "day", "number", "word", "relation")
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d|14[0-4]\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(19\d\d|20[0-4]\d|14[0-4]\d)(?!\d)")  # Gregorian 1900-2049, Hijri 1400-1449
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?![\d])")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -537,9 +538,11 @@ def _supported(c: Constraint, ev: Evidence, cs: Constraints) -> tuple[str | None
             return where, None
         if ev.published is not None and str(ev.published.year) == c.value:
             return "context", None
-        if ev.document is not None and c.value in ev.document.years:
-            return "document", None  # the article names the year (a dateline, an earlier paragraph)
         others = ev.sentence.years - {c.value}
+        if ev.document is not None and c.value in ev.document.years:
+            # the article names the year (a dateline, an earlier paragraph); a sentence dated to other years is
+            # about them, and the year elsewhere in the page (a copyright line, a sidebar) does not make it so
+            return (None if others else "document"), None
         if others:
             return None, f"the sentence gives {', '.join(sorted(others))} and the document never names it"
         if ev.published is None and not (ev.document is not None and ev.document.years):

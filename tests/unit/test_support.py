@@ -133,3 +133,30 @@ def test_winning_the_right_to_host_is_not_winning(question: str) -> None:
     # a win whose sentence also names the host is still a win
     won = "فازت الأرجنتين بكأس العالم لكرة القدم 2022 التي استضافتها قطر."
     assert verdict(question, won).ok
+
+
+@pytest.mark.parametrize("question", ["Who won the 2018 FIFA World Cup?", "من فاز بكأس العالم لكرة القدم 2018؟"])
+def test_a_sentence_dated_to_other_years_is_not_supported_by_the_year_elsewhere_in_the_page(question: str) -> None:
+    final_1938 = "فازت إيطاليا بكأس العالم لكرة القدم عام 1938 بعد فوزها على المجر في النهائي."
+    page = final_1938 + " حق الملكية 1994 - 2018"
+    assert not verdict(question, final_1938, document=page).ok  # the copyright line's 2018 is not the final's
+    # a sentence with no year of its own takes the year from its article
+    assert verdict(question, "فازت فرنسا بكأس العالم لكرة القدم بعد فوزها على كرواتيا.", document="نهائي 2018").ok
+
+
+def test_holding_a_title_is_not_winning_the_asked_one() -> None:
+    question = "أي فريق فاز بكأس السوبر الأوروبي 2015؟"
+    holder = "غاب نيمار مهاجم برشلونة حامل اللقب عن مباراة كأس السوبر الأوروبي 2015."
+    assert not verdict(question, holder).ok
+    assert verdict(question, "فاز برشلونة بكأس السوبر الأوروبي 2015 على إشبيلية.").ok
+
+
+def test_a_named_holiday_must_be_in_the_evidence() -> None:
+    """Eid al-Adha is not Eid al-Fitr: the hand lexicon (no dictionary) renders the holiday's name."""
+    from search.translation.lexicon import DEFAULT_PATH, Lexicon, read_hand_lexicon
+
+    q = parse("How many visitors attended the Eid al-Adha celebrations in Riyadh?", VOCAB)
+    cs = question_constraints(q, VOCAB, Lexicon(read_hand_lexicon(DEFAULT_PATH)), Rarity(CountingIndex({"الأضحى"})))
+    fitr = "زار أكثر من 350 ألف شخص احتفالات عيد الفطر في الرياض."
+    assert not check(cs, Evidence.of(fitr, ())).ok
+    assert check(cs, Evidence.of(fitr.replace("الفطر", "الأضحى"), ())).ok
