@@ -61,6 +61,13 @@ def _number(name: str, what: str, positive: bool = False) -> Callable[[str | Non
     return parse
 
 
+def _choice(name: str, raw: str | None, default: str, allowed: tuple[str, ...]) -> str:
+    value = _text(raw, default).lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _switch(raw: str | None, default: Any) -> bool:
     return _text(raw, default) not in ("0", "false", "no", "off")
 
@@ -113,6 +120,17 @@ class Settings:
         "docs/RETRIEVAL.md); `make run` / `make test` install it from the Debian archive "
         "(`scripts/dictionary.sh`; GPL-2+, so it is not shipped in this MIT repository); `off` = the small "
         "hand lexicon only", shown="found in `/usr/share/dictd` or `~/.cache/khabar/dictionary`")
+    vector_index: str = _setting(
+        "KHABAR_VECTOR_INDEX", "auto",
+        "the embedded backend's vector index: `auto` = an exact 8-bit scan below `KHABAR_ANN_THRESHOLD` vectors and "
+        "HNSW (approximate, recall@10 ≥ 0.98 at 1M, docs/BENCHMARKS.md) from it; `exact` or `hnsw` to force one. "
+        "Results are re-scored from the stored float32 vectors either way; `/api/health` reports the choice",
+        lambda raw, default: _choice("KHABAR_VECTOR_INDEX", raw, default, ("auto", "exact", "hnsw")))
+    ann_threshold: int = _setting(
+        "KHABAR_ANN_THRESHOLD", 250_000,
+        "vectors from which `auto` switches the embedded backend to HNSW (the exact scan costs ~25 ms per query "
+        "at 1M on one core; HNSW a few ms, for minutes of background build and ~70 % more memory)",
+        _integer("KHABAR_ANN_THRESHOLD"), "`250000`")
     elasticsearch_url: str = _setting("ELASTICSEARCH_URL", "http://127.0.0.1:9200", "Elasticsearch endpoint")
     elasticsearch_api_key: str | None = _setting("ELASTICSEARCH_API_KEY", None, "Elasticsearch API key", _secret,
                                                  "unset")

@@ -1,14 +1,17 @@
 """The default backend: tantivy (BM25) + faiss (vectors) + SQLite (records), in one folder.
 
 Why three libraries: tantivy is a maintained Lucene-class engine (incremental add/delete,
-sub-millisecond queries; `text_index.py`); faiss scans every vector (8-bit copies, re-scored
-exactly; `vectors.py`); SQLite holds documents, passages, claims and vectors transactionally
-and is the source of truth (`catalog.py`). Measurements: docs/DESIGN.md, docs/BENCHMARKS.md.
+sub-millisecond queries; `text_index.py`); faiss finds vector candidates (an exact 8-bit scan, or
+HNSW past ANN_THRESHOLD vectors; re-scored exactly; `vectors.py`); SQLite holds documents,
+passages, claims and vectors transactionally and is the source of truth (`catalog.py`).
+Measurements: docs/DESIGN.md, docs/BENCHMARKS.md.
 
 Over 400 lines for a reason: this is the one class that implements the backend contract's
-twenty operations; what each engine needs to know lives in the three modules beside it. The faiss index is rebuilt from SQLite when the process opens the
-folder or sees another process's change, so a crash can never leave vectors and records
-out of step.
+twenty operations, plus the life of the derived vector index; what each engine needs to know
+lives in the three modules beside it. The vector index is made from SQLite at the first vector
+search (or loaded from its saved copy, stamped with the catalog's id and change-log position) and
+follows every committed change, this process's or another's, through the catalog's `vector_log`,
+so a crash can never leave vectors and records out of step.
 
 Crash safety and idempotence: `upsert` first replaces the document's passages in tantivy
 (delete by doc_id, add, commit) and only then commits the SQLite transaction that records
@@ -18,10 +21,13 @@ so a rerun upserts it again and the tantivy delete-by-doc_id removes the stale c
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sqlite3
 import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -49,6 +55,7 @@ from search.backends.contract import (
 from search.backends.embedded.catalog import (
     SCHEMA_VERSION,
     claims_sql,
+    log_vector_changes,
     vector_filter_sql,
     WITHOUT_SPARSE,
     Transaction,
@@ -57,7 +64,23 @@ from search.backends.embedded.catalog import (
     write_error,
 )
 from search.backends.embedded.text_index import has_segments, lexical_query, open_text_index, text_schema
-from search.backends.embedded.vectors import RESCORE_FACTOR, scan_bound, vector_index
+from search.backends.embedded.vectors import (
+    ANN_THRESHOLD,
+    EXACT,
+    HNSW,
+    RESCORE_FACTOR,
+    ExactIndex,
+    HnswIndex,
+    choose_kind,
+    remove_saved,
+    scan_bound,
+)
+
+log = logging.getLogger("khabar")
+VECTOR_INDEX_SETTINGS = ("auto", EXACT, HNSW)
+READ_CHUNK = 50_000  # vectors read from SQLite per step of a full build (bounds the Python objects alive)
+BIG_CATCH_UP = 50_000  # more changed vectors than this since an HNSW index's position: rebuild in the background
+SAVE_AFTER = 10_000  # changes since the saved HNSW index that make `close` save it again
 
 
 class EmbeddedBackend:
@@ -65,19 +88,35 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, data_dir: str | os.PathLike, embedder_id: str, dim: int) -> None:
+    def __init__(self, data_dir: str | os.PathLike, embedder_id: str, dim: int, vector_index: str = "auto",
+                 ann_threshold: int = ANN_THRESHOLD, build_in_background: bool = True) -> None:
+        """`vector_index`: `auto` (exact below `ann_threshold` vectors, HNSW from it), `exact` or `hnsw`.
+        `build_in_background`: an HNSW build (minutes at a million vectors) runs on a thread while
+        searches use the exact index; False builds it in the calling thread (tests, benchmarks)."""
+        if vector_index not in VECTOR_INDEX_SETTINGS:
+            raise BackendError(f"KHABAR_VECTOR_INDEX must be one of {', '.join(VECTOR_INDEX_SETTINGS)}, "
+                               f"not {vector_index!r}")
         self.dir = Path(data_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = open_catalog(self.dir / "catalog.sqlite")
         self.info = self._check_info(embedder_id, dim)
+        self._catalog_id = self._ensure_catalog_id()
         self._tantivy_schema = text_schema()
         self._index = open_text_index(self.dir / "tantivy", self._tantivy_schema,
                                       bool(self._rows("SELECT 1 FROM documents LIMIT 1")))
-        self._generation_seen = -1
-        self._faiss: faiss.IndexIDMap2 | None = None
-        self._bound = 0.0  # the 8-bit scan's scale (see vectors.vector_index)
-        self._refresh_vectors()
+        self._generation_seen = self._generation()
+        # The vector index is derived from SQLite and made at the first vector search, so processes
+        # that only write (khabar index, khabar embed) never pay for it.
+        self._vectors: ExactIndex | HnswIndex | None = None
+        self._log_seen = 0  # the vector_log position the index reflects
+        self._saved_seq = -1  # the position of the saved HNSW index, if this process loaded or saved one
+        self._setting = vector_index
+        self._threshold = ann_threshold
+        self._background = build_in_background
+        self._builder: threading.Thread | None = None
+        self._build_note = ""
+        self._closed = False
 
     # ------------------------------------------------------------------ opening
     def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
@@ -114,29 +153,221 @@ class EmbeddedBackend:
         rows = self._rows("SELECT value FROM info WHERE key = 'generation'")
         return int(rows[0][0]) if rows else 0
 
+    def _ensure_catalog_id(self) -> str:
+        """A random id for this catalog: a saved vector index is only used with the catalog it came from."""
+        rows = self._rows("SELECT value FROM info WHERE key = 'catalog_id'")
+        if rows:
+            return str(rows[0][0])
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO info(key, value) VALUES ('catalog_id', ?)", (uuid.uuid4().hex,))
+            return str(db.execute("SELECT value FROM info WHERE key = 'catalog_id'").fetchone()[0])
+
     def _stacked(self, blobs: Iterable[bytes]) -> np.ndarray:
         """Stored float32 vectors (SQLite blobs) as one (n, dim) matrix."""
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, self.info.dim)
 
-    def _refresh_vectors(self, force: bool = False) -> None:
-        """Rebuild the in-memory faiss index from SQLite if any process changed the store (or `force`)."""
+    def _refresh(self) -> None:
+        """See other processes' commits: reload the text index, bring the vector index up to date."""
         with self._lock:
             generation = self._generation()
-            if generation == self._generation_seen and self._faiss is not None and not force:
+            if generation == self._generation_seen:
                 return
-            ids: list[int] = []
-            blobs: list[bytes] = []
-            for vec_id, blob in self._rows("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL"):
-                ids.append(vec_id)
-                blobs.append(blob)
-            vectors = self._stacked(blobs)
-            self._bound = scan_bound(vectors)
-            index = faiss.IndexIDMap2(vector_index(self.info.dim, self._bound))
-            if ids:
-                index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-            self._faiss = index
-            self._generation_seen = generation
             self._index.reload()
+            self._generation_seen = generation
+            if self._vectors is not None:
+                self._catch_up()
+
+    # ------------------------------------------------------------------ the vector index
+    @property
+    def _ann_dir(self) -> Path:
+        return self.dir / "vectors-hnsw"
+
+    def _vector_count(self) -> int:
+        total = self._rows("SELECT COUNT(*) FROM passages")[0][0]
+        return int(total - self._rows("SELECT COUNT(*) FROM passages WHERE vector IS NULL")[0][0])
+
+    def _log_position(self, db: sqlite3.Connection | None = None) -> tuple[int, int]:
+        """(first, last) seq in the change log, (0, 0) when it is empty."""
+        sql = "SELECT COALESCE(min(seq), 0), COALESCE(max(seq), 0) FROM vector_log"
+        first, last = db.execute(sql).fetchone() if db is not None else self._rows(sql)[0]
+        return int(first), int(last)
+
+    def _vector_index(self) -> ExactIndex | HnswIndex:
+        """The vector index, made on first use (loaded if saved, else built) and brought up to date."""
+        with self._lock:
+            self._refresh()
+            if self._vectors is None:
+                kind, _ = choose_kind(self._setting, self._vector_count(), self._threshold)
+                if kind == HNSW and self._load_saved():
+                    self._catch_up()
+                else:
+                    self._build(kind)
+            return self._vectors  # type: ignore[return-value]
+
+    def _load_saved(self) -> bool:
+        """Load the saved HNSW index if it belongs to this catalog and the change log still reaches back to it."""
+        loaded = HnswIndex.load(self._ann_dir, self.info.dim)
+        if loaded is None:
+            return False
+        index, stamp = loaded
+        first, _ = self._log_position()
+        if stamp.get("catalog_id") != self._catalog_id or (first > int(stamp["log_seq"]) + 1):
+            return False
+        self._vectors, self._log_seen, self._saved_seq = index, int(stamp["log_seq"]), int(stamp["log_seq"])
+        return True
+
+    def _build(self, kind: str) -> None:
+        """A full build from SQLite. HNSW in the background: the exact index serves until it is ready."""
+        if kind == HNSW and self._background:
+            self._vectors, self._log_seen = self._read_and_build(EXACT, self._db)
+            self._start_background_build()
+        else:
+            self._vectors, self._log_seen = self._read_and_build(kind, self._db)
+            if kind == HNSW:
+                self._save()
+
+    def _read_and_build(self, kind: str, db: sqlite3.Connection) -> tuple[ExactIndex | HnswIndex, int]:
+        """Every stored vector into a new index of `kind`, read in one snapshot with its log position."""
+        chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        own = db is self._db
+        if own:
+            self._lock.acquire()
+        try:
+            db.execute("BEGIN")  # one read snapshot: the vectors and the log position agree
+            try:
+                _, last = self._log_position(db)
+                cursor = db.execute("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL")
+                index: ExactIndex | HnswIndex | None = None
+                while rows := cursor.fetchmany(READ_CHUNK):
+                    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    vectors = self._stacked(r[1] for r in rows)
+                    if kind == EXACT:
+                        chunks.append((ids, vectors))  # the 8-bit scale must cover all of them: add after
+                        continue
+                    if index is None:  # HNSW: scale from the first chunk; later outliers are clipped, re-scoring is exact
+                        index = HnswIndex(self.info.dim, scan_bound(vectors))
+                    if self._closed:
+                        raise BackendError("the backend was closed during a vector index build")
+                    index.add(ids, vectors)
+            finally:
+                db.execute("COMMIT")
+        finally:
+            if own:
+                self._lock.release()
+        if kind == EXACT:
+            bound = max((scan_bound(v) for _, v in chunks), default=0.0)
+            index = ExactIndex(self.info.dim, bound)
+            for ids, vectors in chunks:
+                index.add(ids, vectors)
+        elif index is None:
+            index = HnswIndex(self.info.dim, 1.0)
+        return index, last
+
+    def _start_background_build(self) -> None:
+        if self._builder is not None and self._builder.is_alive():
+            return
+        self._build_note = ""
+        self._builder = threading.Thread(target=self._background_build, name="khabar-hnsw-build", daemon=True)
+        self._builder.start()
+
+    def _background_build(self) -> None:
+        """Build HNSW from a snapshot on its own connection and all cores, save it, then swap it in."""
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # this thread only (OpenMP settings are per thread)
+        started = time.perf_counter()
+        try:
+            db = sqlite3.connect(f"file:{self.dir / 'catalog.sqlite'}?mode=ro", uri=True, check_same_thread=False,
+                                 isolation_level=None)
+            try:
+                index, seq = self._read_and_build(HNSW, db)
+            finally:
+                db.close()
+            self._save(index, seq)
+            with self._lock:
+                if self._closed:
+                    return
+                self._vectors, self._log_seen = index, seq
+                self._catch_up()
+            log.info("HNSW vector index built in %.0f s (%d vectors)", time.perf_counter() - started,
+                     index.ntotal)
+        except Exception as exc:  # noqa: BLE001 - reported by stats(); searches keep the exact index
+            self._build_note = f"HNSW build failed: {exc}"
+            log.warning("%s; searches keep the exact index", self._build_note)
+
+    def wait_for_vector_index(self, timeout: float | None = None) -> bool:
+        """Block until a background HNSW build (if any) has finished; True if none is running now."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+            return not builder.is_alive()
+        return True
+
+    def _save(self, index: HnswIndex | None = None, seq: int | None = None) -> None:
+        """Save an HNSW index with its catalog id and log position (the next process loads instead of building)."""
+        index = index or self._vectors  # type: ignore[assignment]
+        if not isinstance(index, HnswIndex):
+            return
+        seq = self._log_seen if seq is None else seq
+        try:
+            index.save(self._ann_dir, {"catalog_id": self._catalog_id, "log_seq": seq})
+            self._saved_seq = seq
+        except OSError as exc:  # a saved copy only saves start time; never fail a search for it
+            log.warning("could not save the HNSW index in %s: %s", self._ann_dir, exc)
+
+    def _catch_up(self) -> None:
+        """Apply the vector changes logged since this index's position (own writes and other processes')."""
+        assert self._vectors is not None
+        first, last = self._log_position()
+        if last <= self._log_seen:
+            return
+        if first > self._log_seen + 1:  # the log was trimmed past our position: changes were missed
+            self._vectors = None
+            self._build(choose_kind(self._setting, self._vector_count(), self._threshold)[0])
+            return
+        changed = np.unique(np.asarray([r[0] for r in self._rows(
+            "SELECT vec_id FROM vector_log WHERE seq > ? AND seq <= ?", (self._log_seen, last))], dtype=np.int64))
+        if isinstance(self._vectors, HnswIndex) and len(changed) > BIG_CATCH_UP:
+            # Inserting this many into the graph would hold searches for minutes: rebuild beside them.
+            self._vectors.remove(changed)
+            self._log_seen = last
+            self._start_background_build()
+            return
+        rows = self._rows("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL AND vec_id IN "
+                          "(SELECT vec_id FROM vector_log WHERE seq > ? AND seq <= ?)", (self._log_seen, last))
+        vectors = self._stacked(r[1] for r in rows)
+        if not self._vectors.fits(vectors):  # outside the exact index's 8-bit scale: re-scale everything
+            self._vectors = None
+            self._build(EXACT)
+            return
+        self._vectors.remove(changed)
+        self._vectors.add(np.asarray([r[0] for r in rows], dtype=np.int64), vectors)
+        self._log_seen = last
+        kind, _ = choose_kind(self._setting, self._vectors.ntotal, self._threshold)
+        if (kind == HNSW and isinstance(self._vectors, ExactIndex)) or self._vectors.needs_rebuild():
+            if self._background:
+                self._start_background_build()
+            else:
+                self._vectors = None
+                self._build(HNSW)
+
+    def vector_index_info(self) -> dict[str, Any]:
+        """Which vector index serves searches and why, for `/api/health` and `khabar stats`."""
+        with self._lock:
+            count = self._vector_count() if self._vectors is None else self._vectors.ntotal
+            kind, reason = choose_kind(self._setting, count, self._threshold)
+            info: dict[str, Any] = {"chosen": kind, "reason": reason, "setting": self._setting,
+                                    "threshold": self._threshold}
+            if self._vectors is None:
+                info["state"] = "not in memory yet (made at the first vector search)"
+                info["saved"] = (self._ann_dir / "current.json").exists()
+            else:
+                info.update(self._vectors.describe())
+                info["state"] = "in memory"
+                info["saved"] = self._saved_seq >= 0
+            if self._builder is not None and self._builder.is_alive():
+                info["building"] = "hnsw (searches use the exact index until it is ready)"
+            if self._build_note:
+                info["note"] = self._build_note
+            return info
 
     # ------------------------------------------------------------------ writes
     def upsert(self, docs: Sequence[Document]) -> None:
@@ -166,19 +397,15 @@ class EmbeddedBackend:
                 raise write_error("the text index", exc, self.dir) from exc
             finally:
                 del writer
-            removed: list[int] = []
-            added: list[tuple[int, bytes]] = []
             with self._tx() as db:
-                before = self._generation_in(db)
                 for doc in docs:
                     gone, moved = self._replace_rows(db, doc)
-                    removed += gone
-                    added += moved
+                    log_vector_changes(db, gone + moved)
                 self._bump_generation(db)
-        self._sync_faiss(before, removed, added)
+            self._refresh()
 
-    def _replace_rows(self, db: sqlite3.Connection, doc: Document) -> tuple[list[int], list[tuple[int, bytes]]]:
-        """Replace a document's rows; returns (vec_ids whose vectors left, (new vec_id, vector) kept)."""
+    def _replace_rows(self, db: sqlite3.Connection, doc: Document) -> tuple[list[int], list[int]]:
+        """Replace a document's rows; returns (vec_ids whose vectors left, new vec_ids of vectors kept)."""
         # Vectors of passages whose text did not change are kept (ids are content hashes).
         old = db.execute(
             "SELECT vec_id, passage_id, vector, sparse FROM passages WHERE doc_id = ? AND vector IS NOT NULL",
@@ -206,9 +433,8 @@ class EmbeddedBackend:
               c.kind, c.event, " " + " ".join(analyze(c.actor or "")) + " ")
              for c in doc.claims],
         )
-        moved = db.execute(
-            "SELECT vec_id, vector FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,)
-        ).fetchall() if kept else []
+        moved = [r[0] for r in db.execute(
+            "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,))] if kept else []
         return [vec_id for vec_id, _, _, _ in old], moved
 
     def delete(self, doc_id: str) -> bool:
@@ -222,14 +448,13 @@ class EmbeddedBackend:
             finally:
                 del writer
             with self._tx() as db:
-                before = self._generation_in(db)
-                removed = [r[0] for r in db.execute(
-                    "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc_id,))]
+                log_vector_changes(db, [r[0] for r in db.execute(
+                    "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc_id,))])
                 db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
                 db.execute("DELETE FROM claims WHERE doc_id = ?", (doc_id,))
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
                 self._bump_generation(db)
-        self._sync_faiss(before, removed, [])
+            self._refresh()
         return exists is not None
 
     def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
@@ -239,46 +464,18 @@ class EmbeddedBackend:
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
         check_sparse_count(passage_ids, sparse)
         blobs = [encode_sparse(v) for v in sparse] if sparse is not None else [None] * len(passage_ids)
-        row_of = {pid: i for i, pid in enumerate(passage_ids)}
-        with self._tx() as db:
-            before = self._generation_in(db)
-            marks = ",".join("?" * len(passage_ids))
-            rows = db.execute(f"SELECT passage_id, vec_id, vector IS NOT NULL FROM passages WHERE passage_id IN ({marks})",
-                              list(passage_ids)).fetchall() if passage_ids else []
-            db.executemany(
-                "UPDATE passages SET vector = ?, sparse = ? WHERE passage_id = ?",
-                [(vectors[i].tobytes(), blobs[i], pid) for i, pid in enumerate(passage_ids)],
-            )
-            self._bump_generation(db)
-        self._sync_faiss(before, [vec_id for _, vec_id, had in rows if had],
-                         [(vec_id, vectors[row_of[pid]].tobytes()) for pid, vec_id, _ in rows])
-
-    @staticmethod
-    def _generation_in(db: sqlite3.Connection) -> int:
-        return int(db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()[0])
-
-    def _sync_faiss(self, before: int, removed: list[int], added: list[tuple[int, bytes]]) -> None:
-        """Apply this process's own committed change to the in-memory indexes instead of rebuilding.
-
-        A rebuild reads every vector back from SQLite (0.4 s at 100k passages), which would
-        otherwise follow every 16-passage batch of `khabar embed` and every 100-document batch of
-        an ingest. When no other process wrote in between (the generation moved by exactly our
-        commit), removing and adding the changed vectors is equivalent; otherwise rebuild.
-        """
         with self._lock:
-            if self._faiss is None or self._generation_seen != before or self._generation() != before + 1:
-                self._refresh_vectors()
-                return
-            vectors = self._stacked(blob for _, blob in added)
-            if vectors.size and float(np.abs(vectors).max()) > self._bound:
-                self._refresh_vectors(force=True)  # outside the 8-bit scale (or the first vectors): re-scale all
-                return
-            if removed:
-                self._faiss.remove_ids(np.asarray(removed, dtype=np.int64))
-            if added:
-                self._faiss.add_with_ids(vectors, np.asarray([vec_id for vec_id, _ in added], dtype=np.int64))
-            self._generation_seen = before + 1
-            self._index.reload()
+            with self._tx() as db:
+                for start in range(0, len(passage_ids), 10_000):  # SQLite's limit on bound variables
+                    part = list(passage_ids[start : start + 10_000])
+                    log_vector_changes(db, [r[0] for r in db.execute(
+                        f"SELECT vec_id FROM passages WHERE passage_id IN ({','.join('?' * len(part))})", part)])
+                db.executemany(
+                    "UPDATE passages SET vector = ?, sparse = ? WHERE passage_id = ?",
+                    [(vectors[i].tobytes(), blobs[i], pid) for i, pid in enumerate(passage_ids)],
+                )
+                self._bump_generation(db)
+            self._refresh()
 
     # ------------------------------------------------------------------ reads
     def content_hashes(self) -> dict[str, str]:
@@ -349,7 +546,7 @@ class EmbeddedBackend:
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms or k <= 0:
             return []
-        self._refresh_vectors()
+        self._refresh()
         query = lexical_query(self._tantivy_schema, terms, filters)
         try:
             searcher = self._index.searcher()
@@ -359,28 +556,27 @@ class EmbeddedBackend:
             raise IndexCorrupt(f"the text index {self.dir / 'tantivy'} cannot be read ({exc}); {REBUILD_HINT}") from exc
 
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
-        self._refresh_vectors()
-        assert self._faiss is not None
-        if self._faiss.ntotal == 0 or k <= 0:
+        if k <= 0:
             return []
         query = checked_query_vector(vector, self.info.dim)
-        params = None
-        if not filters.is_empty():
-            allowed = np.asarray([r[0] for r in self._rows(*vector_filter_sql(filters))], dtype=np.int64)
-            if allowed.size == 0:
+        with self._lock:  # a catch-up in another thread must not change the index mid-search
+            index = self._vector_index()
+            if index.ntotal == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, ids = self._faiss.search(query.reshape(1, -1), min(RESCORE_FACTOR * k, self._faiss.ntotal),
-                                         params=params)
-        found = [int(i) for i in ids[0] if i != -1]
-        if not found:
+            allowed = None
+            if not filters.is_empty():
+                allowed = np.fromiter((r[0] for r in self._rows(*vector_filter_sql(filters))), dtype=np.int64)
+                if allowed.size == 0:
+                    return []
+            found = index.search(query, RESCORE_FACTOR * k, allowed)
+        if not len(found):
             return []
         marks = ",".join("?" * len(found))
         rows = self._rows(f"SELECT passage_id, vector FROM passages WHERE vec_id IN ({marks}) AND vector IS NOT NULL",
-                          found)
+                          [int(i) for i in found])
         if not rows:
             return []
-        # the scan ran on 8-bit copies; the ranking and the reported cosines are exact, from the float32 originals
+        # the index ranked 8-bit codes; the ranking and the reported cosines are exact, from the float32 originals
         exact = self._stacked(blob for _, blob in rows) @ query
         return sorted(((pid, float(c)) for (pid, _), c in zip(rows, exact)), key=lambda item: -item[1])[:k]
 
@@ -422,22 +618,27 @@ class EmbeddedBackend:
             details={"data_dir": str(self.dir), "disk_bytes": size, "schema_version": self.info.schema_version,
                      "passages_without_sparse": count(
                          f"SELECT COUNT(*) FROM passages WHERE {WITHOUT_SPARSE}"),
+                     "vector_index": self.vector_index_info(),
                      "status": "ok"},
         )
 
     def close(self) -> None:
+        """Close the catalog; an HNSW index that changed a lot since it was saved is saved first."""
         with self._lock:
+            self._closed = True
+            if isinstance(self._vectors, HnswIndex) and self._log_seen - self._saved_seq >= SAVE_AFTER:
+                self._save()
             self._db.close()
 
     def derived_counts(self, doc_ids: Sequence[str]) -> dict[str, Any]:
         """What the indexes rebuilt from the catalog hold: passages in the text index (all, and per
         document) and vectors in the in-memory index. Crash tests check them against the catalog."""
-        self._refresh_vectors()
+        index = self._vector_index()
         searcher = self._index.searcher()
         per_doc = {doc_id: searcher.search(tantivy.Query.term_query(self._tantivy_schema, "doc_id", doc_id),
                                            limit=1, count=True).count for doc_id in doc_ids}
         return {"text_passages": searcher.num_docs, "text_passages_per_doc": per_doc,
-                "vectors": self._faiss.ntotal if self._faiss is not None else 0}
+                "vectors": index.ntotal}
 
     @staticmethod
     def destroy(data_dir: str | os.PathLike) -> None:
@@ -446,6 +647,7 @@ class EmbeddedBackend:
         for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
             (path / name).unlink(missing_ok=True)
         shutil.rmtree(path / "tantivy", ignore_errors=True)
+        remove_saved(path / "vectors-hnsw")
 
     def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
         """Exact cosines from the vectors in SQLite (one query; the faiss index is not involved)."""
