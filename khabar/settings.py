@@ -145,6 +145,13 @@ class Settings:
     es_replicas: int = _setting("KHABAR_ES_REPLICAS", 0,
                                 "replicas per Elasticsearch index (raise it on a multi-node cluster)",
                                 _integer("KHABAR_ES_REPLICAS"))
+    es_vector_index: str = _setting(
+        "KHABAR_ES_VECTOR_INDEX", "hnsw",
+        "the `index_options` type of the passages' `dense_vector` field when Khabar creates the index: `hnsw` "
+        "(float32), `int8_hnsw`, `int4_hnsw` or `bbq_hnsw` (quantised, re-scored; docs/BENCHMARKS.md compares them at "
+        "1M); an existing index keeps the type it was created with (`khabar stats` shows it)",
+        lambda raw, default: _choice("KHABAR_ES_VECTOR_INDEX", raw, default,
+                                     ("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw")))
     es_timeout: float = _setting("KHABAR_ES_TIMEOUT", 30.0, "Elasticsearch request timeout, seconds",
                                  _number("KHABAR_ES_TIMEOUT", "seconds"), "`30`")
     llm_url: str = _setting("KHABAR_LLM_URL", "",

@@ -96,11 +96,12 @@ class ElasticBackend:
     name = "elasticsearch"
 
     def __init__(self, client: Elasticsearch, embedder_id: str, dim: int, prefix: str = "khabar",
-                 url: str = DEFAULT_URL, replicas: int = 0, attempts: int = 4) -> None:
+                 url: str = DEFAULT_URL, replicas: int = 0, attempts: int = 4, vector_index: str = "hnsw") -> None:
         self.client = client
         self.url = url
         self.prefix = prefix
         self.replicas = replicas
+        self.vector_index = vector_index  # for a new index; an existing one keeps its own (read back in _open)
         self.attempts = max(1, attempts)
         self.passages_alias = f"{prefix}-passages"
         self.docs_alias = f"{prefix}-docs"
@@ -118,7 +119,7 @@ class ElasticBackend:
         """
         es = ElasticSettings.from_settings(settings)
         return cls(es.client(), embedder_id, dim, prefix=prefix or es.prefix, url=es.url,
-                   replicas=es.replicas, attempts=es.attempts)
+                   replicas=es.replicas, attempts=es.attempts, vector_index=es.vector_index)
 
     @classmethod
     def from_env(cls, embedder_id: str, dim: int, prefix: str | None = None) -> "ElasticBackend":
@@ -216,7 +217,7 @@ class ElasticBackend:
         if not exists:
             self.native_arabic = self._has_native_arabic()
             self._create(f"{self.passages_alias}-v{SCHEMA_VERSION}", self.passages_alias,
-                         passages_body(wanted, self.native_arabic, self.replicas))
+                         passages_body(wanted, self.native_arabic, self.replicas, self.vector_index))
         for alias, body in ((self.docs_alias, docs_body(self.replicas)),
                             (self.claims_alias, claims_body(self.replicas))):
             if not self._call("look for the index", lambda alias=alias: self.client.indices.exists_alias(name=alias)):
@@ -229,6 +230,8 @@ class ElasticBackend:
             raise IndexMismatch(f"index {self.passages_alias} on {self.url} has no Khabar index-info record "
                                 f"(_meta); it was not created by Khabar. Use another KHABAR_ES_PREFIX") from exc
         self.native_arabic = meta.get("analyzer") == ANALYZER_NATIVE
+        vector_field = next(iter(mapping.values()))["mappings"].get("properties", {}).get("vector", {})
+        self.vector_index = vector_field.get("index_options", {}).get("type", self.vector_index)
         info.check(embedder_id, dim, SCHEMA_VERSION, f"index {self.passages_alias} on {self.url}", "KHABAR_ES_PREFIX")
         if not SPARSE_FIELDS.keys() <= next(iter(mapping.values()))["mappings"].get("properties", {}).keys():
             self._call("add the sparse-term fields", lambda: self.client.indices.put_mapping(
@@ -595,6 +598,9 @@ class ElasticBackend:
                 "indices": self.concrete_indices(),
                 "analyzer": ANALYZER_NATIVE if self.native_arabic else ANALYZER_KHABAR,
                 "lexical": "BM25 over Khabar pre-analysed terms",
+                "vector_index": {"kind": self.vector_index, "chosen": self.vector_index,
+                                 "reason": "the passages index's dense_vector index_options (KHABAR_ES_VECTOR_INDEX "
+                                           "when the index was created)"},
                 "licence": self.licence(),
                 # Khabar's language-aware fusion (search/searcher.py) runs for every licence:
                 # the server's `rrf` retriever (Enterprise) cannot weight sides by query language.
