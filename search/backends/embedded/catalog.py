@@ -139,8 +139,13 @@ class Transaction:
 
 
 def vector_filter_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """SQL (and its arguments) for the vec_ids of passages with vectors that pass `filters`."""
-    sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.vector IS NOT NULL"
+    """SQL (and its arguments) for the vec_ids of passages that pass `filters`.
+
+    Passages without a vector are not excluded here (the vector index holds none of them): that
+    keeps the query on the passages_doc index, without reading any passage row, which matters
+    when a filter admits a hundred thousand passages of a million.
+    """
+    sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE 1=1"
     args: list[Any] = []
     if filters.source:
         sql += " AND d.source = ?"
