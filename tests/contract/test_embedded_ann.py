@@ -134,7 +134,7 @@ def test_a_restart_loads_the_saved_graph_and_applies_what_changed_since(tmp_path
         raise AssertionError("the saved graph should have been loaded, not rebuilt")
 
     reopened = _open(tmp_path / "i", vector_index="hnsw")
-    monkeypatch.setattr(reopened, "_read_and_build", no_build)
+    monkeypatch.setattr(reopened._vectors, "_build_from", no_build)
     query = _unit(rng, 1)[0]
     assert [p for p, _ in reopened.knn(query, 10, Filters())] == _exact(by_id, query, 10)
     assert reopened.vector_index_info()["vectors"] == len(by_id) == 139
@@ -161,8 +161,8 @@ def test_a_saved_graph_from_another_catalog_or_past_the_trimmed_log_is_rebuilt(t
     writer.close()
     built = []
     third = _open(tmp_path / "i", vector_index="hnsw")
-    real_build = third._read_and_build
-    monkeypatch.setattr(third, "_read_and_build", lambda *a: built.append(a) or real_build(*a))
+    real_build = third._vectors._build_from
+    monkeypatch.setattr(third._vectors, "_build_from", lambda *a: built.append(a) or real_build(*a))
     assert [p for p, _ in third.knn(query, 5, Filters())] == _exact(by_id, query, 5)
     assert built, "a log trimmed past the saved position must force a rebuild"
 

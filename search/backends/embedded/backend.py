@@ -21,17 +21,14 @@ so a rerun upserts it again and the tantivy delete-by-doc_id removes the stale c
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import sqlite3
 import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import faiss
 import numpy as np
 import tantivy
 
@@ -64,23 +61,10 @@ from search.backends.embedded.catalog import (
     write_error,
 )
 from search.backends.embedded.text_index import has_segments, lexical_query, open_text_index, text_schema
-from search.backends.embedded.vectors import (
-    ANN_THRESHOLD,
-    EXACT,
-    HNSW,
-    RESCORE_FACTOR,
-    ExactIndex,
-    HnswIndex,
-    choose_kind,
-    remove_saved,
-    scan_bound,
-)
+from search.backends.embedded.vector_state import SAVED_DIR, VectorState
+from search.backends.embedded.vectors import ANN_THRESHOLD, EXACT, HNSW, RESCORE_FACTOR, remove_saved
 
-log = logging.getLogger("khabar")
 VECTOR_INDEX_SETTINGS = ("auto", EXACT, HNSW)
-READ_CHUNK = 50_000  # vectors read from SQLite per step of a full build (bounds the Python objects alive)
-BIG_CATCH_UP = 50_000  # more changed vectors than this since an HNSW index's position: rebuild in the background
-SAVE_AFTER = 10_000  # changes since the saved HNSW index that make `close` save it again
 
 
 class EmbeddedBackend:
@@ -101,22 +85,12 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._db = open_catalog(self.dir / "catalog.sqlite")
         self.info = self._check_info(embedder_id, dim)
-        self._catalog_id = self._ensure_catalog_id()
         self._tantivy_schema = text_schema()
         self._index = open_text_index(self.dir / "tantivy", self._tantivy_schema,
                                       bool(self._rows("SELECT 1 FROM documents LIMIT 1")))
         self._generation_seen = self._generation()
-        # The vector index is derived from SQLite and made at the first vector search, so processes
-        # that only write (khabar index, khabar embed) never pay for it.
-        self._vectors: ExactIndex | HnswIndex | None = None
-        self._log_seen = 0  # the vector_log position the index reflects
-        self._saved_seq = -1  # the position of the saved HNSW index, if this process loaded or saved one
-        self._setting = vector_index
-        self._threshold = ann_threshold
-        self._background = build_in_background
-        self._builder: threading.Thread | None = None
-        self._build_note = ""
-        self._closed = False
+        self._vectors = VectorState(self.dir, dim, self._ensure_catalog_id(), self._db, self._lock, vector_index,
+                                    ann_threshold, build_in_background)
 
     # ------------------------------------------------------------------ opening
     def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
@@ -174,200 +148,15 @@ class EmbeddedBackend:
                 return
             self._index.reload()
             self._generation_seen = generation
-            if self._vectors is not None:
-                self._catch_up()
+            self._vectors.catch_up()
 
-    # ------------------------------------------------------------------ the vector index
-    @property
-    def _ann_dir(self) -> Path:
-        return self.dir / "vectors-hnsw"
-
-    def _vector_count(self) -> int:
-        total = self._rows("SELECT COUNT(*) FROM passages")[0][0]
-        return int(total - self._rows("SELECT COUNT(*) FROM passages WHERE vector IS NULL")[0][0])
-
-    def _log_position(self, db: sqlite3.Connection | None = None) -> tuple[int, int]:
-        """(first, last) seq in the change log, (0, 0) when it is empty."""
-        sql = "SELECT COALESCE(min(seq), 0), COALESCE(max(seq), 0) FROM vector_log"
-        first, last = db.execute(sql).fetchone() if db is not None else self._rows(sql)[0]
-        return int(first), int(last)
-
-    def _vector_index(self) -> ExactIndex | HnswIndex:
-        """The vector index, made on first use (loaded if saved, else built) and brought up to date."""
-        with self._lock:
-            self._refresh()
-            if self._vectors is None:
-                kind, _ = choose_kind(self._setting, self._vector_count(), self._threshold)
-                if kind == HNSW and self._load_saved():
-                    self._catch_up()
-                else:
-                    self._build(kind)
-            return self._vectors  # type: ignore[return-value]
-
-    def _load_saved(self) -> bool:
-        """Load the saved HNSW index if it belongs to this catalog and the change log still reaches back to it."""
-        loaded = HnswIndex.load(self._ann_dir, self.info.dim)
-        if loaded is None:
-            return False
-        index, stamp = loaded
-        first, _ = self._log_position()
-        if stamp.get("catalog_id") != self._catalog_id or (first > int(stamp["log_seq"]) + 1):
-            return False
-        self._vectors, self._log_seen, self._saved_seq = index, int(stamp["log_seq"]), int(stamp["log_seq"])
-        return True
-
-    def _build(self, kind: str) -> None:
-        """A full build from SQLite. HNSW in the background: the exact index serves until it is ready."""
-        if kind == HNSW and self._background:
-            self._vectors, self._log_seen = self._read_and_build(EXACT, self._db)
-            self._start_background_build()
-        else:
-            self._vectors, self._log_seen = self._read_and_build(kind, self._db)
-            if kind == HNSW:
-                self._save()
-
-    def _read_and_build(self, kind: str, db: sqlite3.Connection) -> tuple[ExactIndex | HnswIndex, int]:
-        """Every stored vector into a new index of `kind`, read in one snapshot with its log position."""
-        chunks: list[tuple[np.ndarray, np.ndarray]] = []
-        own = db is self._db
-        if own:
-            self._lock.acquire()
-        try:
-            db.execute("BEGIN")  # one read snapshot: the vectors and the log position agree
-            try:
-                _, last = self._log_position(db)
-                cursor = db.execute("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL")
-                index: ExactIndex | HnswIndex | None = None
-                while rows := cursor.fetchmany(READ_CHUNK):
-                    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    vectors = self._stacked(r[1] for r in rows)
-                    if kind == EXACT:
-                        chunks.append((ids, vectors))  # the 8-bit scale must cover all of them: add after
-                        continue
-                    if index is None:  # HNSW: scale from the first chunk; later outliers are clipped, re-scoring is exact
-                        index = HnswIndex(self.info.dim, scan_bound(vectors))
-                    if self._closed:
-                        raise BackendError("the backend was closed during a vector index build")
-                    index.add(ids, vectors)
-            finally:
-                db.execute("COMMIT")
-        finally:
-            if own:
-                self._lock.release()
-        if kind == EXACT:
-            bound = max((scan_bound(v) for _, v in chunks), default=0.0)
-            index = ExactIndex(self.info.dim, bound)
-            for ids, vectors in chunks:
-                index.add(ids, vectors)
-        elif index is None:
-            index = HnswIndex(self.info.dim, 1.0)
-        return index, last
-
-    def _start_background_build(self) -> None:
-        if self._builder is not None and self._builder.is_alive():
-            return
-        self._build_note = ""
-        self._builder = threading.Thread(target=self._background_build, name="khabar-hnsw-build", daemon=True)
-        self._builder.start()
-
-    def _background_build(self) -> None:
-        """Build HNSW from a snapshot on its own connection and all cores, save it, then swap it in."""
-        faiss.omp_set_num_threads(os.cpu_count() or 1)  # this thread only (OpenMP settings are per thread)
-        started = time.perf_counter()
-        try:
-            db = sqlite3.connect(f"file:{self.dir / 'catalog.sqlite'}?mode=ro", uri=True, check_same_thread=False,
-                                 isolation_level=None)
-            try:
-                index, seq = self._read_and_build(HNSW, db)
-            finally:
-                db.close()
-            self._save(index, seq)
-            with self._lock:
-                if self._closed:
-                    return
-                self._vectors, self._log_seen = index, seq
-                self._catch_up()
-            log.info("HNSW vector index built in %.0f s (%d vectors)", time.perf_counter() - started,
-                     index.ntotal)
-        except Exception as exc:  # noqa: BLE001 - reported by stats(); searches keep the exact index
-            self._build_note = f"HNSW build failed: {exc}"
-            log.warning("%s; searches keep the exact index", self._build_note)
+    def vector_index_info(self) -> dict[str, Any]:
+        """Which vector index serves searches and why (`vector_state.VectorState.info`)."""
+        return self._vectors.info()
 
     def wait_for_vector_index(self, timeout: float | None = None) -> bool:
         """Block until a background HNSW build (if any) has finished; True if none is running now."""
-        builder = self._builder
-        if builder is not None:
-            builder.join(timeout)
-            return not builder.is_alive()
-        return True
-
-    def _save(self, index: HnswIndex | None = None, seq: int | None = None) -> None:
-        """Save an HNSW index with its catalog id and log position (the next process loads instead of building)."""
-        index = index or self._vectors  # type: ignore[assignment]
-        if not isinstance(index, HnswIndex):
-            return
-        seq = self._log_seen if seq is None else seq
-        try:
-            index.save(self._ann_dir, {"catalog_id": self._catalog_id, "log_seq": seq})
-            self._saved_seq = seq
-        except OSError as exc:  # a saved copy only saves start time; never fail a search for it
-            log.warning("could not save the HNSW index in %s: %s", self._ann_dir, exc)
-
-    def _catch_up(self) -> None:
-        """Apply the vector changes logged since this index's position (own writes and other processes')."""
-        assert self._vectors is not None
-        first, last = self._log_position()
-        if last <= self._log_seen:
-            return
-        if first > self._log_seen + 1:  # the log was trimmed past our position: changes were missed
-            self._vectors = None
-            self._build(choose_kind(self._setting, self._vector_count(), self._threshold)[0])
-            return
-        changed = np.unique(np.asarray([r[0] for r in self._rows(
-            "SELECT vec_id FROM vector_log WHERE seq > ? AND seq <= ?", (self._log_seen, last))], dtype=np.int64))
-        if isinstance(self._vectors, HnswIndex) and len(changed) > BIG_CATCH_UP:
-            # Inserting this many into the graph would hold searches for minutes: rebuild beside them.
-            self._vectors.remove(changed)
-            self._log_seen = last
-            self._start_background_build()
-            return
-        rows = self._rows("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL AND vec_id IN "
-                          "(SELECT vec_id FROM vector_log WHERE seq > ? AND seq <= ?)", (self._log_seen, last))
-        vectors = self._stacked(r[1] for r in rows)
-        if not self._vectors.fits(vectors):  # outside the exact index's 8-bit scale: re-scale everything
-            self._vectors = None
-            self._build(EXACT)
-            return
-        self._vectors.remove(changed)
-        self._vectors.add(np.asarray([r[0] for r in rows], dtype=np.int64), vectors)
-        self._log_seen = last
-        kind, _ = choose_kind(self._setting, self._vectors.ntotal, self._threshold)
-        if (kind == HNSW and isinstance(self._vectors, ExactIndex)) or self._vectors.needs_rebuild():
-            if self._background:
-                self._start_background_build()
-            else:
-                self._vectors = None
-                self._build(HNSW)
-
-    def vector_index_info(self) -> dict[str, Any]:
-        """Which vector index serves searches and why, for `/api/health` and `khabar stats`."""
-        with self._lock:
-            count = self._vector_count() if self._vectors is None else self._vectors.ntotal
-            kind, reason = choose_kind(self._setting, count, self._threshold)
-            info: dict[str, Any] = {"chosen": kind, "reason": reason, "setting": self._setting,
-                                    "threshold": self._threshold}
-            if self._vectors is None:
-                info["state"] = "not in memory yet (made at the first vector search)"
-                info["saved"] = (self._ann_dir / "current.json").exists()
-            else:
-                info.update(self._vectors.describe())
-                info["state"] = "in memory"
-                info["saved"] = self._saved_seq >= 0
-            if self._builder is not None and self._builder.is_alive():
-                info["building"] = "hnsw (searches use the exact index until it is ready)"
-            if self._build_note:
-                info["note"] = self._build_note
-            return info
+        return self._vectors.wait(timeout)
 
     # ------------------------------------------------------------------ writes
     def upsert(self, docs: Sequence[Document]) -> None:
@@ -560,7 +349,8 @@ class EmbeddedBackend:
             return []
         query = checked_query_vector(vector, self.info.dim)
         with self._lock:  # a catch-up in another thread must not change the index mid-search
-            index = self._vector_index()
+            self._refresh()
+            index = self._vectors.current()
             if index.ntotal == 0:
                 return []
             allowed = None
@@ -625,15 +415,14 @@ class EmbeddedBackend:
     def close(self) -> None:
         """Close the catalog; an HNSW index that changed a lot since it was saved is saved first."""
         with self._lock:
-            self._closed = True
-            if isinstance(self._vectors, HnswIndex) and self._log_seen - self._saved_seq >= SAVE_AFTER:
-                self._save()
+            self._vectors.close()
             self._db.close()
 
     def derived_counts(self, doc_ids: Sequence[str]) -> dict[str, Any]:
         """What the indexes rebuilt from the catalog hold: passages in the text index (all, and per
         document) and vectors in the in-memory index. Crash tests check them against the catalog."""
-        index = self._vector_index()
+        self._refresh()
+        index = self._vectors.current()
         searcher = self._index.searcher()
         per_doc = {doc_id: searcher.search(tantivy.Query.term_query(self._tantivy_schema, "doc_id", doc_id),
                                            limit=1, count=True).count for doc_id in doc_ids}
@@ -647,7 +436,7 @@ class EmbeddedBackend:
         for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
             (path / name).unlink(missing_ok=True)
         shutil.rmtree(path / "tantivy", ignore_errors=True)
-        remove_saved(path / "vectors-hnsw")
+        remove_saved(path / SAVED_DIR)
 
     def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
         """Exact cosines from the vectors in SQLite (one query; the faiss index is not involved)."""
