@@ -122,7 +122,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(stats)
     else:
         for key, value in stats.items():
-            print(f"{key:28} {value}")
+            for name, shown in (value.items() if isinstance(value, dict) else [("", value)]):
+                print(f"{key + ('.' + name if name else ''):28} {shown}")  # nested: vector_index.kind, ...
     return 0
 
 
