@@ -368,10 +368,11 @@ def es_store_mb(url: str, size: int) -> float:
     return stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6
 
 
-def measure_size(size: int, args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]:
-    """Everything for one size: builds (cached), ingest rate, servers, HTTP rounds, recall."""
+def measure_embedded(size: int, args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]:
+    """The embedded backend at one size: builds (cached), recall, ingest rate, server start, HTTP rounds."""
+    import httpx
+
     from bench.speed import Server
-    from search.backends.elastic import ElasticBackend
     from search.backends.embedded import EmbeddedBackend
 
     out: dict[str, Any] = {"size": size}
@@ -394,8 +395,6 @@ def measure_size(size: int, args: argparse.Namespace, queries: np.ndarray) -> di
     server = Server(folder(size))
     try:
         healthy = time.perf_counter() - server.started
-        import httpx
-
         httpx.get(server.url + "/api/search", params={"q": "أمطار", "mode": "semantic", "k": 10}, timeout=3600)
         out["start"] = {"embedded": {"healthy_s": healthy, "first_semantic_s": time.perf_counter() - server.started}}
         out["http"] = {"embedded": http_rounds(server, args.rounds, args.requests, seed=size)}
@@ -403,35 +402,49 @@ def measure_size(size: int, args: argparse.Namespace, queries: np.ndarray) -> di
         out["health"] = httpx.get(server.url + "/api/health", timeout=60).json().get("vector_index")
     finally:
         server.stop()
-    if args.es_url and size in args.es_sizes:
-        print(f"size {size:,}: elasticsearch", file=sys.stderr)
-        out["es_build"] = build_es(size, args.es_url)
-        es = ElasticBackend.from_env(embedder_id(), DIM, prefix=es_prefix(size))
-        out["recall"]["elasticsearch"] = recall(es, queries, size, None)
-        out["recall"]["elasticsearch_filtered"] = recall(es, queries, size, source)
-        out["ingest"]["elasticsearch"] = ingest_rate(
-            lambda: ElasticBackend.from_env(embedder_id(), DIM, prefix=es_prefix(size)), size)
-        env = {"KHABAR_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": args.es_url, "KHABAR_ES_PREFIX": es_prefix(size)}
-        server = Server(folder(size), env=env)
-        try:
-            out["start"]["elasticsearch"] = {"healthy_s": time.perf_counter() - server.started}
-            out["http"]["elasticsearch"] = http_rounds(server, args.rounds, args.requests, seed=size + 1)
-            out["rss_mb"]["elasticsearch_khabar"] = server.rss_mb("VmRSS")
-        finally:
-            server.stop()
-        out["rss_mb"]["elasticsearch_jvm"] = es_rss_mb(args.es_url)
-        out["es_disk_mb"] = es_store_mb(args.es_url, size)
     return out
+
+
+def measure_es(out: dict[str, Any], url: str, args: argparse.Namespace, queries: np.ndarray) -> None:
+    """Elasticsearch on the same passages, vectors and queries as the embedded result `out` (added to it)."""
+    from bench.speed import Server
+    from search.backends.elastic import ElasticBackend
+
+    size = out["size"]
+    print(f"size {size:,}: elasticsearch", file=sys.stderr)
+    out["es_build"] = build_es(size, url)
+    es = ElasticBackend.from_env(embedder_id(), DIM, prefix=es_prefix(size))
+    out["recall"]["elasticsearch"] = recall(es, queries, size, None)
+    out["recall"]["elasticsearch_filtered"] = recall(es, queries, size, out["filter_source"])
+    out["ingest"]["elasticsearch"] = ingest_rate(
+        lambda: ElasticBackend.from_env(embedder_id(), DIM, prefix=es_prefix(size)), size)
+    env = {"KHABAR_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url, "KHABAR_ES_PREFIX": es_prefix(size)}
+    server = Server(folder(size), env=env)
+    try:
+        import httpx
+
+        healthy = time.perf_counter() - server.started
+        httpx.get(server.url + "/api/search", params={"q": "أمطار", "mode": "semantic", "k": 10}, timeout=3600)
+        out["start"]["elasticsearch"] = {"healthy_s": healthy, "first_semantic_s": time.perf_counter() - server.started}
+        out["http"]["elasticsearch"] = http_rounds(server, args.rounds, args.requests, seed=size + 1)
+        out["rss_mb"]["elasticsearch_khabar"] = server.rss_mb("VmRSS")
+    finally:
+        server.stop()
+    out["rss_mb"]["elasticsearch_jvm"] = es_rss_mb(url)
+    out["es_disk_mb"] = es_store_mb(url, size)
+    out["es_load"] = load_average()
 
 
 # ---------------------------------------------------------------- report
 def render(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
     from bench.harness.report import fmt_ms
 
-    L = [f"Measured with `{meta['command']}` at commit {meta['commit']} on {meta['machine']}; total "
+    es_note = (f" Elasticsearch was added by `{meta['es_command']}` (same corpora, vectors and queries; load at its end "
+               f"{', '.join(r['es_load'] for r in results if 'es_load' in r)})." if meta.get("es_command") else "")
+    L = [f"Measured with `{meta['command']}` at commit {meta['commit']} on {meta['machine']}; embedded part "
          f"{meta['minutes']:.0f} min. Load average (1/5/15 min) at the start: {meta['load_before']}, at the end: "
          f"{meta['load_after']}; each latency row gives the load when its best round ran (the 2 cores were shared "
-         "with other work: rows are the best of the rounds, absolute times pessimistic).", ""]
+         f"with other work: rows are the best of the rounds, absolute times pessimistic).{es_note}", ""]
     rows = []
     for r in results:
         n = r["embedded_build"]["passages"]
@@ -512,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-es", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--render-only", action="store_true")
+    ap.add_argument("--es-only", action="store_true",
+                    help="add Elasticsearch (--es-url) to the last run's embedded results (same corpora and queries)")
     args = ap.parse_args(argv)
     saved = CACHE / "scale-last.pkl"
     if args.render_only:
@@ -523,15 +538,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.sizes = [int(s) for s in str(args.sizes).split(",") if s]
     args.es_sizes = [int(s) for s in args.es_sizes.split(",") if s] if args.es_sizes else args.sizes
-    if args.no_es:
-        args.es_url = None
-    began, load_before = time.time(), load_average()
+    command = "python -m bench.scale " + " ".join(sys.argv[1:] if argv is None else argv)
     queries = query_vectors()
-    results = [measure_size(s, args, queries) for s in args.sizes]
-    meta = {"command": "python -m bench.scale " + " ".join(sys.argv[1:] if argv is None else argv),
-            "commit": git_commit(), "machine": machine_line(), "load_before": load_before,
-            "load_after": load_average(), "minutes": (time.time() - began) / 60, "rounds": args.rounds,
-            "requests": args.requests, "queries": len(queries)}
+    if args.es_only:  # Elasticsearch beside the embedded results of the last run (same corpora and queries)
+        meta, results = pickle.loads(saved.read_bytes())
+        meta["es_command"] = command
+        for out in results:
+            if out["size"] in args.es_sizes:
+                measure_es(out, args.es_url, args, queries)
+    else:
+        began, load_before = time.time(), load_average()
+        results = [measure_embedded(s, args, queries) for s in args.sizes]
+        if args.es_url and not args.no_es:
+            for out in results:
+                if out["size"] in args.es_sizes:
+                    measure_es(out, args.es_url, args, queries)
+        meta = {"command": command, "commit": git_commit(), "machine": machine_line(), "load_before": load_before,
+                "load_after": load_average(), "minutes": (time.time() - began) / 60, "rounds": args.rounds,
+                "requests": args.requests, "queries": len(queries)}
     saved.write_bytes(pickle.dumps((meta, results)))
     body = render(meta, results)
     print(body)
