@@ -210,3 +210,21 @@ def test_the_hnsw_index_is_exercised_not_the_exact_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(vectors.HnswIndex, "search", lambda self, *a: calls.append(a) or real(self, *a))
     backend.knn(_unit(rng, 1)[0], 5, Filters())
     assert calls
+
+
+def test_a_filter_s_remembered_passages_follow_writes(tmp_path):
+    """The admitted vec_ids of a filter are remembered between searches, never across a write."""
+    rng = np.random.default_rng(9)
+    backend = _open(tmp_path / "i", vector_index="hnsw")
+    by_id = _fill(backend, [_doc(i, source="agency" if i < 10 else "wire") for i in range(100)], rng)
+    query = _unit(rng, 1)[0]
+    before = backend.knn(query, 50, Filters(source="agency"))
+    assert len(before) == 10
+    newcomer = _doc(500, source="agency")
+    backend.upsert([newcomer])
+    backend.set_vectors([newcomer.passages[0].passage_id], query[None])  # the best possible match
+    after = backend.knn(query, 50, Filters(source="agency"))
+    assert after[0][0] == newcomer.passages[0].passage_id and len(after) == 11
+    backend.delete("d0003")
+    assert by_id.keys() >= {p for p, _ in backend.knn(query, 50, Filters(source="agency"))} - {after[0][0]}
+    assert len(backend.knn(query, 50, Filters(source="agency"))) == 10

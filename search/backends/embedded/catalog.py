@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS passages (
     text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB, sparse BLOB
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_published ON documents(published_at);
 CREATE INDEX IF NOT EXISTS passages_pending ON passages(vec_id) WHERE vector IS NULL;
 CREATE TABLE IF NOT EXISTS claims (
     claim_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, actor_id TEXT, actor TEXT, what TEXT,

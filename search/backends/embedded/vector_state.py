@@ -77,7 +77,9 @@ class VectorState:
     @staticmethod
     def _log_position(db: sqlite3.Connection) -> tuple[int, int]:
         """(first, last) seq in the change log, (0, 0) when it is empty."""
-        first, last = db.execute("SELECT COALESCE(min(seq), 0), COALESCE(max(seq), 0) FROM vector_log").fetchone()
+        # two subqueries: SQLite reads min() or max() of the primary key from the b-tree's end, but not both at once
+        first, last = db.execute("SELECT COALESCE((SELECT min(seq) FROM vector_log), 0), "
+                                 "COALESCE((SELECT max(seq) FROM vector_log), 0)").fetchone()
         return int(first), int(last)
 
     def _read_all(self, db: sqlite3.Connection) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
