@@ -339,7 +339,10 @@ def http_rounds(server: Any, rounds: int, requests: int, seed: int) -> dict[str,
     for r in range(rounds):
         for mode in MODES:
             qs = [next(queries) for _ in range(requests + WARMUP)]
+            cpu = server.cpu_seconds()
             result = load_test(server.url, mode, qs, requests, 1)
+            # the server's CPU per request (both embedding threads counted): what a query costs whatever the load
+            result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / (requests + WARMUP)
             result["load"] = load_average()
             print(f"    round {r + 1} {mode}: p50 {result['p50']:.1f} p95 {result['p95']:.1f} ms "
                   f"(load {result['load']})", file=sys.stderr)
@@ -478,12 +481,13 @@ def render(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
                 target = ""
                 if name == "embedded" and mode == "hybrid" and n >= 900_000:
                     target = ("✓" if cell["p95"] <= HNSW_TARGET["hybrid_p95_ms"] else "✗") + " ≤ 50"
-                rows.append([f"{n:,}", name, mode, fmt_ms(cell["p50"]), fmt_ms(cell["p95"]), cell["n"],
-                             cell["errors"], cell["load"], target])
+                rows.append([f"{n:,}", name, mode, fmt_ms(cell["p50"]), fmt_ms(cell["p95"]),
+                             fmt_ms(cell["cpu_ms"]) if "cpu_ms" in cell else "–", cell["n"], cell["errors"],
+                             cell["load"], target])
     L += ["**Search over HTTP** (`khabar serve`, 1 client, k = 10, Arabic article titles, query embedding "
           f"included; best of {meta['rounds']} rounds of {meta['requests']} requests by p95), ms:", "",
-          markdown_table(["passages", "backend", "mode", "p50", "p95", "requests", "errors",
-                          "load average when measured", "target"], rows), ""]
+          markdown_table(["passages", "backend", "mode", "p50", "p95", "server CPU ms / request", "requests",
+                          "errors", "load average when measured", "target"], rows), ""]
     rows = []
     for r in results:
         n = r["embedded_build"]["passages"]
