@@ -307,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--es-url", help="only measure Elasticsearch's dense_vector index types (scripts/es.sh server)")
     ap.add_argument("--es-vectors", type=int, default=1_000_000, help="real-like vectors for --es-url")
+    ap.add_argument("--es-kinds", default=",".join(ES_KINDS), help="dense_vector index types for --es-url")
     args = ap.parse_args(argv)
     if args.es_url:
         return es_main(args)
@@ -344,7 +345,7 @@ def es_main(args: argparse.Namespace) -> int:
     """The Elasticsearch quantisation table (its own generated block)."""
     queries = query_vectors(article_pool(20_000))
     started, load_before = time.time(), load_average()
-    rows = es_quantisation(args.es_url, args.es_vectors, queries)
+    rows = es_quantisation(args.es_url, args.es_vectors, queries, kinds=args.es_kinds.split(","))
     server = "?"
     try:
         from elasticsearch import Elasticsearch
