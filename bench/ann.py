@@ -244,14 +244,16 @@ def es_quantisation(url: str, n: int, queries: np.ndarray, kinds: Sequence[str] 
                     candidates: Sequence[int] = (200, 500)) -> list[list[str]]:
     """Elasticsearch's dense_vector index types on the same `n` real-like vectors: indexing rate, segments,
     store size, recall@10/@50 against exact search (ties counted as hits) and kNN latency (k = 50, as a
-    Khabar search asks; num_candidates 200 is what `ElasticBackend.knn` sends for k = 50).
+    Khabar search asks; num_candidates 500 is what `ElasticBackend.knn` sends for k = 50).
 
     Vector-only indices (one `dense_vector` field, cosine, 1 shard, refresh off while indexing, no
     force-merge: segments as indexing left them, which is what searches see after a bulk ingest).
     """
     from elasticsearch import Elasticsearch, helpers
 
-    client = Elasticsearch(url, request_timeout=600)
+    from search.backends.elastic.client import ElasticSettings
+
+    client = Elasticsearch(ElasticSettings(url=url).hosts(), request_timeout=600)  # one URL or a comma list
     vectors = np.asarray(real_like_vectors(n)[:n])
     truth = exact_top(vectors, queries, 50)
     rows: list[list[str]] = []
@@ -348,9 +350,9 @@ def es_main(args: argparse.Namespace) -> int:
     rows = es_quantisation(args.es_url, args.es_vectors, queries, kinds=args.es_kinds.split(","))
     server = "?"
     try:
-        from elasticsearch import Elasticsearch
+        from search.backends.elastic.client import ElasticSettings
 
-        nodes = Elasticsearch(args.es_url).nodes.info()["nodes"]
+        nodes = ElasticSettings(url=args.es_url).client().nodes.info()["nodes"]
         node = next(iter(nodes.values()))
         server = f"Elasticsearch {node['version']}, heap {node['jvm']['mem']['heap_max_in_bytes'] >> 20} MB"
     except Exception:  # noqa: BLE001 - the description is optional

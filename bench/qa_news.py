@@ -66,14 +66,18 @@ def token_f1(pred: str, gold: str) -> float:
 
 
 def numbers_in(text: str) -> set[float]:
-    """Every number the product's reader finds in `text`, plus plain digit groups ("48,000")."""
+    """Every number the product's reader finds in `text`, plus plain digit groups ("48,000") and English
+    multipliers ("23.1 billion")."""
     text = (text or "").translate(_ARABIC_INDIC)
     found = {float(n.value) for n in find_numbers(text, include_all=True)}
-    for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", text):
+    for m in re.finditer(r"\d[\d,]*(?:\.\d+)?(?:\s+(million|billion|thousand)\b)?", text):
         try:
-            found.add(float(m.group().replace(",", "")))
+            value = float(m.group().split()[0].replace(",", ""))
         except ValueError:
-            pass
+            continue
+        found.add(value)
+        if m.group(1):  # English answers write "23.1 billion riyals"
+            found.add(round(value * {"thousand": 1e3, "million": 1e6, "billion": 1e9}[m.group(1)], 2))
     return found
 
 

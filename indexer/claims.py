@@ -50,7 +50,7 @@ from indexer.attribution import Actor, Tok, attribute, find_cues, speaker, tok_i
 from indexer.numbers import PERCENT, NumberMention, find_numbers
 
 # Bump when extraction changes what it produces: indexes re-extract the claims of stored documents.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 EVENT_BEFORE_WINDOW = 12  # tokens searched before a figure for its harm word (مقتل / إصابة)
 INCIDENT_WINDOW = 15  # tokens searched around a figure for its incident word
 PLACE_AFTER_WINDOW = 20  # tokens searched after a figure for its place
@@ -101,6 +101,9 @@ class _Context:
     context: str = ""  # the document's folded text: which coalition a bare "التحالف" is
 
 
+MAX_VALUE = 10**15  # larger figures are page debris, and beyond what both backends store as a number
+
+
 def extract_claims(doc: Document) -> list[Claim]:
     """All claims (figures with what they count, who says so, where, when) in a document's title, body and sidebar."""
     if not isinstance(doc, Document):
@@ -129,7 +132,7 @@ def extract_claims(doc: Document) -> list[Claim]:
         ctx = _Context(dates=DateContext(published), context=context)
         for found in _extract_unit(line, 0, len(line), gaz, ctx):
             claims.append(_claim(doc, found, line, 0, len(line), "sidebar", None, gaz))
-    return claims
+    return [c for c in claims if abs(c.value) < MAX_VALUE]
 
 
 # ----------------------------------------------------------------------------- units

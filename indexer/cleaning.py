@@ -13,26 +13,39 @@ The page is read line by line as a small state machine:
             "اقرأ أيضاً" after the source line)-->  sidebar
 
 Patterns are matched on `fold`ed text, so "إقرأ أيضاً" and "اقرأ ايضا" are one rule.
+
+Over 400 lines for a reason: the line rules of the state machine share its state and read
+best side by side. Chrome cut inside a line by its shape is `indexer.chrome`, what a site
+prints on its pages `indexer.templates`, page dates `indexer.page_dates`.
 """
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from typing import Collection, Iterable, NamedTuple
 
 from khabar.arabic import fold
-from khabar.dates import ALL_MONTHS
+from indexer.chrome import (  # noqa: F401  (cut_footer … are part of this module's interface)
+    PROSE_MIN_WORDS,
+    arabic_share,
+    cut_footer,
+    cut_latin_runs,
+    is_dateline,
+    is_prose,
+    split_header_line,
+    strip_inline_chrome,
+    strip_site_suffix,
+    words,
+)
 from indexer.dedup import folded_key, line_key, unique_lines
+from indexer.page_dates import find_date, parse_date, standalone_date  # noqa: F401  (parse_date: readers)
+from indexer.templates import SiteFurniture, find_template_lines, strip_furniture  # noqa: F401
 from khabar.segment import sentences
 
 TITLE_MAX_CHARS = 120  # a title cut from the first sentence is shortened to this
 HEADLINE_MAX_WORDS = 30
 HEADLINE_MAX_CHARS = 220
 MENU_MAX_WORDS = 15  # an indented line in the page header longer than this is not a menu item
-TEMPLATE_MAX_WORDS = 15  # longer repeated lines are syndicated copy, left to near-dup detection
 DATE_LINE_MAX_WORDS = 12  # "تاريخ النشر: …" is a label; "بتاريخ 15 شباط 1999 ادعت…" is a sentence
 
 
@@ -110,76 +123,6 @@ _TICKER_SPLIT = re.compile(
 _SENTENCE_END = re.compile(r"[.؛;:،,]\s*$")
 _ELLIPSIS = re.compile(r"\.{2,}|…")
 _INNER_STOP = re.compile(r"[^\W\d_]{2}\.\s+\S")
-_PROSE_END = re.compile(r"[.؟?!؛][\"'”’»)\]]*\s*$")
-PROSE_MIN_WORDS = 6
-
-
-# ----------------------------------------------------------------------------- dates
-_MONTHS = ALL_MONTHS
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-_M = rf"(?P<{{g}}>{_MONTH_ALT})"
-_SEP = r"(?:\s*[-/]\s*|\.)"  # 2017/12/02, 02 / 12 / 2017 (scraped text spaces out slashes), 02.12.2017
-_DATE_PATTERNS = [
-    re.compile(rf"(?<!\d)(?P<y>\d{{4}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})(?!\d)"),
-    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<y>\d{{4}})(?!\d)"),
-    # 8th, February 2024 / 8 شباط (فبراير) 2024 / 21 / كانون الثاني / 2018
-    re.compile(
-        r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*[,/-]?\s*" + _M.format(g="mn")
-        + r"(?:\s*[(/-]\s*(?:" + _MONTH_ALT + r")\s*\)?)?\s*[,،/-]?\s*(?P<y>\d{4})(?!\d)"
-    ),
-    # February 8, 2024 / شباط 8، 2024
-    re.compile(_M.format(g="mn") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s*[,،]?\s*(?P<y>\d{4})(?!\d)"),
-]
-_WEEKDAYS = _folded_set(
-    "السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة saturday sunday monday tuesday "
-    "wednesday thursday friday sat sun mon tue wed thu fri gmt utc am pm ص م الساعة".split()
-)
-
-
-class _DateMatch(NamedTuple):
-    iso: str
-    start: int
-    end: int
-
-
-def _find_date(folded: str) -> _DateMatch | None:
-    """First valid date in already-folded text (offsets index into it)."""
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(folded):
-            groups = match.groupdict()
-            month = int(groups["m"]) if groups.get("m") else _MONTHS.get(groups["mn"])
-            try:
-                value = date(int(groups["y"]), month or 0, int(groups["d"]))
-            except ValueError:
-                continue
-            if 1900 <= value.year <= 2100:
-                return _DateMatch(value.isoformat(), match.start(), match.end())
-    return None
-
-
-def parse_date(text: str | None) -> str | None:
-    """First calendar date written in `text` as ISO YYYY-MM-DD, or None.
-
-    Understands ISO dates (also with a time), D/M/YYYY (Arab convention: day first),
-    "8th, February 2024", "February 8, 2024" and Arabic month names in the Egyptian,
-    Levantine (شباط, كانون الثاني) and Maghrebi (فيفري, جوان) series.
-    """
-    if not text:
-        return None
-    found = _find_date(fold(text))
-    return found.iso if found else None
-
-
-def _standalone_date(folded: str) -> str | None:
-    """The date if the line is nothing but a date (plus weekday/time words), else None."""
-    if len(folded.split()) > 12 or not any(ch.isdigit() for ch in folded):
-        return None
-    found = _find_date(folded)
-    if not found:
-        return None
-    rest = folded_key(folded[: found.start] + " " + folded[found.end :])
-    leftover = [w for w in rest.split() if w not in _WEEKDAYS and not w.isdigit()]
-    return found.iso if not leftover else None
 
 
 # ----------------------------------------------------------------------------- lines
@@ -196,10 +139,6 @@ def _line(raw: str) -> _Line:
     text = " ".join(raw.split())
     folded = fold(text)
     return _Line(text, folded, folded_key(folded), len(text.split()))
-
-
-def _words(line: str) -> int:
-    return len(line.split())
 
 
 def _boilerplate(line: _Line) -> bool:
@@ -242,7 +181,7 @@ def split_ticker(line: str) -> list[str]:
 
 def is_caption_credit(line: str) -> bool:
     """Photo caption ending in an agency credit, e.g. "… / RIA NOVOSTI"."""
-    return _words(line) <= 30 and bool(_CAPTION_CREDIT.search(line)) and not re.search(r"[.؟?!]\s*[/|]", line)
+    return words(line) <= 30 and bool(_CAPTION_CREDIT.search(line)) and not re.search(r"[.؟?!]\s*[/|]", line)
 
 
 def source_of(line: str) -> str | None:
@@ -251,12 +190,7 @@ def source_of(line: str) -> str | None:
     if not match:
         return None
     value = match.group("value").strip().strip(".،,:;-–— ").strip()
-    return value if value and _words(value) <= 6 else None
-
-
-def _is_prose(line: str) -> bool:
-    """A sentence of running text (ends like a sentence and is not a short label)."""
-    return _words(line) >= PROSE_MIN_WORDS and bool(_PROSE_END.search(line))
+    return value if value and words(value) <= 6 else None
 
 
 def is_headline(line: str, min_words: int = 3) -> bool:
@@ -267,7 +201,7 @@ def is_headline(line: str, min_words: int = 3) -> bool:
     word of two letters or more followed by more text does ("د. النافع" is an abbreviation).
     """
     text = line.strip()
-    n = _words(text)
+    n = words(text)
     if not (min_words <= n <= HEADLINE_MAX_WORDS) or len(text) > HEADLINE_MAX_CHARS:
         return False
     bare = _ELLIPSIS.sub(" ", text).rstrip()
@@ -290,157 +224,6 @@ def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     return cut.rstrip(" ،,:;-–—") + "…"
 
 
-# ----------------------------------------------------------------------------- chrome inside a line
-# Pages flattened to text glue the site's chrome onto article lines: the headline, the site name
-# and the menu before the lead, the copyright footer after the last sentence. These rules cut it
-# out of a line by its shape, whatever the site.
-_FOOTER = re.compile(
-    r"(?:جميع\s+)?حقوق\s+(?:النشر\s+|الطبع\s+|الملكية\s+)?محفوظ[ةه]|all rights reserved|copyright\b|©",
-    re.IGNORECASE,
-)
-_SENTENCE_STOP = re.compile(r"[.؟?!][\"'”’»)\]]*(?=\s|$)")
-# A run of Latin-script words in an Arabic line: "Main navigation Search", "Your browser does not
-# support the video tag". Names and titles quoted in Latin are short or in brackets.
-_LATIN_RUN = re.compile(r"(?<![(\w])(?:[A-Za-z][\w'’.@-]*[\s:|,.]+){3,}[A-Za-z][\w'’.@-]*(?![\w)])")
-LATIN_RUN_MIN_WORDS = 4
-_LATIN_COUNTER = re.compile(r"(?<![\w(])(?:[A-Za-z][A-Za-z']*(?: [A-Za-z][A-Za-z']*){0,2} ?: ?\d[\d,.]*(?!\w)\s*)+")
-# "<headline> | <site>": a site name after the last bar of a headline line.
-_SITE_SUFFIX = re.compile(r"\s+\|\s+(?P<site>[^|]+?)\s*$")
-SITE_SUFFIX_MAX_WORDS = 4
-HEADER_REPEAT_MIN_WORDS = 4  # a headline printed twice in one line is at least this long
-HEADER_REPEAT_SEARCH = 8  # ...and starts within this many words of the line start, after a separator
-HEADER_GAP_MAX_COMMAS = 3  # a menu between the two copies has fewer commas than prose
-_HEADER_SEPARATORS = frozenset("|-–—:»>")
-_COMMA = re.compile(r"[،,]")
-_PROSE_WORDS = frozenset({"ان", "انه", "انها", "التي", "الذي", "الذين"})  # folded: إن أن أنه … never in a menu
-
-
-def _arabic_share(text: str) -> float:
-    """Share of the words that are written in Arabic script."""
-    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
-    return sum(any("\u0600" <= ch <= "\u06ff" for ch in w) for w in words) / len(words) if words else 0.0
-
-
-def cut_footer(text: str) -> str:
-    """Text before a copyright footer glued to the line, back to its last full sentence.
-
-    "… البيت الواحد ? مقالات أخرى للكاتب جميع الحقوق محفوظة …" keeps the sentence and drops
-    the links between it and the footer; a line that is only footer becomes empty.
-    """
-    match = _FOOTER.search(text)
-    if not match:
-        return text
-    before = text[: match.start()]
-    stops = list(_SENTENCE_STOP.finditer(before))
-    kept = before[: stops[-1].end()].strip() if stops else ""
-    return kept if _words(kept) >= PROSE_MIN_WORDS else ""
-
-
-def cut_latin_runs(text: str, arabic_page: bool | None = None) -> str:
-    """An Arabic line without its runs of four or more Latin-script words (site menus, widgets)
-    and its Latin counters ("Hits : 5188", "Visit Today : 0").
-
-    `arabic_page` says whether the page is written in Arabic; when None the line decides.
-    Runs are cut only from lines that also hold Arabic words (chrome glued to the article):
-    a line wholly in Latin script (a list of film titles, an English name) is left alone.
-    """
-    if not (arabic_page if arabic_page is not None else _arabic_share(text) >= 0.5):
-        return text
-    text = " ".join(_LATIN_COUNTER.sub(" ", text).split())
-    if not _arabic_share(text):
-        return text
-    def cut(m: re.Match[str]) -> str:
-        bracketed = text[: m.start()].rstrip().endswith(("(", "«", '"', "“")) or text[m.end():].lstrip().startswith(")")
-        return m.group() if bracketed or len(m.group().split()) < LATIN_RUN_MIN_WORDS else " "
-
-    return " ".join(_LATIN_RUN.sub(cut, text).split())
-
-
-def split_header_line(text: str) -> tuple[str, str] | None:
-    """(headline, rest) of a line that prints the headline twice with chrome in between.
-
-    Scraped pages flatten "<headline> | <site> <menu> <date> <headline> <lead…>" into one
-    line. A word sequence of at least HEADER_REPEAT_MIN_WORDS words starting near the line
-    start and found again later is the headline; everything up to the end of its last copy
-    is header. Running prose does not repeat itself this way within its first sentence.
-    """
-    words = text.split()
-    if len(words) < 2 * HEADER_REPEAT_MIN_WORDS + PROSE_MIN_WORDS:
-        return None
-    best: tuple[int, int, int] | None = None  # (start word, length, end char of the last copy)
-    for start in range(min(HEADER_REPEAT_SEARCH, len(words))):
-        length = HEADER_REPEAT_MIN_WORDS
-        prefix = " ".join(words[:start])
-        head_at = len(prefix) + (1 if prefix else 0)
-        normalised = " ".join(words)
-        while start + length <= len(words):
-            phrase = " ".join(words[start:start + length])
-            if _SENTENCE_STOP.search(phrase[:-1]):
-                break  # a headline does not run over a full stop
-            last = normalised.rfind(" " + phrase + " ", head_at + len(phrase))
-            if last < 0 and normalised.endswith(" " + phrase):
-                last = len(normalised) - len(phrase) - 1
-            if last < 0:
-                break
-            end = last + 1 + len(phrase)
-            if best is None or length > best[1]:
-                best = (start, length, end)
-            length += 1
-        if best is not None:
-            break
-    if best is None:
-        return None
-    start, length, end = best
-    if start and words[start - 1] not in _HEADER_SEPARATORS:
-        return None  # the phrase starts inside a sentence: a lead repeating its headline's words
-    normalised = " ".join(words)
-    first_end = len(" ".join(words[:start + length]))
-    gap = normalised[first_end:end]
-    if len(_COMMA.findall(gap)) >= HEADER_GAP_MAX_COMMAS or _PROSE_WORDS & set(fold(gap).split()):
-        return None  # running prose between the copies ("… قالت قوات … إن …"), not a menu
-    rest = normalised[end:].strip()
-    if _words(rest) < PROSE_MIN_WORDS:
-        return None
-    return " ".join(words[start:start + length]), rest
-
-
-def strip_inline_chrome(text: str, arabic_page: bool | None = None) -> str:
-    """A line without the chrome that page flattening glued into it (footer, Latin menus)."""
-    return cut_latin_runs(cut_footer(text), arabic_page)
-
-
-def strip_site_suffix(headline: str) -> str:
-    """"مظاهرات في إيران | الجزيرة مباشر" -> "مظاهرات في إيران" (a short name after the last bar)."""
-    match = _SITE_SUFFIX.search(headline)
-    if not match or _words(match.group("site")) > SITE_SUFFIX_MAX_WORDS:
-        return headline
-    head = headline[: match.start()].strip()
-    return head if _words(head) >= 3 else headline
-
-
-# ----------------------------------------------------------------------------- templates
-def find_template_lines(texts: Iterable[str], min_docs: int = 3,
-                        max_words: int = TEMPLATE_MAX_WORDS) -> frozenset[str]:
-    """Keys (`line_key`) of short lines that occur in at least `min_docs` documents.
-
-    Lines every page of a site prints (menus, footers, "most read" boxes) recur across
-    documents; article sentences do not. Long lines and prose sentences are excluded
-    on purpose: copies of one wire story share whole paragraphs, and those must survive
-    so that near-duplicate detection, not cleaning, decides what to keep. A page seen
-    twice in a run counts once.
-    """
-    counts: Counter[str] = Counter()
-    seen_pages: set[str] = set()
-    for text in texts:
-        page = hashlib.sha1(text.encode("utf-8")).hexdigest()
-        if page in seen_pages:
-            continue  # the same page twice in a run is one page, not a template
-        seen_pages.add(page)
-        keys = {line_key(line) for line in text.splitlines() if not _is_prose(line.strip())}
-        counts.update(k for k in keys if k and _words(k) <= max_words)
-    return frozenset(k for k, n in counts.items() if n >= min_docs)
-
-
 # ----------------------------------------------------------------------------- page
 @dataclass
 class _State:
@@ -460,10 +243,10 @@ def _indent(line: str) -> int:
 
 def _metadata(line: _Line, state: _State) -> bool:
     """Consume date, source and tag lines (recording what they say); True if consumed."""
-    if line.words <= DATE_LINE_MAX_WORDS and _DATE_MARKER.match(line.folded) and (found := _find_date(line.folded)):
+    if line.words <= DATE_LINE_MAX_WORDS and _DATE_MARKER.match(line.folded) and (found := find_date(line.folded)):
         state.published_at = state.published_at or found.iso
         return True
-    if (alone := _standalone_date(line.folded)) is not None:
+    if (alone := standalone_date(line.folded)) is not None:
         state.published_at = state.published_at or alone
         return True
     if (src := source_of(line.text)) is not None:
@@ -476,17 +259,20 @@ def _metadata(line: _Line, state: _State) -> bool:
     return False
 
 
-def clean_page(raw: str, title: str | None = None, template: Collection[str] = frozenset()) -> Cleaned:
+def clean_page(raw: str, title: str | None = None, template: Collection[str] = frozenset(),
+               furniture: SiteFurniture | None = None) -> Cleaned:
     """Split scraped page text into headline, body, sidebar, date and source.
 
     `title` is the known headline (HTML <title>, a JSON field); when None the headline
     is detected in the text, and an article without one is titled by its first
-    sentence. `template` holds `line_key`s of lines to drop (see `find_template_lines`).
+    sentence. `template` holds `line_key`s of lines to drop (see `find_template_lines`);
+    `furniture` is what the page's site prints on its other pages (`indexer.templates`).
     The body never contains the title, menus, prompts or repeated paragraphs; the
     sidebar holds the headlines of other stories the page carried.
     """
     raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    arabic_page = _arabic_share(raw) >= 0.5
+    raw_lines = strip_furniture(raw_lines, furniture)
+    arabic_page = arabic_share(raw) >= 0.5
     raw_lines = [_strip_keeping_indent(ln, arabic_page) for ln in raw_lines]
     nonblank = [ln for ln in raw_lines if ln.strip()]
     base_indent = min((_indent(ln) for ln in nonblank), default=0)
@@ -496,6 +282,8 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     i = _header(lines, base_indent, state, detect_title=not given, first_stands_alone=_first_stands_alone(raw_lines))
     _body([ln for _, ln in lines[i:]], state)
     seen: set[str] = {line_key(state.title)} if state.title else set()
+    if state.title and state.body:
+        state.body[0] = _without_title(state.body[0], state.title)
     body = unique_lines([ln.text for ln in state.body], seen, keys=[ln.key for ln in state.body])
     if not body:
         body = _fallback_body([ln for _, ln in lines], seen)
@@ -503,6 +291,31 @@ def clean_page(raw: str, title: str | None = None, template: Collection[str] = f
     text = "\n".join(body)
     final_title = state.title or (title_from_text(text) if text else "")
     return Cleaned(final_title, text, sidebar, state.published_at, state.source)
+
+
+def _without_title(line: _Line, title: str) -> _Line:
+    """The first body line without the headline printed again at its start ("<headline> <lead…>")."""
+    n = words(title)
+    head = " ".join(line.text.split()[:n])
+    if line.words >= n + PROSE_MIN_WORDS and line_key(head) == line_key(title):
+        return _line(" ".join(line.text.split()[n:]))
+    return line
+
+
+def headline_first(title: str, body: str) -> str:
+    """The text to index: the headline as its first paragraph, unless the body opens with it.
+
+    Headlines carry facts ("… تضم 50 ألف كتاب") and are what evidence often points at; as the
+    first paragraph of the text the headline is a passage that can be cited, and its figures
+    are claims of the body with offsets into the text like any other. A title taken from the
+    first sentence (cut with "…") is already there and is not repeated.
+    """
+    head = " ".join(title.split())
+    stem = line_key(head.rstrip("…"))
+    if not stem:
+        return body
+    first = body.lstrip().split("\n", 1)[0]
+    return body if line_key(first).startswith(stem) else f"{head}\n{body}"
 
 
 def _first_stands_alone(raw_lines: list[str]) -> bool:
@@ -532,8 +345,10 @@ def _header(lines: list[tuple[int, _Line]], base_indent: int, state: _State, det
                 and not _boilerplate(line) and line.key not in state.template and _has_content_after(lines, 1)):
             state.title = strip_site_suffix(line.text)
             return 1
-        if _BULLET.match(line.text) or (indent > base_indent + 1 and line.words <= MENU_MAX_WORDS):
+        if (_BULLET.match(line.text) or indent > base_indent + 1) and line.words <= MENU_MAX_WORDS:
             continue  # menu item
+        if state.title and _dateline_before_article([ln for _, ln in lines], i):
+            return i
         if _boilerplate(line) or line.key in state.template:
             continue
         if is_ticker(line.text):
@@ -573,11 +388,20 @@ def _has_content_after(lines: list[tuple[int, _Line]], start: int) -> bool:
     return any(ln.words >= 3 and not _boilerplate(ln) for _, ln in lines[start:])
 
 
+def _dateline_before_article(lines: list[_Line], i: int) -> bool:
+    """Line i is a dateline or byline right before the article's first paragraph: kept, even
+    when the paper prints the same one on many pages (a template line)."""
+    return is_dateline(lines[i].text) and i + 1 < len(lines) and lines[i + 1].words >= PROSE_MIN_WORDS
+
+
 def _body(lines: list[_Line], state: _State) -> None:
     in_sidebar = False
-    for line in lines:
+    for k, line in enumerate(lines):
         if line.key in _COMMENTS_HEADER or _COMMENT_PROMPT.match(line.folded):
             in_sidebar = True  # what follows the comments box is other stories
+            continue
+        if not state.body and not in_sidebar and _dateline_before_article(lines, k):
+            state.body.append(line)
             continue
         if _boilerplate(line) or line.key in state.template or is_caption_credit(line.text):
             continue
@@ -587,7 +411,7 @@ def _body(lines: list[_Line], state: _State) -> None:
         if related:
             marker_words = len(related.group().replace(":", " ").replace("：", " ").split())
             rest = " ".join(line.text.split()[marker_words:]).lstrip(":： ").strip()
-            if rest and _is_prose(rest):
+            if rest and is_prose(rest):
                 state.body.append(_line(rest))  # a "read more" link label glued to a paragraph
             elif rest:
                 state.sidebar.append(rest)  # inline "اقرأ أيضاً: <headline>"

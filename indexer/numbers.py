@@ -188,11 +188,26 @@ class _Atom(NamedTuple):
     decimal: bool = False
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])", re.IGNORECASE)
+MAX_DIGITS = 15  # longer digit runs are identifiers (article ids, tracking codes), never quantities
+
+
 def _tokens(ft: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(ft):
-        out.append(_Tok(m.lastgroup or "sym", m.group(), m.start(), m.end()))
+        kind = m.lastgroup or "sym"
+        if kind == "num" and _is_code(ft, m.start(), m.end()):
+            kind = "code"
+        out.append(_Tok(kind, m.group(), m.start(), m.end()))
     return out
+
+
+def _is_code(ft: str, start: int, end: int) -> bool:
+    """Digits glued to Latin letters ("article1466…", "F16") or too long to be a quantity."""
+    after = end < len(ft) and _LATIN.match(ft[end]) and not _ORDINAL_SUFFIX.match(ft, end)
+    glued = (start > 0 and _LATIN.match(ft[start - 1])) or after
+    return bool(glued) or sum(ch.isdigit() for ch in ft[start:end]) > MAX_DIGITS
 
 
 def _parse_digits(raw: str, multiplier_follows: bool) -> tuple[Decimal, bool, bool] | None:

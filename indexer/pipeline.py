@@ -3,7 +3,8 @@
     prepare(paths, existing_fingerprints) -> Prepared(documents, rejected, duplicates, warnings)
 
 Steps per run: read every input (`readers`), learn the lines that recur across the
-run's pages (template: menus, footers), clean each page (`cleaning`), give it a stable
+run's pages (template: menus, footers) and what each site prints on its pages (site
+furniture, by URL host or source), clean each page (`cleaning`), give it a stable
 id and a content hash, cut passages (`segment`), extract claims (`claims`), detect its
 language, fingerprint it, and hold back near-duplicates of documents already indexed
 or seen earlier in the run. The engine compares `content_hash` with what it stored to
@@ -13,22 +14,21 @@ indexed (title + cleaned text).
 from __future__ import annotations
 
 import hashlib
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from indexer.claims import extract_claims
-from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines
+from indexer.cleaning import PROSE_MIN_WORDS, clean_page, find_template_lines, headline_first
+from indexer.templates import SiteFurniture, learn_sites, site_of
 from indexer.dedup import NearDuplicateIndex, fingerprint
 from khabar.language import detect_language
 from khabar.models import Document, Rejected
-from indexer.readers import InputError, RawArticle, article_from_record, read_paths
+from indexer.ids import content_id, file_id, upload_id, url_id
+from indexer.readers import InputError, RawArticle, article_from_record, file_label, ignored_note, read_paths
 from khabar.segment import build_passages
 
 TEMPLATE_MIN_DOCS = 3
-_SLUG_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
 @dataclass
@@ -46,77 +46,57 @@ class Prepared:
     warnings: list[Rejected] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file staged for indexing on a user's behalf: `name` is the name it was uploaded as (shown
+    in reports and as the document's path "upload:<name>"), `digest` the sha256 of its bytes
+    (its identity, `indexer.ids.upload_id`)."""
+
+    name: str
+    digest: str
+
+
 # ----------------------------------------------------------------------------- ids
-def slug(text: str) -> str:
-    """Readable, URL-safe id fragment (letters of any script, digits, . _ -)."""
-    return _SLUG_UNSAFE.sub("-", text.strip()).strip("-.") or "doc"
-
-
-def _hash_id(prefix: str, *parts: str) -> str:
-    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
-    return f"{prefix}-{digest}"
-
-
 def content_hash(title: str, text: str) -> str:
     """sha256 of what gets indexed: an unchanged article hashes the same on every run."""
     return hashlib.sha256(f"{title}\n{text}".encode("utf-8")).hexdigest()
 
 
-def _file_ids(articles: Sequence[RawArticle]) -> dict[str, str]:
-    """Ids for file-based articles: the file stem, qualified by folder only on a clash."""
-    paths = sorted({a.path for a in articles if a.kind in ("txt", "html") and a.path})
-    by_stem: dict[str, list[str]] = {}
-    for p in paths:
-        by_stem.setdefault(slug(Path(p).stem), []).append(p)
-    ids: dict[str, str] = {}
-    for stem, group in by_stem.items():
-        if len(group) == 1:
-            ids[group[0]] = stem
-            continue
-        qualified = {p: f"{slug(Path(p).parent.name)}__{stem}" for p in group}
-        clash = Counter(qualified.values())
-        for p in group:
-            name = qualified[p]
-            if clash[name] > 1:  # same folder name too (or same stem, other extension)
-                name = f"{name}-{slug(Path(p).suffix.lstrip('.'))}"
-            ids[p] = name
-    return ids
-
-
-def _article_id(article: RawArticle, file_ids: Mapping[str, str]) -> str:
-    """jsonl/API id, else file stem, else hash of the url, else hash of the input as given.
-
-    The last hash is over the title and text as received, not as cleaned, so that an
-    improvement to cleaning does not give every such article a new id.
-    """
+def _article_id(article: RawArticle, uploads: Mapping[str, Upload]) -> str:
+    """The id of `article`'s source (`indexer.ids`): given id, else file or upload, else url, else content."""
     if article.record_id:
         return article.record_id
-    if article.kind in ("txt", "html") and article.path in file_ids:
-        return file_ids[article.path]
+    if article.kind in ("txt", "html") and article.path:
+        upload = uploads.get(article.path)
+        return upload_id(upload.name, upload.digest) if upload else file_id(article.path)
     if article.url:
-        return _hash_id("url", article.url)
-    return _hash_id("h", " ".join((article.title or "").split()), article.text.strip())
+        return url_id(article.url)
+    return content_id(article.title or "", article.text)
 
 
 # ----------------------------------------------------------------------------- documents
-def _build(article: RawArticle, template: Collection[str], doc_id: str | None,
-           file_ids: Mapping[str, str]) -> tuple[Document, str | None]:
+def _build(article: RawArticle, template: Collection[str], uploads: Mapping[str, Upload],
+           sites: Mapping[str, SiteFurniture] | None = None) -> tuple[Document, str | None]:
     """Clean and assemble one Document; returns (document, warning or None).
 
+    `sites` holds what each site of the run prints on its pages (`indexer.templates`).
     Raises InputError when nothing of the article survives cleaning.
     """
-    cleaned = clean_page(article.text, title=article.title, template=template)
+    furniture = (sites or {}).get(site_of(article.url, article.source) or "")
+    cleaned = clean_page(article.text, title=article.title, template=template, furniture=furniture)
     if not cleaned.text.strip():
         raise InputError("no article text: the page holds only navigation, links and other page chrome "
                          f"(no line of {PROSE_MIN_WORDS} words or more)")
+    text = headline_first(cleaned.title, cleaned.text)  # the headline is passage 0, citable like the rest
+    upload = uploads.get(article.path or "")
     doc = Document(
-        doc_id=doc_id or _article_id(article, file_ids),
+        doc_id=_article_id(article, uploads),
         title=cleaned.title,
-        text=cleaned.text,
-        content_hash=content_hash(cleaned.title, cleaned.text),
+        text=text,
+        content_hash=content_hash(cleaned.title, text),
         source=article.source or cleaned.source,
         url=article.url,
-        path=article.path,
+        path=f"upload:{upload.name}" if upload else article.path,
         published_at=article.published_at or cleaned.published_at,
         language=detect_language(cleaned.title + "\n" + cleaned.text),
         sidebar=cleaned.sidebar,
@@ -151,7 +131,7 @@ def document_from_raw(article: RawArticle, template: Collection[str] = frozenset
     that need the exact document an ingest would store. Raises InputError like `prepare`
     rejects, and when claim extraction fails.
     """
-    doc, warning = _build(article, template, None, {})
+    doc, warning = _build(article, template, {})
     if warning:
         raise InputError(warning)
     return doc
@@ -162,43 +142,92 @@ def document_from_record(record: Mapping[str, Any]) -> Document:
 
     Same validation and cleaning as a .jsonl line. Raises ValueError (InputError) with
     the reason when the record is unusable. Claim-extractor failures propagate here,
-    since a single API request has nowhere else to report them.
+    since a single article has nowhere else to report them.
     """
     article = article_from_record(record, "request")
-    doc, warning = _build(article, frozenset(), None, {})
+    doc, warning = _build(article, frozenset(), {})
     if warning:
         raise InputError(warning)
     return doc
 
 
+def documents_from_records(records: Iterable[Any]) -> Prepared:
+    """JSON articles of one request -> Prepared, each problem labelled "request[i]".
+
+    Validated and cleaned like .jsonl lines; two records with the same id are refused (the
+    second would silently replace the first), and fields Khabar does not read are named once.
+    """
+    result = Prepared()
+    seen_ids: dict[str, str] = {}
+    ignored: set[str] = set()
+    first_ignored = ""
+    for i, record in enumerate(records):
+        label = f"request[{i}]"
+        try:
+            article = article_from_record(record, label)
+            if article.ignored and not ignored:
+                first_ignored = label
+            ignored.update(article.ignored)
+            doc, warning = _build(article, frozenset(), {})
+        except InputError as exc:
+            result.rejected.append(Rejected(label, str(exc)))
+            continue
+        if _is_repeat(doc, label, seen_ids, result):
+            continue
+        if warning:
+            result.warnings.append(Rejected(label, warning))
+        result.documents.append(doc)
+    if ignored:
+        result.warnings.insert(0, Rejected("request", ignored_note(ignored, first_ignored)))
+    return result
+
+
+def _is_repeat(doc: Document, label: str, seen_ids: dict[str, str], result: Prepared) -> bool:
+    """Reject a second article with an id already used in this run (it would replace the first)."""
+    if doc.doc_id in seen_ids:
+        result.rejected.append(Rejected(label, f"duplicate id {doc.doc_id!r} (first used by {seen_ids[doc.doc_id]})"))
+        return True
+    seen_ids[doc.doc_id] = label
+    return False
+
+
+def _ignored_warnings(articles: Sequence[RawArticle]) -> list[Rejected]:
+    """One warning per file naming the JSON fields Khabar did not read in it."""
+    per_file: dict[str, tuple[str, set[str]]] = {}
+    for article in articles:
+        if article.ignored:
+            first, names = per_file.setdefault(file_label(article), (article.label, set()))
+            names.update(article.ignored)
+    return [Rejected(file, ignored_note(names, first)) for file, (first, names) in per_file.items()]
+
+
 def prepare(paths: Sequence[str | Path], existing_fingerprints: Mapping[str, Sequence[int]] | None = None,
-            template_min_docs: int = TEMPLATE_MIN_DOCS) -> Prepared:
+            template_min_docs: int = TEMPLATE_MIN_DOCS, uploads: Mapping[str, Upload] | None = None) -> Prepared:
     """Read, clean and assemble everything under `paths` (files and folders).
 
     `existing_fingerprints` ({doc_id: fingerprint}) are the documents already indexed;
     a new document that nearly duplicates one of them - or one earlier in this run - is
     reported in `duplicates` instead of returned. A document is never a duplicate of
-    its own doc_id, so an edited file comes back as an update.
+    its own doc_id, so an edited file comes back as an update. `uploads` ({resolved path:
+    Upload}) names files staged for a user: their ids, paths and reports use the uploaded name.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]  # a lone path, not a sequence of one-character paths
-    articles, rejected = read_paths(paths)
-    result = Prepared(rejected=rejected)
+    uploads = uploads or {}
+    articles, rejected = read_paths(paths, {path: upload.name for path, upload in uploads.items()})
+    result = Prepared(rejected=rejected, warnings=_ignored_warnings(articles))
     template = find_template_lines((a.text for a in articles), min_docs=template_min_docs)
-    file_ids = _file_ids(articles)
+    sites = learn_sites((site_of(a.url, a.source), a.text) for a in articles)
     near = NearDuplicateIndex(existing_fingerprints)
     seen_ids: dict[str, str] = {}
     for article in articles:
         try:
-            doc, warning = _build(article, template, None, file_ids)
+            doc, warning = _build(article, template, uploads, sites)
         except InputError as exc:
             result.rejected.append(Rejected(article.label, str(exc)))
             continue
-        if doc.doc_id in seen_ids:
-            result.rejected.append(Rejected(article.label, f"duplicate id {doc.doc_id!r} "
-                                                           f"(first used by {seen_ids[doc.doc_id]})"))
+        if _is_repeat(doc, article.label, seen_ids, result):
             continue
-        seen_ids[doc.doc_id] = article.label
         if warning:
             result.warnings.append(Rejected(article.label, warning))
         original = near.duplicate_of(doc.doc_id, doc.fingerprint)

@@ -8,9 +8,10 @@ over the same tree produce the same documents in the same order.
 Formats:
 * .txt        scraped page text, cleaned later by `indexer.cleaning`;
 * .html/.htm  main text, title and date extracted by trafilatura;
-* .jsonl      one article per line: {"title", "text", "url"?, "source"?,
-              "published_at"?, "id"?}; a broken line is rejected as "path:LINE" and the
-              other lines are kept.
+* .jsonl      one article per line: {"title"?, "text", "url"?, "source"?,
+              "published_at"?, "id"?}, with the spellings common exports use (`FIELDS`); a
+              broken line is rejected as "path:LINE" and the other lines are kept; fields
+              Khabar does not read are named once per file (`RawArticle.ignored`).
 Bytes are decoded as UTF-8 when valid, otherwise with charset-normalizer (so
 Windows-1256 Arabic, still common on older Arab news sites, decodes correctly).
 """
@@ -21,11 +22,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from charset_normalizer import from_bytes
 
 from indexer.cleaning import parse_date
+from indexer.ids import id_problem
 from khabar import settings
 from khabar.models import Rejected
 
@@ -55,6 +57,7 @@ class RawArticle:
     source: str | None = None
     published_at: str | None = None  # ISO date, already validated
     record_id: str | None = None
+    ignored: tuple[str, ...] = ()  # fields of a JSON record that Khabar does not read
 
 
 # ----------------------------------------------------------------------------- limits
@@ -128,36 +131,85 @@ def iter_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Rejected]]
 
 
 # ----------------------------------------------------------------------------- records
+# Each field Khabar reads from a JSON article, and the names exports give it, in order of
+# precedence: the first one present is read, any other present is reported as ignored.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "title": ("title", "headline"),
+    "text": ("text", "content", "body"),
+    "url": ("url", "link"),
+    "source": ("source", "publisher"),
+    "published_at": ("published_at", "date", "published", "publish_date", "publishedAt"),
+}
+
+
+def _pick(record: Mapping[str, Any], name: str) -> tuple[str, Any]:
+    """(the spelling found, its value) for field `name`; ("", None) when none is present."""
+    for spelling in FIELDS[name]:
+        if spelling in record and record[spelling] is not None:
+            return spelling, record[spelling]
+    return "", None
+
+
 def _optional_str(record: Mapping[str, Any], name: str) -> str | None:
-    value = record.get(name)
+    spelling, value = _pick(record, name)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InputError(f"field {name!r} must be a string, got {type(value).__name__}")
+        raise InputError(f"field {spelling!r} must be a string, got {type(value).__name__}")
     return value.strip() or None
 
 
+def _record_text(record: Mapping[str, Any]) -> str:
+    spelling, text = _pick(record, "text")
+    if text is None:
+        raise InputError("missing 'text' (the article body; also read from 'content' or 'body')")
+    if not isinstance(text, str):
+        raise InputError(f"field {spelling!r} must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise InputError(f"field {spelling!r} is empty")
+    return text
+
+
+def _record_id(record: Mapping[str, Any]) -> str | None:
+    raw_id = record.get("id")
+    if raw_id is None:
+        return None
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        raise InputError(f"field 'id' must be a string or integer, got {type(raw_id).__name__}")
+    record_id = str(raw_id).strip()
+    problem = id_problem(record_id)
+    if problem:
+        raise InputError(f"field 'id' {problem}")
+    return record_id
+
+
+def ignored_fields(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Fields of `record` Khabar does not read: unknown names, and spellings a preferred one shadows."""
+    used = {_pick(record, name)[0] for name in FIELDS}
+    return tuple(sorted(str(k) for k in record
+                        if k not in used and (k not in _SPELLINGS or record[k] is not None)))
+
+
+_SPELLINGS = {spelling for spellings in FIELDS.values() for spelling in spellings}
+
+
 def article_from_record(record: Any, label: str, path: str | None = None) -> RawArticle:
-    """Validate one JSON article ({title, text, url?, source?, published_at?, id?}).
+    """Validate one JSON article ({title?, text, url?, source?, published_at?, id?}, or `FIELDS`' other spellings).
 
     `text` is required; `title` may be omitted (it is then taken from the text);
-    `published_at` must be a recognisable date; `id` may be a string or an integer.
+    `published_at` must be a recognisable date; `id` may be a string or an integer and must
+    pass `indexer.ids.id_problem`.
     """
     if not isinstance(record, Mapping):
         raise InputError(f"expected a JSON object, got {type(record).__name__}")
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("missing or empty 'text'")
-    raw_id = record.get("id")
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
-        raise InputError(f"field 'id' must be a string or integer, got {type(raw_id).__name__}")
-    record_id = str(raw_id).strip() if raw_id is not None else None
-    if raw_id is not None and not record_id:
-        raise InputError("field 'id' is empty")
+    text = _record_text(record)
+    record_id = _record_id(record)
+    spelling, _ = _pick(record, "published_at")
     published_raw = _optional_str(record, "published_at")
     published = parse_date(published_raw) if published_raw else None
     if published_raw and published is None:
-        raise InputError(f"published_at {published_raw!r} is not a date (use YYYY-MM-DD)")
+        raise InputError(f"{spelling} {published_raw!r} is not a date (use YYYY-MM-DD)")
     return RawArticle(
         label=label,
         text=_normalise_newlines(text),
@@ -168,17 +220,29 @@ def article_from_record(record: Any, label: str, path: str | None = None) -> Raw
         source=_optional_str(record, "source"),
         published_at=published,
         record_id=record_id,
+        ignored=ignored_fields(record),
     )
 
 
+def file_label(article: RawArticle) -> str:
+    """What reports call the file `article` came from (a .jsonl line's label without ":LINE")."""
+    return article.label.rsplit(":", 1)[0] if article.kind == "jsonl" else article.label
+
+
+def ignored_note(fields: Iterable[str], first: str) -> str:
+    """The one warning per file (or request) that names the fields Khabar did not read."""
+    read = "; ".join("/".join(spellings) for spellings in FIELDS.values())
+    return f"fields not read: {', '.join(sorted(fields))} (first in {first}); Khabar reads {read}"
+
+
 # ----------------------------------------------------------------------------- formats
-def _read_jsonl(text: str, path: Path) -> tuple[list[RawArticle], list[Rejected]]:
+def _read_jsonl(text: str, path: Path, shown: str) -> tuple[list[RawArticle], list[Rejected]]:
     articles: list[RawArticle] = []
     rejected: list[Rejected] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        label = f"{path}:{number}"
+        label = f"{shown}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -189,11 +253,11 @@ def _read_jsonl(text: str, path: Path) -> tuple[list[RawArticle], list[Rejected]
         except InputError as exc:
             rejected.append(Rejected(label, str(exc)))
     if not articles and not rejected:
-        rejected.append(Rejected(str(path), "empty"))
+        rejected.append(Rejected(shown, "empty"))
     return articles, rejected
 
 
-def _read_html(data: bytes, path: Path) -> RawArticle:
+def _read_html(data: bytes, path: Path, shown: str) -> RawArticle:
     import trafilatura  # slow to import; only needed for HTML
 
     hint = _META_CHARSET.search(data[:4096])
@@ -207,7 +271,7 @@ def _read_html(data: bytes, path: Path) -> RawArticle:
     if not text:
         raise InputError("no article text found in HTML")
     return RawArticle(
-        label=str(path),
+        label=shown,
         text=_normalise_newlines(text),
         kind="html",
         path=str(path.resolve()),
@@ -218,43 +282,51 @@ def _read_html(data: bytes, path: Path) -> RawArticle:
     )
 
 
-def read_file(path: str | Path) -> tuple[list[RawArticle], list[Rejected]]:
-    """One file -> its articles (several for .jsonl) and rejections."""
+def read_file(path: str | Path, name: str | None = None) -> tuple[list[RawArticle], list[Rejected]]:
+    """One file -> its articles (several for .jsonl) and rejections.
+
+    `name` is what reports call the file (an upload's own name rather than where it was staged).
+    """
     path = Path(path)
+    shown = name or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        shown = suffix or "(no extension)"
-        return [], [Rejected(str(path), f"unsupported file type {shown}; expected one of {', '.join(SUPPORTED)}")]
+        kind = suffix or "(no extension)"
+        return [], [Rejected(shown, f"unsupported file type {kind}; expected one of {', '.join(SUPPORTED)}")]
     try:
         size = path.stat().st_size
         cap = max_file_bytes()
         if size > cap:
-            return [], [Rejected(str(path), f"file too large: {size / 1048576:.1f} MB > {cap / 1048576:g} MB "
+            return [], [Rejected(shown, f"file too large: {size / 1048576:.1f} MB > {cap / 1048576:g} MB "
                                             "(raise KHABAR_MAX_FILE_MB to allow it)")]
         if size == 0:
-            return [], [Rejected(str(path), "empty")]
+            return [], [Rejected(shown, "empty")]
         data = path.read_bytes()
     except OSError as exc:
-        return [], [Rejected(str(path), f"cannot read: {exc.strerror or exc}")]
+        return [], [Rejected(shown, f"cannot read: {exc.strerror or exc}")]
     try:
         if suffix in (".html", ".htm"):
-            return [_read_html(data, path)], []
+            return [_read_html(data, path, shown)], []
         text = _normalise_newlines(decode_bytes(data))
         if not text.strip():
-            return [], [Rejected(str(path), "empty")]
+            return [], [Rejected(shown, "empty")]
         if suffix == ".jsonl":
-            return _read_jsonl(text, path)
-        return [RawArticle(label=str(path), text=text, kind="txt", path=str(path.resolve()))], []
+            return _read_jsonl(text, path, shown)
+        return [RawArticle(label=shown, text=text, kind="txt", path=str(path.resolve()))], []
     except InputError as exc:
-        return [], [Rejected(str(path), str(exc))]
+        return [], [Rejected(shown, str(exc))]
 
 
-def read_paths(paths: Sequence[str | Path]) -> tuple[list[RawArticle], list[Rejected]]:
-    """All articles under `paths`, in deterministic order, plus every rejection."""
+def read_paths(paths: Sequence[str | Path],
+               names: Mapping[str, str] | None = None) -> tuple[list[RawArticle], list[Rejected]]:
+    """All articles under `paths`, in deterministic order, plus every rejection.
+
+    `names` maps a file's resolved path to what reports call it (see `read_file`).
+    """
     files, rejected = iter_files(paths)
     articles: list[RawArticle] = []
     for path in files:
-        got, bad = read_file(path)
+        got, bad = read_file(path, (names or {}).get(str(path.resolve())))
         articles.extend(got)
         rejected.extend(bad)
     return articles, rejected

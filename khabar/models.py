@@ -78,7 +78,7 @@ class Document:
 
     doc_id: str
     title: str
-    text: str
+    text: str  # the cleaned article; from the pipeline its first paragraph is the headline
     content_hash: str
     source: str | None = None
     url: str | None = None

@@ -131,7 +131,10 @@ class Settings:
         "vectors from which `auto` switches the embedded backend to HNSW (the exact scan costs ~25 ms per query "
         "at 1M on one core; HNSW a few ms, for minutes of background build and ~70 % more memory)",
         _integer("KHABAR_ANN_THRESHOLD"), "`250000`")
-    elasticsearch_url: str = _setting("ELASTICSEARCH_URL", "http://127.0.0.1:9200", "Elasticsearch endpoint")
+    elasticsearch_url: str = _setting(
+        "ELASTICSEARCH_URL", "http://127.0.0.1:9200",
+        "Elasticsearch endpoint; on a cluster, every data node's URL, comma-separated (requests are spread over "
+        "them and move to another node when one is down)")
     elasticsearch_api_key: str | None = _setting("ELASTICSEARCH_API_KEY", None, "Elasticsearch API key", _secret,
                                                  "unset")
     elasticsearch_username: str | None = _setting("ELASTICSEARCH_USERNAME", None,
@@ -142,14 +145,16 @@ class Settings:
                                                  "CA certificate that signed the cluster's TLS certificate",
                                                  _secret, "unset")
     es_prefix: str = _setting("KHABAR_ES_PREFIX", "khabar", "Elasticsearch index/alias prefix")
-    es_replicas: int = _setting("KHABAR_ES_REPLICAS", 0,
-                                "replicas per Elasticsearch index (raise it on a multi-node cluster)",
-                                _integer("KHABAR_ES_REPLICAS"))
+    es_replicas: int = _setting(
+        "KHABAR_ES_REPLICAS", 0,
+        "replicas of each Elasticsearch index, set when Khabar creates the index: `1` on a cluster with two or more "
+        "data nodes (every shard then survives the loss of a node); `0` on a single node, where a replica is never "
+        "allocated (docs/ELASTICSEARCH.md)", _integer("KHABAR_ES_REPLICAS"))
     es_vector_index: str = _setting(
         "KHABAR_ES_VECTOR_INDEX", "hnsw",
         "the `index_options` type of the passages' `dense_vector` field when Khabar creates the index: `hnsw` "
         "(float32), `int8_hnsw`, `int4_hnsw` or `bbq_hnsw` (quantised, re-scored; docs/BENCHMARKS.md compares them at "
-        "1M); an existing index keeps the type it was created with (`khabar stats` shows it)",
+        "200k vectors); an existing index keeps the type it was created with (`khabar stats` shows it)",
         lambda raw, default: _choice("KHABAR_ES_VECTOR_INDEX", raw, default,
                                      ("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw")))
     es_timeout: float = _setting("KHABAR_ES_TIMEOUT", 30.0, "Elasticsearch request timeout, seconds",

@@ -9,6 +9,7 @@ source text and inserting <mark> at known offsets, never by formatting user text
 from __future__ import annotations
 
 import html
+import re
 
 from khabar.models import Claim
 
@@ -28,29 +29,85 @@ STANCE_AR = {"admitted": "اعتراف", "estimated": "تقدير", "denied": "�
              "reported": "رواية", "stated": "تصريح"}
 
 
+def number_en(value: float) -> str:
+    """Digits with thousands separators (48,000); billions as "23.1 billion"; decimals as written (0.87)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    n = int(value)
+    if abs(n) >= 1_000_000_000 and n % 100_000_000 == 0:
+        return f"{n / 1_000_000_000:,.1f}".replace(".0", "") + " billion"
+    return f"{n:,}"
+
+
+def number_ar(value: float) -> str:
+    """The figure in digits as Arabic sources write them (1257, 23.1 مليار)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    n = int(value)
+    if abs(n) >= 1_000_000_000 and n % 100_000_000 == 0:
+        return f"{n / 1_000_000_000:.1f}".replace(".0", "") + " مليار"
+    return str(n)
+
+
 def figure_en(claim: Claim) -> str:
-    return f"{QUALIFIER_EN.get(claim.qualifier, '')}{claim.value:,}"
+    return f"{QUALIFIER_EN.get(claim.qualifier, '')}{number_en(claim.value)}"
 
 
 def figure_ar(claim: Claim) -> str:
-    return f"{QUALIFIER_AR.get(claim.qualifier, '')}{claim.value}"
+    return f"{QUALIFIER_AR.get(claim.qualifier, '')}{number_ar(claim.value)}"
+
+
+def noun_en(claim: Claim) -> str:
+    """What the figure counts, in English: the casualty noun, the claim's English label, unit or currency."""
+    if claim.what in NOUN_EN:
+        return NOUN_EN[claim.what]
+    kind = getattr(claim, "kind", None)
+    unit = getattr(claim, "unit", None)
+    if kind == "percent" or unit == "%" or claim.what.startswith("percent"):
+        return "%"
+    what_en = getattr(claim, "what_en", None)
+    if what_en:
+        return re.sub(r"\s*\(.*?\)", "", what_en).strip()  # "people (no event stated)" -> "people"
+    if claim.what.startswith("money_"):
+        return claim.what[len("money_"):].upper()
+    return "" if claim.what == "count" else claim.what.replace("_", " ")
+
+
+def short_en(claim: Claim) -> str:
+    """The bold short answer of an English question: '48,000 soldiers', '3%', '23.1 billion Saudi riyals'."""
+    noun = noun_en(claim)
+    fig = figure_en(claim)
+    if noun == "%":
+        return fig + "%"
+    return f"{fig} {noun}".strip()
+
+
+def short_ar(claim: Claim) -> str:
+    """The short answer of an Arabic question: the figure as written, with its counted noun."""
+    written = (claim.value_text or number_ar(claim.value)).strip()
+    noun = (claim.what_ar or "").strip()
+    if noun and noun not in written:
+        written = f"{written} {noun}"
+    return f"{QUALIFIER_AR.get(claim.qualifier, '')}{written}"
 
 
 def count_en(claim: Claim) -> str:
     """'more than 1,190 civilians killed' / '350 people injured' / '34,000 strikes'."""
-    noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
+    noun = noun_en(claim)
     fig = figure_en(claim)
+    if noun == "%":
+        return fig + "%"
     if claim.what in KILLED:
         return f"{fig} {noun} killed"
     if claim.what in INJURED:
         return f"{fig} {noun} injured"
-    return f"{fig} {noun}"
+    return f"{fig} {noun}".strip()
 
 
 def clause_en(claim: Claim, actor: str | None, first: bool) -> str:
     """One actor's figure as an English clause ('The coalition admitted killing more than 450 civilians')."""
     fig = figure_en(claim)
-    noun = NOUN_EN.get(claim.what, claim.what.replace("_", " "))
+    noun = noun_en(claim)
     who = actor or "the report"
     if not first:
         return count_en(claim) if claim.what != "air_strikes" else f"{fig} {noun}"
@@ -74,7 +131,9 @@ def clause_en(claim: Claim, actor: str | None, first: bool) -> str:
 def clause_ar(claim: Claim, actor: str | None, first: bool) -> str:
     """The same clause in Arabic (digits unchanged)."""
     fig = figure_ar(claim)
-    unit = UNIT_AR.get(claim.what, "")
+    unit = UNIT_AR.get(claim.what) or (claim.what_ar or "").strip()
+    if unit and claim.value_text and unit in claim.value_text:
+        unit = ""
     if claim.what in KILLED:
         event = f"مقتل {fig} {unit}"
     elif claim.what in INJURED:

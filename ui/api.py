@@ -10,21 +10,22 @@ the key check) comes in through dependencies, so each can be read and tested alo
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
-from khabar.service import Engine, UploadRejected, claim_query, key_accepted
+from khabar.service import Engine, UploadRejected, claim_query, claims_timeline, key_accepted
 from qa import Answerer
-from search.backends import BackendError, BackendUnavailable, Filters
+from search.backends import LIST_WINDOW, BackendError, BackendUnavailable, Filters
 from search.searcher import MAX_K, MAX_QUERY_CHARS, MODES, QueryError
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 MAX_BATCH = 1000
-
-router = APIRouter()
 
 
 class FastJSON(JSONResponse):
@@ -56,15 +57,33 @@ async def require_key(request: Request, x_api_key: str | None = Header(default=N
         raise HTTPException(401, "this endpoint needs the X-API-Key header (KHABAR_API_KEY)")
 
 
-def reject_unknown(allowed: set[str]) -> Callable[[Request], Awaitable[None]]:
-    """A dependency that turns a misspelt query parameter into a 422 instead of silence."""
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
-    async def check(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - allowed)
-        if unknown:
-            raise HTTPException(422, f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
-    return check
+def declared_parameters(route: APIRoute) -> frozenset[str]:
+    """The query parameters `route` declares, its dependencies' included (a walk of a few nodes)."""
+    return frozenset(_query_names(route.dependant))
+
+
+async def known_parameters_only(request: Request) -> None:
+    """On every route: a query parameter the route does not declare is a 422, not silence.
+
+    Why: a misspelt filter (`date_form=`, `offest=`) would otherwise answer as if it were not
+    there. The allowed names come from the route itself, so a new route cannot forget the check.
+    """
+    route = request.scope.get("route")
+    allowed = declared_parameters(route) if isinstance(route, APIRoute) else frozenset()
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise HTTPException(422, f"unknown parameter(s): {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(sorted(allowed)) or 'none'}")
+
+
+router = APIRouter(dependencies=[Depends(known_parameters_only)])
 
 
 # ----------------------------------------------------------------------------- errors
@@ -98,8 +117,7 @@ def stats(engine: Engine = Depends(get_engine)) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- search and answers
-@router.get("/api/search", tags=["search"], response_class=FastJSON,
-            dependencies=[Depends(reject_unknown({"q", "mode", "k", "offset", "source", "date_from", "date_to"}))])
+@router.get("/api/search", tags=["search"], response_class=FastJSON)
 def search(
     q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="query, Arabic or English"),
     mode: str = Query("hybrid", pattern="^(" + "|".join(MODES) + ")$"),
@@ -110,7 +128,9 @@ def search(
     date_to: str | None = Query(None, pattern=DATE),
     engine: Engine = Depends(get_engine),
 ) -> dict[str, Any]:
-    """Keyword (Arabic-aware), semantic (cross-lingual) or hybrid search over passages."""
+    """Keyword (Arabic-aware), semantic (cross-lingual) or hybrid search over passages.
+
+    An impossible date (2024-02-30) or `date_from` after `date_to` is a 422 that says so."""
     filters = Filters(source=source, date_from=date_from, date_to=date_to)
     return FastJSON(engine.search(q, mode=mode, k=k, filters=filters, offset=offset).to_dict())  # type: ignore[return-value]
 
@@ -132,9 +152,7 @@ def ask(payload: dict[str, Any] = Body(..., examples=[{"question": "what death t
     return FastJSON(answerer.ask(question).to_dict())  # type: ignore[return-value]
 
 
-@router.get("/api/claims", tags=["answers"],
-            dependencies=[Depends(reject_unknown({"actor", "what", "stance", "min_value", "max_value", "doc_id",
-                                                  "section", "q", "limit", "kind", "event"}))])
+@router.get("/api/claims", tags=["answers"])
 def claims(
     actor: str | None = Query(None, max_length=200),
     what: str | None = Query(None, max_length=200),
@@ -147,26 +165,35 @@ def claims(
     limit: int = Query(100, ge=1, le=1000),
     kind: str | None = Query(None, pattern="^(count|money|percent|measure)$"),
     event: str | None = Query(None, max_length=50, description="incident kind: air_strike, bombing, earthquake, …"),
+    timeline: bool = Query(False, description="oldest first, each claim with `date` (stated in its sentence, "
+                                              "else its article's publication date, else null) and `date_source`"),
     engine: Engine = Depends(get_engine),
 ) -> dict[str, Any]:
-    """Extracted claims (who said what number about what), filtered. `actor` is a gazetteer id, a name
-    or alias ("coalition" = the US-led and the Saudi-led coalitions) or words of the actor phrase."""
+    """Extracted claims (who said what number about what), filtered; with timeline=1 in date order.
+    `actor` is a gazetteer id, a name or alias ("coalition" = the US-led and the Saudi-led coalitions)
+    or words of the actor phrase."""
     found = engine.claims(claim_query(actor=actor, what=what, stance=stance, min_value=min_value,
                                       max_value=max_value, doc_id=doc_id, section=section, q=q, limit=limit,
                                       kind=kind, event=event))
+    if timeline:
+        return {"total": len(found), "claims": claims_timeline(found, engine.document)}
     return {"total": len(found), "claims": [c.to_dict() for c in found]}
 
 
 # ----------------------------------------------------------------------------- documents
 @router.get("/api/documents", tags=["documents"])
-def list_documents(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+def list_documents(limit: int = Query(100, ge=1, le=1000),
+                   offset: int = Query(0, ge=0, le=LIST_WINDOW - 1,
+                                       description=f"offset + limit may not pass {LIST_WINDOW}"),
                    engine: Engine = Depends(get_engine)) -> dict[str, Any]:
+    """Document summaries, newest published first (undated last), a page at a time."""
     docs = engine.documents(limit=limit, offset=offset)
-    return {"documents": docs, "total": engine.stats().documents}
+    return {"documents": docs, "total": engine.stats().documents, "offset": offset, "limit": limit}
 
 
-@router.get("/api/documents/{doc_id}", tags=["documents"])
+@router.get("/api/documents/{doc_id:path}", tags=["documents"])
 def get_document(doc_id: str, engine: Engine = Depends(get_engine)) -> dict[str, Any]:
+    """One document with its passages and claims (`doc_id` percent-encoded, as any URL segment)."""
     doc = engine.document(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document with id {doc_id!r}")
@@ -175,7 +202,7 @@ def get_document(doc_id: str, engine: Engine = Depends(get_engine)) -> dict[str,
     return data
 
 
-@router.delete("/api/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require_key)])
+@router.delete("/api/documents/{doc_id:path}", tags=["documents"], dependencies=[Depends(require_key)])
 def delete_document(doc_id: str, engine: Engine = Depends(get_engine)) -> dict[str, Any]:
     if not engine.delete(doc_id):
         raise HTTPException(404, f"no document with id {doc_id!r}")
@@ -185,8 +212,13 @@ def delete_document(doc_id: str, engine: Engine = Depends(get_engine)) -> dict[s
 @router.post("/api/documents", tags=["documents"], dependencies=[Depends(require_key)])
 def add_documents(payload: Any = Body(..., examples=[{"title": "…", "text": "…", "source": "…"}]),
                   engine: Engine = Depends(get_engine)) -> dict[str, Any]:
-    """Index one article, a list of articles, or {"articles": [...]} (title, text, url?, source?, published_at?, id?)."""
+    """Index one article, a list of articles, or {"articles": [...]} (title, text, url?, source?, published_at?, id?).
+
+    An article with an `id` that is already indexed replaces it; without one, the id comes from
+    its url, else its title and text (docs/USER_GUIDE.md)."""
     if isinstance(payload, dict) and "articles" in payload:
+        if set(payload) != {"articles"}:
+            raise HTTPException(422, f"unknown field(s) beside 'articles': {', '.join(sorted(set(payload) - {'articles'}))}")
         payload = payload["articles"]
     records = payload if isinstance(payload, list) else [payload]
     if not records:
@@ -211,7 +243,7 @@ def upload(files: list[UploadFile] = File(...), engine: Engine = Depends(get_eng
 # ----------------------------------------------------------------------------- the app
 def create_app(engine: Engine, answerer: Answerer | None = None) -> FastAPI:
     """The API around one engine (and the question answerer, when given)."""
-    app = FastAPI(
+    app = FastAPIOffline(  # FastAPI, with /docs and /redoc served from files shipped in the package, not a CDN
         title="Khabar API",
         version="0.1.0",
         description="Search and cited question answering over Arabic news.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from khabar.settings import Settings
@@ -32,8 +33,13 @@ def _answerer(engine: Engine) -> Answerer:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # before loading anything: a mistyped path is the likeliest mistake
+        print(f"khabar: no such file or folder: {', '.join(missing)} (nothing indexed)", file=sys.stderr)
+        return 1
     engine = _engine(settings)
     report = engine.ingest(args.paths, embed=not args.no_embed, progress=not args.quiet)
+    in_index = len(report.added) + len(report.updated) + len(report.unchanged) + len(report.duplicates)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -49,17 +55,46 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         pending = engine.stats().passages_without_vectors
         if pending:
             print(f"{pending} passages still lack vectors (keyword search works now); run: khabar embed")
+    if not in_index:  # exit 1 when the run stored nothing; a partly rejected run still exits 0
+        why = (f"all {len(report.rejected)} input(s) rejected" if report.rejected
+               else "no .txt, .html or .jsonl files found")
+        print(f"khabar: nothing indexed: {why}", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_embed(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
-    without_terms = lambda: int(engine.stats().details.get("passages_without_sparse", 0))  # noqa: E731
-    before = without_terms() if engine.sparse else 0
-    done = engine.embed_pending(progress=not args.quiet, limit=args.limit)
-    print(f"embedded {done} passages")
-    if engine.sparse and before:  # an index from before latent terms gets them in a second pass
-        print(f"added latent terms to {before - without_terms()} passages embedded earlier without them")
+    from khabar.service.shards import ALL, Shard
+
+    shard = Shard.parse(args.shard) if args.shard else ALL
+    if args.threads is not None and not args.workers:
+        raise ValueError("--threads sets the threads of each worker process: give --workers too")
+    if args.workers:
+        from khabar.service.embed_workers import EmbedWorkerError, embed_with_workers
+
+        try:
+            run = embed_with_workers(settings, args.workers, args.threads, shard, args.limit, progress=not args.quiet)
+        except EmbedWorkerError as exc:
+            print(f"khabar: {exc}", file=sys.stderr)
+            return 1
+        print(f"embedded {run.embedded} passages" + ("" if shard.everything else f" (shard {shard})"))
+        if run.sparse_added:
+            print(f"added latent terms to {run.sparse_added} passages embedded earlier without them")
+        if run.restarts:
+            print(f"{run.restarts} embedding worker(s) died and were replaced; nothing they held was lost")
+        remaining = run.remaining
+    else:
+        engine = _engine(settings)
+        without_terms = lambda: int(engine.stats().details.get("passages_without_sparse", 0))  # noqa: E731
+        before = without_terms() if engine.sparse else 0
+        done = engine.embed_pending(progress=not args.quiet, limit=args.limit, shard=shard)
+        print(f"embedded {done} passages" + ("" if shard.everything else f" (shard {shard})"))
+        if engine.sparse and before:  # an index from before latent terms gets them in a second pass
+            print(f"added latent terms to {before - without_terms()} passages embedded earlier without them")
+        remaining = engine.stats().passages_without_vectors
+    if remaining:
+        where = f"; see `khabar stats --shards {shard.count}`" if not shard.everything else ""
+        print(f"{remaining} passages in the index still lack vectors{where}")
     return 0
 
 
@@ -117,24 +152,53 @@ def cmd_claims(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    stats = _engine(settings).stats().to_dict()
+    engine = _engine(settings)
+    stats = engine.stats().to_dict()
+    if args.shards is not None:
+        from khabar.service.pending import pending_in_shards
+
+        if args.shards < 1:
+            raise ValueError(f"--shards must be at least 1, got {args.shards}")
+        counts = pending_in_shards(engine.backend, "vector", args.shards)
+        stats["passages_without_vectors_by_shard"] = {f"{i + 1}/{args.shards}": n for i, n in enumerate(counts)}
     if args.json:
         _print_json(stats)
-    else:
-        for key, value in stats.items():
+        return 0
+    for key, value in stats.items():
+        if key == "passages_without_vectors_by_shard":
+            for shard, n in value.items():
+                print(f"{'  shard ' + shard:28} {n} without vectors (khabar embed --shard {shard})")
+        else:
             for name, shown in (value.items() if isinstance(value, dict) else [("", value)]):
                 print(f"{key + ('.' + name if name else ''):28} {shown}")  # nested: vector_index.kind, ...
+    if stats["passages_without_vectors"]:
+        print(f"{stats['passages_without_vectors']} passages still lack vectors (keyword search finds them now): "
+              "run `khabar embed` (several processes: --workers N; several machines: --shard i/n)")
     return 0
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    docs = _engine(settings).documents(limit=args.limit)
+    engine = _engine(settings)
+    docs = engine.documents(limit=args.limit, offset=args.offset)
+    total = engine.stats().documents
     if args.json:
-        _print_json(docs)
-    else:
-        for d in docs:
-            print(f"{d['doc_id']:32} {d['passages']:4} passages {d['claims']:3} claims  {d['title'][:70]}")
+        _print_json({"documents": docs, "total": total, "offset": args.offset, "limit": args.limit})
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']:32} {d.get('published_at') or 'no date':10} {d['passages']:4} passages "
+              f"{d['claims']:3} claims  {d['title'][:70]}")
+    print(page_note(args.offset, len(docs), total))
     return 0
+
+
+def page_note(offset: int, shown: int, total: int) -> str:
+    """'showing 1-100 of 197 documents, newest first; next: --offset 100' (what a listing leaves out)."""
+    if not shown:
+        return f"no documents at offset {offset:,} ({total:,} in the index)"
+    note = f"showing {offset + 1:,}-{offset + shown:,} of {total:,} documents, newest first"
+    if offset + shown < total:
+        note += f"; next page: khabar documents --offset {offset + shown}"
+    return note
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("embed", help="embed passages that still lack vectors (resumable)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--workers", type=int, default=None,
+                   help="embed in N worker processes (this process stores what they compute)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads per worker process (default: the cores divided among the workers)")
+    p.add_argument("--shard", default=None,
+                   help="embed only the passages whose id hashes into share i of n (e.g. 2/3): one share per "
+                        "machine embedding into the same Elasticsearch index")
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("search", help="search passages")
@@ -217,10 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="index statistics")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--shards", type=int, default=None,
+                   help="also count the passages without vectors in each of N shares (khabar embed --shard i/N)")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("documents", help="list indexed documents")
-    p.add_argument("--limit", type=int, default=100)
+    p = sub.add_parser("documents", help="list indexed documents, newest first, a page at a time")
+    p.add_argument("--limit", type=int, default=100, help="documents per page (default 100)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many (the next page starts at offset + limit)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_documents)
 

@@ -113,3 +113,35 @@ def claims_chart(claims: Sequence[Mapping[str, Any]], what: str | None = None, l
     return (f'<div class="khabar-chart"{block} data-what="{esc(what)}" data-scale="{"log" if log else "linear"}">'
             f'<div class="khabar-chart-title">{esc(title)}</div>{"".join(rows)}'
             f'<div class="khabar-legend">{legend}</div>{scale}</div>')
+
+
+def timeline_chart(points: Sequence[Mapping[str, Any]], what: str | None = None, lang: str = "en") -> str:
+    """One actor's figures over time, oldest first (`khabar.service.claims_timeline` rows), as HTML bars.
+
+    Each row says where its date comes from (stated in the sentence, or the article's publication
+    date); figures with no known date are listed last as "date not stated", never placed on a guessed
+    date. Empty when fewer than two figures of the category remain: one figure is not a timeline.
+    """
+    lang = T.lang_of_ui(lang)
+    block = ' dir="rtl" lang="ar"' if lang == "ar" else ' dir="ltr" lang="en"'
+    what = what or pick_category(points)
+    rows = [p for p in points if p.get("what") == what and isinstance(p.get("value"), (int, float))]
+    if len(rows) < 2:
+        return ""
+    widths, log = bar_widths([int(p["value"]) for p in rows])
+    out = []
+    for p, width in zip(rows, widths):
+        stance = str(p.get("stance") or "reported")
+        source = {"sentence": "timeline_stated", "published": "timeline_published"}.get(str(p.get("date_source")))
+        day = f'{esc(str(p["date"]))} <span class="khabar-meta">{esc(T.tr(source, lang))}</span>' if p.get("date") and source \
+            else esc(T.tr("timeline_undated", lang))
+        out.append(
+            f'<div class="khabar-bar-row" data-date="{esc(str(p.get("date") or ""))}" data-value="{int(p["value"])}">'
+            f'<div class="khabar-bar-label">{day}</div>'
+            f'<div class="khabar-bar-track" data-width="{width}"><span class="khabar-bar" '
+            f'style="inline-size:calc((100% - 5em) * {width / 100:.3f});background:{STANCE_COLOURS.get(stance, "#757575")}">'
+            f'</span><bdi class="khabar-bar-value">{int(p["value"]):,}</bdi></div></div>')
+    scale = f'<div class="khabar-meta khabar-chart-scale">{esc(T.tr("chart_log", lang))}</div>' if log else ""
+    title = T.tr("timeline_title", lang, actor=actor_label(rows[0], lang), what=T.what_name(what, lang))
+    return (f'<div class="khabar-chart khabar-timeline"{block} data-what="{esc(what)}">'
+            f'<div class="khabar-chart-title">{esc(title)}</div>{"".join(out)}{scale}</div>')

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from khabar.service import Engine, key_accepted
+from khabar.service import Engine, UploadRejected, claims_timeline, key_accepted
 from khabar.service.uploads import accepted, accepted_types
 from qa import Answerer
 from search.backends import BackendError, ClaimQuery, Filters
 from search.searcher import QueryError
 from ui import web_render as R
 from ui import web_text as T
-from ui.web_charts import actor_label, claims_chart
+from ui.web_charts import actor_label, claims_chart, timeline_chart
 
 log = logging.getLogger("khabar")
 
@@ -218,6 +219,9 @@ class Handlers:
         note = T.count(len(found), "figure", lang) + (T.tr("claims_capped", lang) if len(found) >= 1000 else "")
         if not found:
             note = T.tr("claims_none", lang)
+        if actor not in (None, "", ALL) and found:  # one actor chosen: its figures over time, under the bars
+            chart += timeline_chart(claims_timeline(found, self.engine.document),
+                                    None if what in (None, "", ALL) else what, lang)
         return table(rows, CLAIM_COLUMNS, lang), chart, R.render_message(note, "empty")
 
     # ------------------------------------------------------------------ Library
@@ -235,6 +239,8 @@ class Handlers:
 
     def index_files(self, files: list[Any] | None, key: str, lang: str = "en",
                     progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
+        """Index the chosen files as uploads: through the engine's one write path (`Engine.ingest_uploads`),
+        named, identified and reported by the file's own name, never by where Gradio keeps it."""
         if not files:
             return R.render_message(T.tr("files_missing", lang), "empty")
         refused = self.key_refusal(key, lang)
@@ -252,7 +258,11 @@ class Handlers:
         report: dict[str, Any] = {"rejected": []}
         if paths:
             try:
-                report = self.engine.ingest(paths, progress=True).to_dict()
+                with ExitStack() as stack:
+                    opened = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
+                    report = self.engine.ingest_uploads(opened, progress=True).to_dict()
+            except UploadRejected as exc:
+                return R.render_message(T.tr("not_indexed", lang, error=exc), "error")
             except (BackendError, OSError, ValueError) as exc:
                 log.exception("ingest failed")
                 return R.render_message(T.tr("index_failed", lang, error=exc), "error")

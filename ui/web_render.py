@@ -459,6 +459,10 @@ def render_report(report: Mapping[str, Any], lang: str = "en") -> str:
     if rejected:
         out.append(f"<div>{esc(t['rp_rejected'])}:</div><ul>"
                    + items(f"{bdi(r.get('source'))}: <bdi>{esc(r.get('reason'))}</bdi>" for r in rejected) + "</ul>")
+    warnings = report.get("warnings") or []
+    if warnings:
+        out.append(f"<div>{esc(t['rp_warnings'])}:</div><ul>"
+                   + items(f"{bdi(w.get('source'))}: <bdi>{esc(w.get('reason'))}</bdi>" for w in warnings) + "</ul>")
     out.append("</div>")
     return "".join(out)
 

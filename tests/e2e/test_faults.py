@@ -270,6 +270,7 @@ def test_file_exactly_at_the_limit_is_indexed(tmp_path: Path) -> None:
 
 
 def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder) -> None:
+    from indexer.ids import file_id
     from khabar.settings import Settings
     from khabar.service import Engine
 
@@ -286,8 +287,8 @@ def test_html_scripts_and_styles_never_reach_the_index(tmp_path: Path, embedder)
     engine = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
     try:
         report = engine.ingest([tmp_path / "page.html"], embed=False, progress=False)
-        assert report.added == ["page"], report.to_dict()
-        doc = engine.document("page")
+        assert report.added == [file_id((tmp_path / "page.html").resolve())], report.to_dict()
+        doc = engine.document(report.added[0])
         assert doc is not None and "مستشفى جديد" in doc.text
         for leaked in ("zzstyleword", "كلمةالنمط", "zzscriptword", "كلمةالسكربت", "zzinlinescript", "color: red"):
             assert leaked not in doc.text and leaked not in doc.title

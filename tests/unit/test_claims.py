@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from indexer.claims import extract_claims
 from khabar.vocabulary.gazetteer import Gazetteer
 from khabar.models import Claim, Document
-from indexer.pipeline import prepare
+from indexer.pipeline import document_from_article, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
@@ -325,3 +325,18 @@ def test_counted_noun_as_written_with_english_label() -> None:
 ])
 def test_typed_numbers_never_become_claims(text: str) -> None:
     assert extract_claims(_doc(text)) == []
+
+
+def test_page_debris_numbers_never_become_claims_and_the_document_can_be_stored(tmp_path) -> None:
+    from search.backends.embedded import EmbeddedBackend
+
+    text = ("مواضيع ذات صلة alkhaleejonline article1466061073482662500 مقتل 8 من عناصر حزب الله في سوريا.\n"
+            "وقال المرصد إن 999999999999999999 مدنيا قتلوا.")
+    doc = document_from_article("عنوان", text, doc_id="debris")
+    assert all(abs(c.value) < 10**15 for c in doc.claims)
+    backend = EmbeddedBackend(tmp_path / "index", "test-embedder", 4)
+    try:
+        backend.upsert([doc])
+        assert backend.get_document("debris") is not None
+    finally:
+        backend.close()

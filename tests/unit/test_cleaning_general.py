@@ -6,6 +6,8 @@ joined with "..", site names, menus and counters glued into lines).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from indexer.cleaning import (
     clean_page,
     cut_footer,
@@ -51,7 +53,7 @@ def test_plain_long_article_is_not_rejected(tmp_path):
     assert result.rejected == []
     (doc,) = result.documents
     assert doc.title == "زيارات ميدانية لمدارس المنطقة"
-    assert doc.text == article
+    assert doc.text == f"{doc.title}\n{article}"  # the headline is the first paragraph
 
 
 def test_article_after_a_comments_header_is_kept_rather_than_rejected(tmp_path):
@@ -132,3 +134,32 @@ def test_copyright_footer_glued_to_the_last_sentence_is_cut():
             "جميع الحقوق محفوظة لموقع المثال 2018")
     assert cut_footer(line) == "فهل ستستجيب الهيئة لمطالب المعارضين وتوقف حملتها الأمنية ?"
     assert cut_footer("جميع الحقوق محفوظة 2017 مؤسسة المثال للإعلام") == ""
+
+
+def test_bulleted_paragraphs_under_a_known_headline_are_kept():
+    """Opinion columns list their points with bullets; only a short bulleted line is a menu item."""
+    points = ["• المدن الكبرى تحتاج إلى شبكة نقل عام حديثة تربط الأحياء البعيدة بمراكز العمل كل يوم .",
+              "• والبلديات مطالبة بنشر خططها للسنوات الخمس المقبلة حتى يعرف السكان ما ينتظرهم ."]
+    cleaned = clean_page("\n".join(["• الرئيسية", *points, "وفي الختام لا بد من مشاركة السكان في القرار ."]),
+                         title="مدننا والنقل العام")
+    assert cleaned.text.split("\n")[:2] == points
+    assert "الرئيسية" not in cleaned.text
+
+
+def test_a_latin_name_introduced_by_its_kind_stays_in_the_sentence():
+    line = "ونشرت مجلة Modern Farming Weekly Review على موقعها تقريرا عن أسعار القمح في الأسواق ."
+    assert cut_latin_runs(line, arabic_page=True) == line
+    assert "Main navigation" not in cut_latin_runs("عنوان الخبر Main navigation Search Main menu نص الخبر", True)
+
+
+def test_a_dateline_before_the_first_paragraph_is_kept_though_the_paper_repeats_it(tmp_path):
+    """A paper prints "<paper> – <city>" on many pages (a template line), but it carries the place."""
+    leads = ["افتتح أمير المنطقة مساء أمس معرضا للكتاب يضم أكثر من مئتي دار نشر عربية .",
+             "أعلنت الجامعة عن برنامج جديد لتدريب الخريجين على مهارات سوق العمل هذا العام .",
+             "قررت البلدية إغلاق الشارع الرئيسي أسبوعين لأعمال الصيانة وتوسعة الأرصفة ."]
+    for k, lead in enumerate(leads):
+        (tmp_path / f"a{k}.txt").write_text(f"خبر رقم {k} من المدينة\n\nصحيفة الوادي – الرياض\n{lead}\n",
+                                            encoding="utf-8")
+    docs = {Path(d.path).stem: d for d in prepare([tmp_path]).documents}
+    for k, lead in enumerate(leads):
+        assert docs[f"a{k}"].text.split("\n")[1:] == ["صحيفة الوادي – الرياض", lead]

@@ -5,7 +5,8 @@ whether they compute what their docstrings say.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -63,6 +64,46 @@ def test_document_context_pulls_a_lone_sentence_below_a_document_that_matches_tw
 def test_document_context_keeps_one_passage_documents_and_unknown_siblings():
     assert with_document_context([("d1:a", 0.8)], [("d1:a", "d1", 0.8)], 0.3) == [("d1:a", pytest.approx(0.8))]
     assert with_document_context([("d9:a", 0.7)], [], 0.3) == [("d9:a", pytest.approx(0.7))]
+
+
+def test_long_queries_lean_on_the_lexical_side():
+    w = replace(FusionWeights.tuned(), lexical_same_language=0.45, semantic_terms_same_language=4.0,
+                lexical_cross_language_without_terms=0.4, semantic_terms_cross_language_without_terms=10.0,
+                lexical_cross_language=0.2, semantic_terms_cross_language=0.0)
+    # semantic share = min(1 - base, worth / n): 0.55 up to 7 terms, 4/8 = 0.5 at 8, 4/20 = 0.2 at 20
+    assert w.lexical_weight("ar", 5) == 0.45 and w.lexical_weight("ar", 7) == 0.45
+    assert w.lexical_weight("ar", 8) == pytest.approx(0.5)
+    assert w.lexical_weight("ar", 20) == pytest.approx(0.8)
+    assert w.lexical_weight("ar", 0) == 0.45  # no terms: nothing to lean on
+    # English: each path has its own worth; 0 keeps the base weight at every length
+    assert w.lexical_weight("en", 20, with_terms=False) == pytest.approx(0.5)
+    assert w.lexical_weight("en", 40, with_terms=True) == 0.2
+    # the weight never falls with length
+    assert all(w.lexical_weight("ar", n) <= w.lexical_weight("ar", n + 1) for n in range(1, 60))
+
+
+def test_weights_files_without_the_length_rule_keep_the_constant_weights(tmp_path):
+    path = tmp_path / "fusion.json"
+    old = {name: value for name, value in asdict(FusionWeights.tuned()).items() if not name.startswith("semantic_terms")}
+    path.write_text(json.dumps({"weights": old}), encoding="utf-8")
+    w = FusionWeights.tuned(path)
+    assert w.semantic_terms_same_language == 0.0
+    assert w.lexical_weight("ar", 30) == w.lexical_same_language
+
+
+def test_searcher_fuses_a_long_query_with_the_length_weight():
+    w = replace(FusionWeights.tuned(), lexical_same_language=0.45, semantic_terms_same_language=4.0)
+    searcher = Searcher(_ManyPassages(), embedder=None, weights=w)  # type: ignore[arg-type]
+    vector = np.ones(3, dtype=np.float32)
+    short = searcher.search("نص الخبر", k=3, query_vector=vector)
+    words = "قصف صواريخ منشأة عسكرية ريف دمشق الدفاع الجوي السوري اعترض ثلاثة الصواريخ إسرائيل أطلقت عدة"
+    n = len(set(searcher.query_terms(words, "ar")))
+    long = searcher.search(words, k=3, query_vector=vector)
+    assert n >= 12
+    assert "lexical 0.45:" in short.fusion and short.hits[0].passage_id == "d000:0"  # the semantic top
+    assert f"lexical {1 - 4.0 / n:.3g}:" in long.fusion and f"query of {n} terms" in long.fusion
+    # with the lexical side leaning harder, the lexical order (ids falling from d099) wins the top
+    assert long.hits[0].passage_id == "d099:1"
 
 
 def test_weights_are_chosen_by_query_language():

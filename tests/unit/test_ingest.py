@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from indexer import pipeline
+from indexer.ids import file_id, id_problem
 from indexer.dedup import NUM_PERM, NearDuplicateIndex, fingerprint, similarity, unique_lines
 from khabar.language import detect_language
 from khabar.models import Document
@@ -17,8 +19,14 @@ from indexer.readers import InputError, decode_bytes, read_file
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
-SEED_IDS = ["000_6a7e8e62bdd4c844", "001_c2520f273dc6881f", "002_49235c3dde4d8611",
-            "003_0208e14cefb366fa", "004_62a002b87947c43e"]
+SEED_STEMS = ["000_6a7e8e62bdd4c844", "001_c2520f273dc6881f", "002_49235c3dde4d8611",
+              "003_0208e14cefb366fa", "004_62a002b87947c43e"]
+SEED_IDS = [file_id((SEEDS / f"{stem}.txt").resolve()) for stem in SEED_STEMS]
+ID = re.compile(r"^(?P<stem>.+)-[0-9a-f]{8}$")
+
+
+def seed_id(stem: str) -> str:
+    return SEED_IDS[SEED_STEMS.index(stem)]
 
 
 def reasons(prepared) -> dict[str, str]:
@@ -32,6 +40,7 @@ def seeds():
 
 # --------------------------------------------------------------------------- txt / seeds
 def test_seed_folder_gives_five_documents_with_stable_ids(seeds):
+    assert [ID.match(d.doc_id)["stem"] for d in seeds.documents] == SEED_STEMS
     assert [d.doc_id for d in seeds.documents] == SEED_IDS
     assert seeds.rejected == [] and seeds.duplicates == []
     again = prepare([SEEDS])
@@ -41,7 +50,7 @@ def test_seed_folder_gives_five_documents_with_stable_ids(seeds):
 
 def test_documents_are_complete(seeds):
     for doc in seeds.documents:
-        assert doc.path == str((SEEDS / f"{doc.doc_id}.txt").resolve())
+        assert doc.path == str((SEEDS / f"{ID.match(doc.doc_id)['stem']}.txt").resolve())
         assert doc.language == "ar"
         assert doc.content_hash == content_hash(doc.title, doc.text)
         assert len(doc.fingerprint) == NUM_PERM
@@ -50,11 +59,11 @@ def test_documents_are_complete(seeds):
             assert p.doc_id == doc.doc_id and p.ordinal == i
             assert doc.text[p.start : p.end] == p.text
     by_id = {d.doc_id: d for d in seeds.documents}
-    assert by_id["003_0208e14cefb366fa"].published_at == "2024-02-08"
-    assert by_id["000_6a7e8e62bdd4c844"].source == "تاس"
-    assert by_id["002_49235c3dde4d8611"].sidebar  # the ticker
-    assert "كأس أمم إفريقيا 2025" not in by_id["000_6a7e8e62bdd4c844"].text
-    assert "القصة؟أحمد" not in by_id["002_49235c3dde4d8611"].text
+    assert by_id[seed_id("003_0208e14cefb366fa")].published_at == "2024-02-08"
+    assert by_id[seed_id("000_6a7e8e62bdd4c844")].source == "تاس"
+    assert by_id[seed_id("002_49235c3dde4d8611")].sidebar  # the ticker
+    assert "كأس أمم إفريقيا 2025" not in by_id[seed_id("000_6a7e8e62bdd4c844")].text
+    assert "القصة؟أحمد" not in by_id[seed_id("002_49235c3dde4d8611")].text
 
 
 def test_documents_round_trip_through_dict(seeds):
@@ -67,14 +76,15 @@ def test_html_main_text_title_and_date():
     result = prepare([FIXTURES / "article.html"])
     assert result.rejected == []
     (doc,) = result.documents
-    assert doc.doc_id == "article"
+    assert doc.doc_id == file_id((FIXTURES / "article.html").resolve()) and doc.doc_id.startswith("article-")
     assert doc.title == "التحالف يقر بمقتل مدنيين في غارة على الرقة"
     assert doc.published_at == "2017-03-28"
     assert "بمقتل 12 مدنيا على الأقل" in doc.text
     assert "منظمة إيروورز" in doc.text
     for leak in ("SCRIPT-LEAK", "STYLE-LEAK", "tracker", "كأس أمم إفريقيا", "جميع الحقوق محفوظة"):
         assert leak not in doc.text
-    assert not doc.text.startswith(doc.title)
+    paragraphs = doc.text.split("\n")
+    assert paragraphs[0] == doc.title and paragraphs.count(doc.title) == 1  # the headline once, first
 
 
 def test_html_in_windows_1256_with_meta_charset(tmp_path):
@@ -201,13 +211,42 @@ def test_page_with_nothing_but_navigation_is_rejected(tmp_path):
 
 
 # --------------------------------------------------------------------------- folders and ids
-def test_folder_recursion_is_sorted_and_qualifies_clashing_stems(tmp_path):
-    for folder, seed_id in (("b/deep", SEED_IDS[1]), ("a", SEED_IDS[0]), ("c", SEED_IDS[2])):
+def test_folder_recursion_is_sorted_and_ids_name_the_file(tmp_path):
+    for folder, stem in (("b/deep", SEED_STEMS[1]), ("a", SEED_STEMS[0]), ("c", SEED_STEMS[2])):
         (tmp_path / folder).mkdir(parents=True)
-        shutil.copy(SEEDS / f"{seed_id}.txt", tmp_path / folder / ("story.txt" if folder != "c" else "other.txt"))
+        shutil.copy(SEEDS / f"{stem}.txt", tmp_path / folder / ("story.txt" if folder != "c" else "other.txt"))
     result = prepare([tmp_path])
-    assert [d.doc_id for d in result.documents] == ["a__story", "deep__story", "other"]
     assert [Path(d.path).parent.name for d in result.documents] == ["a", "deep", "c"]
+    assert [ID.match(d.doc_id)["stem"] for d in result.documents] == ["story", "story", "other"]
+    assert [d.doc_id for d in result.documents] == [file_id(d.path) for d in result.documents]
+    assert len({d.doc_id for d in result.documents}) == 3
+
+
+def _two_reports(tmp_path: Path) -> tuple[Path, Path]:
+    """a/report.txt and b/report.txt: same file name, different articles."""
+    a, b = tmp_path / "a" / "report.txt", tmp_path / "b" / "report.txt"
+    for path, stem in ((a, SEED_STEMS[0]), (b, SEED_STEMS[2])):
+        path.parent.mkdir(parents=True)
+        shutil.copy(SEEDS / f"{stem}.txt", path)
+    return a, b
+
+
+def test_same_file_name_in_two_folders_gives_two_ids_in_separate_runs(tmp_path):
+    a, b = _two_reports(tmp_path)
+    first, second = prepare([a]).documents[0], prepare([b]).documents[0]
+    assert first.doc_id != second.doc_id
+    assert first.doc_id.startswith("report-") and second.doc_id.startswith("report-")
+    assert prepare([a]).documents[0].doc_id == first.doc_id  # the same file again: the same id
+    assert prepare([tmp_path / "a"]).documents[0].doc_id == first.doc_id  # through its folder too
+
+
+def test_ids_are_readable_bounded_and_url_safe(tmp_path):
+    odd = tmp_path / ("تقرير خاص: «الرقة» #1 " + "ط" * 90 + ".txt")
+    shutil.copy(SEEDS / f"{SEED_STEMS[0]}.txt", odd)
+    (doc,) = prepare([odd]).documents
+    assert doc.doc_id.startswith("تقرير-خاص-الرقة-1-")
+    assert len(doc.doc_id) <= 64 + 9 and "/" not in doc.doc_id and " " not in doc.doc_id
+    assert id_problem(doc.doc_id) is None
 
 
 def test_changed_file_keeps_its_id_and_gets_a_new_hash(tmp_path):
@@ -245,8 +284,9 @@ def test_near_duplicate_in_the_same_run(tmp_path):
     shutil.copy(original, tmp_path / original.name)
     (tmp_path / "zz_copy.txt").write_text(_lightly_edited(original.read_text(encoding="utf-8")), encoding="utf-8")
     result = prepare([tmp_path])
-    assert [d.doc_id for d in result.documents] == ["000_6a7e8e62bdd4c844"]
-    assert result.duplicates == [("zz_copy", "000_6a7e8e62bdd4c844")]
+    first = file_id((tmp_path / original.name).resolve())
+    assert [d.doc_id for d in result.documents] == [first]
+    assert result.duplicates == [(file_id((tmp_path / "zz_copy.txt").resolve()), first)]
 
 
 def test_near_duplicate_of_an_already_indexed_document(seeds, tmp_path):
@@ -256,8 +296,8 @@ def test_near_duplicate_of_an_already_indexed_document(seeds, tmp_path):
     (tmp_path / "fresh.txt").write_text("عنوان خبر جديد تماما\nنص خبر جديد عن الانتخابات البلدية في تونس وعدد المقترعين.",
                                         encoding="utf-8")
     result = prepare([tmp_path], existing_fingerprints=existing)
-    assert result.duplicates == [("repost", "000_6a7e8e62bdd4c844")]
-    assert [d.doc_id for d in result.documents] == ["fresh"]
+    assert result.duplicates == [(file_id((tmp_path / "repost.txt").resolve()), SEED_IDS[0])]
+    assert [d.doc_id for d in result.documents] == [file_id((tmp_path / "fresh.txt").resolve())]
 
 
 def test_distinct_articles_on_the_same_topic_are_not_duplicates(seeds):
@@ -289,7 +329,7 @@ def test_document_from_record():
     doc = document_from_record({"id": "api-1", "title": "عنوان", "text": "عنوان\nقتل 35 مدنيا في الميادين.",
                                 "published_at": "2017-05-25", "source": "سانا"})
     assert (doc.doc_id, doc.title, doc.text, doc.published_at, doc.source) == \
-           ("api-1", "عنوان", "قتل 35 مدنيا في الميادين.", "2017-05-25", "سانا")
+           ("api-1", "عنوان", "عنوان\nقتل 35 مدنيا في الميادين.", "2017-05-25", "سانا")
     assert doc.passages and doc.passages[0].passage_id.startswith("api-1:")
     no_id = document_from_record({"title": "عنوان", "text": "قتل 35 مدنيا في الميادين."})
     assert no_id.doc_id == document_from_record({"title": "عنوان", "text": "قتل 35 مدنيا في الميادين."}).doc_id
@@ -330,7 +370,7 @@ def test_claim_extractor_failure_is_reported_not_fatal(monkeypatch):
 
     monkeypatch.setattr(pipeline, "extract_claims", broken)
     result = prepare([SEEDS / "000_6a7e8e62bdd4c844.txt"])
-    assert [d.doc_id for d in result.documents] == ["000_6a7e8e62bdd4c844"]
+    assert [d.doc_id for d in result.documents] == [SEED_IDS[0]]
     assert "boom" in result.warnings[0].reason
 
 
@@ -349,3 +389,40 @@ def test_detect_language(text, lang):
 
 def test_a_single_path_string_is_one_path():
     assert [d.doc_id for d in prepare(str(SEEDS / "003_0208e14cefb366fa.txt")).documents] == [SEED_IDS[3]]
+
+
+# --------------------------------------------------------------------------- export spellings, ids given
+def test_jsonl_export_spellings_are_read_and_unknown_fields_named_once_per_file(tmp_path):
+    lines = [{"headline": "عنوان أول", "content": "قتل 12 مدنيا في غارة على الرقة.", "date": "2017-03-28",
+              "author": "أ"},
+             {"title": "عنوان ثان", "body": "افتتح مستشفى جديد في حلب.", "publishedAt": "2019-01-05T10:00:00Z",
+              "link": "https://example.org/2", "publisher": "سانا", "author": "ب", "tags": []},
+             {"title": "ثالث", "text": "نص الخبر الثالث عن دمشق.", "content": "نسخة أخرى من النص."}]
+    feed = tmp_path / "export.jsonl"
+    feed.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    (tmp_path / "other.jsonl").write_text(json.dumps({"text": "خبر عن بغداد.", "score": 3}), encoding="utf-8")
+    result = prepare([tmp_path])
+    docs = result.documents
+    assert [(d.title, d.published_at) for d in docs[:2]] == [("عنوان أول", "2017-03-28"), ("عنوان ثان", "2019-01-05")]
+    assert (docs[1].url, docs[1].source) == ("https://example.org/2", "سانا")
+    assert docs[2].text == "ثالث\nنص الخبر الثالث عن دمشق."  # `text` wins over `content` (after the headline)
+    assert [(w.source, w.reason.split(";")[0]) for w in result.warnings] == [
+        (str(feed), f"fields not read: author, content, tags (first in {feed}:1)"),
+        (str(tmp_path / "other.jsonl"), f"fields not read: score (first in {tmp_path / 'other.jsonl'}:1)")]
+    assert result.rejected == []
+
+
+@pytest.mark.parametrize("record, reason", [
+    ({"text": 5}, "field 'text' must be a string, got int"),
+    ({"content": ["a"]}, "field 'content' must be a string, got list"),
+    ({"text": "نص", "id": "a/b"}, "field 'id' contains '/'"),
+    ({"text": "نص", "id": ".."}, "field 'id' cannot be '.' or '..'"),
+    ({"text": "نص", "id": "x" * 201}, "field 'id' is longer than 200 characters"),
+    ({"text": "نص", "id": "a\u202eb"}, "field 'id' contains the character U+202E"),
+    ({"text": "نص", "id": "  "}, "field 'id' is empty"),
+    ({"text": "نص", "date": "2024-02-30"}, "date '2024-02-30' is not a date"),
+])
+def test_record_problems_are_named(record, reason):
+    with pytest.raises(InputError) as caught:
+        document_from_record(record)
+    assert str(caught.value).startswith(reason)

@@ -251,3 +251,11 @@ def test_any_written_integer_round_trips(value: int, noun: str) -> None:
     if 1900 <= value <= 2100:
         got = got or find_numbers(f"أكثر من {value} {noun}")
     assert [m.value for m in got] == [value]
+
+
+def test_digits_glued_to_latin_letters_or_too_long_are_identifiers_not_quantities() -> None:
+    """Scraped pages carry article ids ("article1466061073482662500") and search-widget codes;
+    read as counts they crashed the catalogue (beyond SQLite's integer range) and polluted claims."""
+    text = "alkhaleejonline article1466061073482662500 مقتل 8 من عناصر cx = 010213902476384080420 % 3Avs"
+    assert [n.value for n in find_numbers(text, include_all=True)] == [8]
+    assert [n.value for n in find_numbers("رقم التتبع 1234567890123456789 وقتل 5 أشخاص")] == [5]

@@ -196,15 +196,37 @@ def test_search_never_crashes(api, q: str, mode: str, k: str, extra: dict[str, s
        extra=st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=1))
 def test_ask_never_crashes(api, question, extra) -> None:
     payload = {**extra, "question": question}
-    body = _check(api.post("/api/ask", json=payload))
-    if isinstance(body, dict) and "answer" in body:
+    expected = _ask_refusal(payload)
+    body = _check(api.post("/api/ask", json=payload), (422,) if expected else (200,))
+    if expected:
+        assert expected in body["detail"], (expected, body)
+    else:
         assert isinstance(body["answer"], str) and isinstance(body["citations"], list)
+
+
+def _ask_refusal(payload: dict) -> str | None:
+    """What /api/ask must refuse `payload` for (a fragment of its message), or None if it must answer."""
+    from search.searcher import MAX_QUERY_CHARS, QueryError, validate_query
+
+    if set(payload) - {"question"}:
+        return "unknown field(s)"
+    question = payload.get("question")
+    if not isinstance(question, str) or not question.strip():
+        return "'question' must be a non-empty string"
+    if len(question) > MAX_QUERY_CHARS:
+        return f"longer than {MAX_QUERY_CHARS} characters"
+    try:
+        validate_query(question)
+    except QueryError as exc:
+        return str(exc)
+    return None
 
 
 @SLOW
 @given(st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers(), max_size=2)))
 def test_ask_with_any_json_body(api, payload) -> None:
-    _check(api.post("/api/ask", content=json.dumps(payload), headers={"content-type": "application/json"}))
+    """A body that is not a JSON object is refused before anything is asked."""
+    _check(api.post("/api/ask", content=json.dumps(payload), headers={"content-type": "application/json"}), (422,))
 
 
 @SLOW

@@ -319,3 +319,25 @@ def test_the_short_answer_is_the_bold_lead_and_escaped() -> None:
     html = R.render_answer("Who is the spokesman?", answer(short_answer="<b>تركي المالكي</b>", claims=[]))
     assert "<b><bdi>&lt;b&gt;تركي المالكي&lt;/b&gt;</bdi></b> — The coalition" in html
     assert "<b><bdi>" not in R.render_answer("q", answer(short_answer=None))
+
+
+def test_timeline_chart_orders_by_date_and_keeps_undated_figures_apart() -> None:
+    from khabar.models import Claim, Document
+    from khabar.service.claims import claims_timeline
+    from ui.web_charts import timeline_chart
+
+    def claim(cid: str, doc: str, value: int, when_norm: str | None) -> Claim:
+        return Claim(cid, doc, value, "civilians_killed", f"اعترف التحالف بقتل {value} مدنيا", 0, 10, 0, 4, str(value),
+                     stance="admitted", actor_id="coalition", actor_en="US-led coalition", when_norm=when_norm)
+
+    docs = {"a": Document("a", "t", "x", "h", published_at="2017-11-30"), "b": Document("b", "t", "x", "h"),
+            "c": Document("c", "t", "x", "h")}
+    rows = claims_timeline([claim("1", "a", 1257, None), claim("2", "b", 1190, "2017-10-02"), claim("3", "c", 450, None)],
+                           docs.get)
+    assert [(r["value"], r["date"], r["date_source"]) for r in rows] == [
+        (1190, "2017-10-02", "sentence"), (1257, "2017-11-30", "published"), (450, None, "unknown")]
+    chart = timeline_chart(rows)
+    assert chart.index("2017-10-02") < chart.index("2017-11-30") < chart.index("date not stated")
+    assert "1,257" in chart and "(published)" in chart and "(stated)" in chart
+    assert "التاريخ غير مذكور" in timeline_chart(rows, lang="ar")
+    assert timeline_chart(rows[:1]) == ""  # one figure is not a timeline

@@ -51,12 +51,14 @@ from khabar.arabic import analyze
 from khabar.settings import Settings
 from khabar.models import Claim, Document, Passage
 from search.backends import (
+    LIST_WINDOW,
     BackendError,
     BackendUnavailable,
     ClaimQuery,
     Filters,
     IndexInfo,
     IndexMismatch,
+    MISSING,
     PassageRecord,
     SparseVector,
     Stats,
@@ -415,11 +417,11 @@ class ElasticBackend:
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         if limit <= 0:
             return []
-        if offset + limit > MAX_RESULT_WINDOW:
-            raise BackendError(f"offset + limit must be at most {MAX_RESULT_WINDOW} on Elasticsearch")
+        if offset + limit > LIST_WINDOW:
+            raise BackendError(f"offset + limit must be at most {LIST_WINDOW}")
         result = self._call("list documents", lambda: self.client.search(
             index=self.docs_alias, query={"match_all": {}}, from_=offset, size=limit,
-            sort=[{"updated_at": "desc"}, {"doc_id": "asc"}],
+            sort=[{"date": {"order": "desc", "missing": "_last"}}, {"updated_at": "desc"}, {"doc_id": "asc"}],
             source=["doc_id", "title", "source", "published_at", "updated_at", "passages", "claims",
                      "body.path", "body.url", "body.language"]))
         out = []
@@ -436,6 +438,20 @@ class ElasticBackend:
 
     def passages_without_vectors(self, limit: int) -> list[Passage]:
         return self._passages_matching({"term": {"has_vector": False}}, limit, "list passages without vectors")
+
+    def pending_ids(self, missing: str, after: Any, limit: int) -> tuple[list[str], Any]:
+        query = {"vector": {"term": {"has_vector": False}}, "sparse": WITHOUT_SPARSE}.get(missing)
+        if query is None:
+            raise BackendError(f"pending_ids: missing must be one of {MISSING}, not {missing!r}")
+        if limit <= 0:
+            return [], after
+        body: dict[str, Any] = {"query": query, "sort": [{"seq": "asc"}, {"passage_id": "asc"}],
+                                "size": min(limit, MAX_RESULT_WINDOW), "source": False, "track_total_hits": False}
+        if after is not None:
+            body["search_after"] = list(after)
+        hits = self._call("list pending passages", lambda: self.client.search(index=self.passages_alias, **body))[
+            "hits"]["hits"]
+        return [h["_id"] for h in hits], (tuple(hits[-1]["sort"]) if hits else after)
 
     def _passages_matching(self, query: dict[str, Any], limit: int, what: str) -> list[Passage]:
         """Up to `limit` passages matching `query`, oldest first (ingest order), without vectors or terms."""

@@ -47,6 +47,18 @@ class ElasticSettings:
         """`from_settings` with the environment as it is now."""
         return cls.from_settings(Settings())
 
+    def hosts(self) -> list[str]:
+        """The node URLs in `url` (comma-separated): the client spreads requests over them.
+
+        A node that refuses a connection is set aside for a while by the client and the
+        request is retried (by `ElasticBackend._call`) on the next one, so listing every data
+        node of a cluster lets Khabar keep working while one of them is down.
+        """
+        hosts = [part.strip() for part in self.url.split(",") if part.strip()]
+        if not hosts:
+            raise BackendError("ELASTICSEARCH_URL is empty: give the cluster's URL (or several, comma-separated)")
+        return hosts
+
     def client(self) -> Elasticsearch:
         kwargs: dict[str, Any] = {
             "request_timeout": self.timeout,
@@ -60,7 +72,7 @@ class ElasticSettings:
             kwargs["basic_auth"] = (self.username, self.password or "")
         if self.ca_cert:
             kwargs["ca_certs"] = self.ca_cert
-        return Elasticsearch(self.url, **kwargs)
+        return Elasticsearch(self.hosts(), **kwargs)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -40,6 +40,7 @@ from search.backends.contract import (
     Filters,
     IndexCorrupt,
     IndexInfo,
+    MISSING,
     REBUILD_HINT,
     PassageRecord,
     SparseVector,
@@ -300,7 +301,8 @@ class EmbeddedBackend:
             "SELECT d.doc_id, d.title, d.source, d.published_at, d.path, d.url, d.language, d.updated_at,"
             " (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id),"
             " (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.doc_id)"
-            " FROM documents d ORDER BY d.updated_at DESC, d.doc_id LIMIT ? OFFSET ?",
+            " FROM documents d ORDER BY d.published_at IS NULL, substr(d.published_at, 1, 10) DESC, d.updated_at DESC,"
+            " d.doc_id LIMIT ? OFFSET ?",
             (limit, offset),
         )
         keys = ("doc_id", "title", "source", "published_at", "path", "url", "language", "updated_at", "passages",
@@ -312,6 +314,14 @@ class EmbeddedBackend:
 
     def passages_without_sparse(self, limit: int) -> list[Passage]:
         return self._passages_where(WITHOUT_SPARSE, limit)
+
+    def pending_ids(self, missing: str, after: Any, limit: int) -> tuple[list[str], Any]:
+        condition = {"vector": "vector IS NULL", "sparse": WITHOUT_SPARSE}.get(missing)
+        if condition is None:
+            raise BackendError(f"pending_ids: missing must be one of {MISSING}, not {missing!r}")
+        rows = self._rows(f"SELECT vec_id, passage_id FROM passages WHERE {condition} AND vec_id > ?"
+                          " ORDER BY vec_id LIMIT ?", (int(after or 0), limit))
+        return [r[1] for r in rows], (rows[-1][0] if rows else after)
 
     def _passages_where(self, condition: str, limit: int) -> list[Passage]:
         """Passages matching a fixed SQL condition (never user input), oldest first."""
