@@ -320,7 +320,7 @@ def ef_sweep(size: int, queries: np.ndarray) -> list[dict[str, float]]:
     rows = []
     default = vector_module.EF_SEARCH
     try:
-        for ef in (64, 128, 256, 512):
+        for ef in (128, 256, 512, 1024, 1536, 2048):  # below 150 (= 3 x k re-scored) efSearch is raised to it
             vector_module.EF_SEARCH = ef
             rows.append({"ef": ef, **recall(backend, queries, size, None)})
             print(f"  ef {ef}: {rows[-1]}", file=sys.stderr)
