@@ -123,13 +123,14 @@ class Settings:
     vector_index: str = _setting(
         "KHABAR_VECTOR_INDEX", "auto",
         "the embedded backend's vector index: `auto` = an exact 8-bit scan below `KHABAR_ANN_THRESHOLD` vectors and "
-        "HNSW (approximate, recall@10 ≥ 0.98 at 1M, docs/BENCHMARKS.md) from it; `exact` or `hnsw` to force one. "
+        "HNSW (approximate, recall@10 0.987 at 1M, docs/BENCHMARKS.md) from it; `exact` or `hnsw` to force one. "
         "Results are re-scored from the stored float32 vectors either way; `/api/health` reports the choice",
         lambda raw, default: _choice("KHABAR_VECTOR_INDEX", raw, default, ("auto", "exact", "hnsw")))
     ann_threshold: int = _setting(
         "KHABAR_ANN_THRESHOLD", 250_000,
-        "vectors from which `auto` switches the embedded backend to HNSW (the exact scan costs ~25 ms per query "
-        "at 1M on one core; HNSW a few ms, for minutes of background build and ~70 % more memory)",
+        "vectors from which `auto` switches the embedded backend to HNSW (the exact scan costs ~2.5 ms per query at "
+        "100k on one idle core and grows linearly; HNSW holds its graph in memory and is built in the background: "
+        "~30 min at 1M on two busy cores, docs/BENCHMARKS.md)",
         _integer("KHABAR_ANN_THRESHOLD"), "`250000`")
     elasticsearch_url: str = _setting(
         "ELASTICSEARCH_URL", "http://127.0.0.1:9200",

@@ -26,8 +26,9 @@ RESCORE_FACTOR = 3  # candidates taken from the 8-bit codes per result wanted, t
 
 EXACT, HNSW = "exact", "hnsw"
 # From this many vectors on, `auto` builds HNSW: the exact scan costs ~25 ns per vector and query on
-# one core (2.5 ms at 100k, ~25 ms at 1M), so past ~250k it alone would take over 20 % of the 30 ms
-# search budget, while HNSW answers in a few ms at any size this machine can hold.
+# an idle core (2.5 ms at 100k; at 1M it measured 107 ms p50 on a loaded one, memory-bound), so past
+# ~250k it alone would take over 20 % of the 30 ms search budget; HNSW at 1M answers in ~21 ms p50 on a
+# loaded core at efSearch 1536 (docs/BENCHMARKS.md, "Search at a million passages").
 ANN_THRESHOLD = 250_000
 HNSW_M = 32  # graph degree (links per node): 0.996 recall@10 at efSearch 256 on 12k real vectors (bench.ann)
 EF_CONSTRUCTION = 40  # faiss's default; build time grows about linearly with it
