@@ -28,7 +28,7 @@ from typing import Sequence
 from bench.harness import REPO_ROOT
 from bench.harness.data import CACHE, CachedQueryEmbedder, embedding_build
 from bench.harness.ranking import (K_SEARCH, SPLITS, Query, first_relevant, product_rankings, scores)
-from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.report import markdown_table, measured_with, write_generated
 from bench.harness.timing import timer
 from search.fusion import FUSION_PATH, FusionWeights
 from search.searcher import MODES, Searcher, validate_query
@@ -117,11 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = product_table(searcher, queries, list(LINES))
     miss = misses(searcher, queries) if args.misses else {}
     engine.close()
-    mach = machine()
     n = Counter(q.split for q in queries)
     parts = [
-        f"Measured with `python -m bench.claim_retrieval {' '.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} cores "
-        f"({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; {t['seconds']:.0f} s.",
+        measured_with("bench.claim_retrieval") + f"; {t['seconds']:.0f} s.",
         f"Index: {args.label} ({stats.documents:,} documents, {stats.passages:,} passages, vectors without latent "
         f"terms); fusion weights `{args.weights.name}`. Queries: {len(queries)} Arabic claims with ≥ 1 agreeing or "
         f"disagreeing article (dev = folds 1–3: {n['dev']}, test = folds 4–5: {n['test']}); k = {K_SEARCH} passages "

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from bench.harness import REPO_ROOT
-from bench.harness.report import git_commit, machine_line, markdown_table, write_generated
+from bench.harness.report import git_commit, markdown_table, measured_with, write_generated
 
 GOLD_PATH = REPO_ROOT / "bench" / "data" / "claims_gold.jsonl"
 DOC_PATH = REPO_ROOT / "docs" / "CLAIMS.md"
@@ -391,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in errors[: args.errors]:
             print(f"[{split}] {line}")
     if not args.no_write and args.split == "both":
-        head = (f"Measured with `python -m bench.claims_eval` at commit {git_commit()} on {machine_line()}.\n"
+        head = (measured_with("bench.claims_eval") + ".\n"
                 f"Gold: `bench/data/claims_gold.jsonl` ({len(records)} sentences). located = gold sentences found in the "
                 "cleaned document; typed-number errors = gold non-quantities that became claims (of all non-quantities).\n\n")
         write_generated(DOC_PATH, "claims", head + body)

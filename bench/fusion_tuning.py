@@ -35,7 +35,7 @@ import numpy as np
 from bench.harness import REPO_ROOT
 from bench.harness.metrics import dedupe_docs
 from bench.harness.ranking import SPLITS, Captured, Query, capture, check_replay, doc_of, scores, split_scores
-from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.report import markdown_table, measured_with, write_generated
 from bench.harness.timing import timer
 from search.fusion import FUSION_PATH, NORMALISATION_WINDOW, FusionWeights, ScoredIds, window_scaled
 from search.searcher import MODES, Searcher
@@ -65,9 +65,9 @@ class Point:
 GRIDS: dict[str, dict[str, Sequence[float]]] = {
     "ar": {"lexical_same_language": (0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
            "semantic_terms_same_language": (0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)},
-    "en, no latent terms": {"lexical_cross_language_without_terms": (0.3, 0.4, 0.5, 0.6),
-                            "context_cross_language": (0.3, 0.5),
-                            "semantic_terms_cross_language_without_terms": (0.0, 6.0, 8.0, 10.0, 12.0, 16.0)},
+    "en, no latent terms": {"lexical_cross_language_without_terms": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+                            "context_cross_language": (0.3, 0.4, 0.5),
+                            "semantic_terms_cross_language_without_terms": (0.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 16.0)},
     "en, latent terms": {"lexical_cross_language": (0.1, 0.15, 0.2, 0.25, 0.3),
                          "sparse_cross_language": (0.5, 0.6),
                          "semantic_terms_cross_language": (0.0, 8.0, 10.0, 12.0, 16.0, 24.0)},
@@ -297,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="embedding threads for uncached query vectors")
     ap.add_argument("--no-write", action="store_true", help="print only: leave fusion.json and the docs alone")
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "RETRIEVAL.md")
+    ap.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS),
+                    help="tune only these paths; the others keep the current weights (default: all)")
     args = ap.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
@@ -312,18 +314,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     decisions: list[str] = []
     with timer() as t_tune:
         for path, names in PATHS.items():
+            if path not in args.paths:
+                continue
             grid = GRIDS[path]
             base, best, points = choose(current, grid, [benchmarks[n] for n in names])
             chosen = replace(chosen, **{n: getattr(best.weights, n) for n in grid})
             grid_table += grid_rows(path, points, grid)
             constant = [p for p in points if all(getattr(p.weights, n) == 0 for n in grid if n.startswith("semantic_terms"))
                         and allowed(p.dev, base.dev, [benchmarks[n] for n in names])]
-            flat = max(constant, key=lambda p: round(p.objective(), 6), default=base)
+            if constant:
+                flat = max(constant, key=lambda p: round(p.objective(), 6))
+                without_rule = (f"best without the length rule: {flat.objective():.4f} at "
+                                + ", ".join(f"{n} {getattr(flat.weights, n):g}" for n in grid))
+            else:
+                without_rule = "no weight without the length rule keeps the loss limit"
             decisions.append(f"- {path} ({', '.join(names)}): mean dev MRR@10 {base.objective():.4f} with the current "
                              f"weights, {best.objective():.4f} chosen: "
-                             + ", ".join(f"{n} {getattr(best.weights, n):g}" for n in grid)
-                             + f" (best without the length rule: {flat.objective():.4f} at "
-                             + ", ".join(f"{n} {getattr(flat.weights, n):g}" for n in grid) + ")")
+                             + ", ".join(f"{n} {getattr(best.weights, n):g}" for n in grid) + f" ({without_rule})")
     log(f"tuned in {t_tune['seconds']:.0f} s: {chosen}")
 
     # the replay must be what the product computes
@@ -338,10 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"WARNING: replay and Searcher disagree at rank 1 on {wrong} queries of {name}")
     engine.close()  # type: ignore[attr-defined]
 
-    mach = machine()
     body = "\n".join([
-        f"Measured with `python -m bench.fusion_tuning {' '.join(sys.argv[1:])}`".rstrip() + f" on {mach['cores']} "
-        f"cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; capture "
+        measured_with("bench.fusion_tuning") + "; capture "
         f"{t_capture['seconds']:.0f} s, grid {t_tune['seconds']:.0f} s.",
         f"Rule: per path, mean over its benchmarks of dev MRR@10; no benchmark may lose more than {MAX_LOSS_QUERIES} "
         f"dev queries at R@1; a change must add more than {MARGIN} to the mean. Replay vs Searcher, queries whose "

@@ -25,7 +25,7 @@ from typing import Sequence
 from bench.claim_retrieval import open_searcher
 from bench.harness import REPO_ROOT
 from bench.harness.ranking import K_SEARCH, SPLITS, Query, product_rankings, scores
-from bench.harness.report import machine, markdown_table, write_generated
+from bench.harness.report import markdown_table, measured_with, write_generated
 from bench.harness.timing import timer
 from search.fusion import FUSION_PATH, FusionWeights
 from search.searcher import MODES, validate_query
@@ -74,11 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     m = scores([q for q, _ in pairs], [r for _, r in pairs], LINE)
                     rows.append([mode, f"{language}→ar", split, len(pairs), m["R@1"], m["R@5"], m["MRR@10"]])
     engine.close()
-    mach = machine()
     body = "\n".join([
-        f"Measured with `python -m bench.question_retrieval {' '.join(sys.argv[1:])}`".rstrip() + f" on "
-        f"{mach['cores']} cores ({mach['cpu']}), {mach.get('ram', '?')} RAM, Python {mach['python']}, {mach['date']}; "
-        f"{t['seconds']:.0f} s.",
+        measured_with("bench.question_retrieval") + f"; {t['seconds']:.0f} s.",
         f"Index: fact-check pages + SaudiNewsNet subset ({stats.documents:,} documents, {stats.passages:,} passages, "
         f"vectors without latent terms); fusion weights `{args.weights.name}`. Questions: the answerable ones of "
         f"`bench/data/questions_gold.jsonl` (ar: {counts['ar']['dev']} dev / {counts['ar']['test']} test; en: "

@@ -34,7 +34,7 @@ import numpy as np
 
 from bench.harness import REPO_ROOT
 from bench.harness.data import CachedQueryEmbedder, embedding_build, load_xquad
-from bench.harness.report import git_commit, machine_line, markdown_table, write_generated
+from bench.harness.report import markdown_table, measured_with, write_generated
 from bench.retrieval import DEPTH, LANGS, Bench, doc_of, question_text, split_scores
 from khabar.arabic import analyze  # noqa: F401 - the Searcher's analysis is what Bench uses
 from search.backends import Filters
@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         xquad.close()
         distracted.close()
     body = "\n".join([
-        f"Measured with `python -m bench.use_eval` at commit {git_commit()} on {machine_line()} (shared machine).",
+        measured_with("bench.use_eval") + " (shared machine).",
         f"XQuAD ar: 240 paragraphs ({xquad.passages} passages) as documents, 1190 questions (dev 632 / test 558); "
         f"distractors: the same plus 300 SaudiNewsNet articles ({stats.passages} passages). R@1 by document. "
         f"USE encoded {speed:,.0f} texts/s here in this run (numpy; texts already in the bench cache are not re-encoded).",

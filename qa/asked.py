@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 from khabar.arabic import analyze, fold, tokens
 from khabar.dates import ALL_MONTHS, ARABIC_MONTHS
+from khabar.transliteration import arabic_skeleton, latin_skeleton  # noqa: F401 (qa.context imports them from here)
 from khabar.vocabulary import Vocabulary
 from khabar.vocabulary.quantities import QuantityNames
 from qa.question import Question, ar_match
@@ -39,7 +40,7 @@ _FRAME_AR = frozenset(fold(w) for w in """
 كم عدد حصيلة حصيله ما ماهي ماهو هي هو هل بلغ بلغت يبلغ تبلغ كان كانت بحسب حسب وفق وفقا قال قالت
 قتل قتلوا قتلت مقتل قتلى قتيل قتيلا ضحايا ضحية وفاة وفيات مات ماتوا لقي لقوا مصرع مصرعهم اصيب اصيبوا
 اصابة اصابه جرحى جريح مصاب مصابين المصابين شخص شخصا اشخاص الاشخاص الناس اعلن اعلنت اعترف اعترفت
-قدر قدرت اكد اكدت ذكر ذكرت افاد افادت اجمالي مجموع نحو اكثر اقل الذين التي الذي
+قدر قدرت اكد اكدت ذكر ذكرت افاد افادت اجمالي مجموع نحو اكثر اقل الذين التي الذي مدينة
 """.split())
 _VERBS_AFTER_KAM = frozenset(fold(w) for w in "بلغ بلغت يبلغ تبلغ كان كانت يكون تكون وصل وصلت".split())
 _MULTIPLIERS = frozenset(fold(w) for w in "الف آلاف الاف ألف مليون ملايين مليار مليارات million millions billion billions thousand thousands".split())
@@ -357,26 +358,3 @@ def _lookup_ar(table: dict[str, str], form: str) -> str | None:
 def _lookup_set(table: Iterable[str], word: str) -> bool:
     s = set(table)
     return word in s or _strip(word) in s or ("ال" + _strip(word)) in s
-
-
-def latin_skeleton(word: str) -> str:
-    """Consonant classes of a Latin-script name, comparable with `arabic_skeleton` ("Kermanshah" -> "krmnsh")."""
-    w = word.lower()
-    for a, b in (("sh", "S"), ("kh", "x"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "S"),
-                 ("ou", "w"), ("q", "k"), ("c", "k"), ("z", "s"), ("j", "g"), ("v", "f"), ("p", "b"), ("e", ""),
-                 ("a", ""), ("i", ""), ("o", ""), ("u", ""), ("y", ""), ("w", ""), ("'", ""), ("-", "")):
-        w = w.replace(a, b)
-    w = w.replace("h", "")
-    return re.sub(r"(.)\1+", r"\1", w)
-
-
-_AR_CLASSES = {"ب": "b", "ت": "t", "ث": "t", "ج": "g", "ح": "", "خ": "x", "د": "d", "ذ": "d", "ر": "r", "ز": "s",
-               "س": "s", "ش": "S", "ص": "s", "ض": "d", "ط": "t", "ظ": "d", "ع": "", "غ": "g", "ف": "f", "ق": "k",
-               "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "", "ة": "", "و": "", "ي": "", "ى": "", "ا": "", "ء": "",
-               "گ": "g", "پ": "b", "چ": "S", "ڤ": "f"}
-
-
-def arabic_skeleton(word: str) -> str:
-    """Consonant classes of a folded Arabic word, without the article ("كرمانشاه" -> "krmnS")."""
-    w = word[2:] if word.startswith("ال") and len(word) > 4 else word
-    return re.sub(r"(.)\1+", r"\1", "".join(_AR_CLASSES.get(ch, "") for ch in w))

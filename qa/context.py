@@ -14,7 +14,10 @@ candidate claim is read with that context (`ClaimContext`) and held against the 
 * **date**: nothing in the context is later than the asked date's start (a report cannot
   precede its event), and the claim's own date, if it has one, is not earlier;
 * **descriptive words**: most of the question's other words ("bus", "mosque", "Eid al-Fitr")
-  occur in the context.
+  occur in the context;
+* **the event as a whole**: a question that describes its event (incident, date, other words)
+  needs some of it in the claim's context, not only the place and what was counted; a context
+  naming neither the asked year nor any descriptive word fails.
 
 A claim failing one of the first four is not an answer (`EventFit.ok` false): figures of other
 events are never presented as another source's figure for this one. Dates are also resolved
@@ -34,7 +37,9 @@ from khabar.models import Claim, Document
 from khabar.vocabulary.quantities import QuantityNames
 from qa.asked import Asked, arabic_skeleton, latin_skeleton, _lookup_ar, _strip
 from qa.question import ar_match
+from qa.support import Constraints, Evidence, check
 
+PUBLISHED_LAG_MONTHS = 2  # a report published this long after the asked period still dates its event there
 DESCRIPTOR_MIN_COVERAGE = 0.34  # share of the question's descriptive words the context must hold (dev-tuned)
 _YEAR_ONLY = re.compile(r"^\d{4}$")
 _VIOLENT = {"air_strike", "bombing", "shelling", "clashes", "attack", "massacre", "execution", "chemical_attack",
@@ -56,6 +61,7 @@ class ClaimContext:
     latest: tuple[int, int, int] | None  # the latest date anywhere in the context
     published: date | None
     has_since: bool = False
+    evidence: Evidence | None = None  # the same texts read for the shared evidence check (qa.support)
 
     @property
     def date(self) -> tuple[str | None, str]:
@@ -112,10 +118,21 @@ def claim_context(c: Claim, doc: Document | None, names: QuantityNames | None = 
         dates.append((published.year, published.month, published.day))
     # "منذ بدء الحملة عام 2014": the start of a period, not the date of the figure
     since = bool(c.when and re.search(r"(?:منذ|since)\s+(?:\S+\s+){0,4}" + re.escape(fold(c.when)), fold(c.sentence)))
+    # the claim's own figure is the answer, not evidence for a number the question gives ("12" hours vs 12 killed)
+    rel_start, rel_end = c.value_start - c.start, c.value_end - c.start
+    blanked = c.sentence[:rel_start] + " " + c.sentence[rel_end:] if 0 <= rel_start <= rel_end <= len(c.sentence) \
+        else c.sentence
+    evidence = Evidence.of(blanked, [_without(passage, c.sentence), title], published, cache.setdefault("\x00support", {}),
+                           document=f"{title} {doc.text}" if doc is not None else None)  # read for its years only
     return ClaimContext(c, sentence_words, words, terms, skeletons,
                         _incidents(sentence_words, names, getattr(c, "event", None)),
                         _incidents(all_words, names, getattr(c, "event", None)),
-                        own, max(dates) if dates else None, published, since)
+                        own, max(dates) if dates else None, published, since, evidence)
+
+
+def _without(passage: str, sentence: str) -> str:
+    """The passage around a claim without the claim's own sentence (whose figure is blanked for the check)."""
+    return passage.replace(sentence, " ") if sentence and passage else passage
 
 
 def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[list[str], set[str], set[str], list]:
@@ -129,8 +146,12 @@ def _read(text: str, published: date | None, cache: dict[str, Any]) -> tuple[lis
     return cache[key]
 
 
+NUMERIC_CHECKED = ("name", "number", "year")  # kinds of the shared evidence check (qa.support) a claim's context must pass
+# (a year: not contradicted, see event_fit)
+
+
 def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNames | None = None,
-              rare: Callable[[str], bool] | None = None) -> EventFit:
+              rare: Callable[[str], bool] | None = None, constraints: Constraints | None = None) -> EventFit:
     """How well the claim in `ctx` answers the asked quantity and event (see the module docstring).
 
     `rare(term)` says whether an analysed term is rare in the index: a rare word of the question
@@ -145,6 +166,17 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
     q_ok, q_score, why = _quantity(a, q_what, c, ctx, names)
     if not q_ok:
         return EventFit(False, 0.0, [why])
+    # ---- the names and figures the question gives (the check the extractive path applies to its sentence)
+    if constraints is not None and ctx.evidence is not None:
+        verdict = check(constraints, ctx.evidence, NUMERIC_CHECKED)
+        # a year only fails a claim when contradicted: many pages carry no date of their own, and the year
+        # their chrome names (a copyright line) is not the event's
+        gone = [c for c in verdict.missing if c.required and c.kind != "year"]
+        if verdict.contradicted or gone:
+            return EventFit(False, 0.0, [verdict.reason or "unsupported"])
+        year_missing = any(c.kind == "year" for c in verdict.missing)
+    else:
+        year_missing = False
     score += q_score
     reasons.append(why)
 
@@ -188,6 +220,8 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
             reasons.append("date")
         elif not ctx.latest:
             score -= 0.5
+        elif ctx.published is not None and start <= _ymd(ctx.published) <= _later(end, PUBLISHED_LAG_MONTHS):
+            reasons.append("published then")  # a report from the asked period (no score: many figures share it)
 
     # ---- descriptive words
     wanted = len(a.descriptors) + len(a.latin)
@@ -202,6 +236,8 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
                     return EventFit(False, 0.0, [f"rare word {probe!r} absent"])
         found = wanted - len(missing)
         coverage = found / wanted
+        if year_missing and not found:
+            return EventFit(False, 0.0, [f"neither the asked year nor its words (0/{wanted})"])
         if coverage < DESCRIPTOR_MIN_COVERAGE and wanted >= 2:  # one word alone is often a verb ("شنها")
             return EventFit(False, 0.0, [f"descriptive words {found}/{wanted}"])
         score += 3.0 * coverage
@@ -218,6 +254,13 @@ def event_fit(a: Asked, q_what: list[str], ctx: ClaimContext, names: QuantityNam
         if named:
             score += 1.0 + 1.0 * named
             reasons.append("named source")
+    # ---- the event as a whole: a question that describes its event (what happened, when, in which words) is
+    # not answered by a claim whose context holds none of it (a figure of the same place and category only)
+    described = bool(a.incidents or a.date or wanted >= 2)  # one descriptive word alone is often a verb (above)
+    evidenced = any(r in ("incident", "incident in context", "date", "published then") for r in reasons) or \
+        any(r.startswith("words ") and not r.startswith("words 0/") for r in reasons)
+    if described and not evidenced:
+        return EventFit(False, 0.0, ["nothing of the asked event in its context"])
     if a.change:
         score += _change_cue(ctx.claim)
     return EventFit(True, round(score, 3), reasons)
@@ -349,6 +392,16 @@ def _bounds(d: tuple[int, int | None, int | None]) -> tuple[tuple[int, int, int]
     return (y, m, max(0, day - 1)), (y, m, day + 1)
 
 
+def _ymd(d: date) -> tuple[int, int, int]:
+    return d.year, d.month, d.day
+
+
+def _later(d: tuple[int, int, int], months: int) -> tuple[int, int, int]:
+    """(year, month, day) `months` later (day kept: only the order of such tuples is used)."""
+    total = d[0] * 12 + (d[1] or 12) - 1 + months
+    return total // 12, total % 12 + 1, d[2]
+
+
 def _iso(d: tuple[int, int, int]) -> str:
     y, m, day = d
     return f"{y:04d}" + (f"-{m:02d}" if m else "") + (f"-{day:02d}" if m and day else "")
@@ -365,6 +418,11 @@ def _word_in(words: set[str], variant: str) -> bool:
         return variant in words or any(_strip(w) == variant or _strip(w) == _strip(variant) for w in words
                                        if w.endswith(variant[-2:]))
     return all(p in words for p in parts)
+
+
+def incidents_in(text: str, names: QuantityNames | None = None) -> set[str]:
+    """The incidents (bombing, air strike, earthquake …) a text names."""
+    return _incidents(_words(text), names or QuantityNames.load(), None)
 
 
 def _incidents(words: list[str], names: QuantityNames, event: str | None) -> set[str]:

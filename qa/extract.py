@@ -56,6 +56,7 @@ class SentencePick:
     span: str
     span_start: int  # offsets into `text`
     span_end: int
+    fallback: bool = False  # scored by its passage's cosine, not its own
 
 
 def split_passages(passages: Sequence[Any]) -> list[tuple[int, str, int, int]]:
@@ -72,7 +73,18 @@ def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_v
                   known_cosines: dict[str, float] | None = None,
                   budget_chars: int | None = None, bonus: Callable[[str], float] | None = None,
                   fallback_cosines: Sequence[float | None] | None = None) -> SentencePick | None:
-    """The sentence that best answers `question` among `passages` (hits, best first).
+    """The sentence that best answers `question` among `passages` (hits, best first); see `rank_sentences`."""
+    ranked = rank_sentences(question, qtype, query_terms, query_vec, passages, embedder, passage_weights,
+                            known_cosines, budget_chars, bonus, fallback_cosines)
+    return ranked[0] if ranked else None
+
+
+def rank_sentences(question: str, qtype: str, query_terms: Sequence[str], query_vec: np.ndarray,
+                   passages: Sequence[Any], embedder: Any, passage_weights: Sequence[float],
+                   known_cosines: dict[str, float] | None = None,
+                   budget_chars: int | None = None, bonus: Callable[[str], float] | None = None,
+                   fallback_cosines: Sequence[float | None] | None = None) -> list[SentencePick]:
+    """Every candidate sentence of `passages` (hits, best first) that can answer `question`, best first.
 
     `known_cosines` maps a text to its cosine with the question when the index already holds
     its vector (a one-sentence passage *is* its sentence); only the other sentences are embedded
@@ -85,7 +97,7 @@ def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_v
     """
     cands = [c for c in split_passages(passages) if is_prose(c[1])] or split_passages(passages)
     if not cands:
-        return None
+        return []
     known = known_cosines or {}
     terms = set(query_terms)
     overlaps = [len(terms & set(analyze(c[1]))) / len(terms) if terms else 0.0 for c in cands]
@@ -93,21 +105,23 @@ def best_sentence(question: str, qtype: str, query_terms: Sequence[str], query_v
     todo = _within_budget([(c[0], -(o + e), c[1]) for c, o, e in zip(cands, overlaps, extra) if c[1] not in known],
                           budget_chars)
     fresh = dict(zip(todo, embedder.embed_passages(todo) @ query_vec)) if todo else {}
-    best: SentencePick | None = None
+    out: list[SentencePick] = []
     for (pi, text, start, end), overlap, e in zip(cands, overlaps, extra):
+        fallback = False
         if text in known:
             c = known[text]
         elif text in fresh:
             c = float(fresh[text])
         elif fallback_cosines is not None and fallback_cosines[pi] is not None:
             c = float(fallback_cosines[pi]) - FALLBACK_MARGIN  # type: ignore[arg-type]
+            fallback = True
         else:
             continue
         score = float(c) + 0.15 * overlap + passage_weights[pi] + e
-        if best is None or score > best.score:
-            span, a, b = answer_span(text, qtype, question, query_terms)
-            best = SentencePick(pi, text, start, end, score, float(c), overlap, span, a, b)
-    return best
+        span, a, b = answer_span(text, qtype, question, query_terms)
+        out.append(SentencePick(pi, text, start, end, score, float(c), overlap, span, a, b, fallback))
+    out.sort(key=lambda p: -p.score)
+    return out
 
 
 def _within_budget(ranked: list[tuple[int, float, str]], budget_chars: int | None) -> list[str]:

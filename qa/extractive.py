@@ -1,12 +1,13 @@
 """Extractive answers for questions that are not asking for a figure (who/what/which/when/where/why).
 
-The best sentence of the top passages is cited (`qa.extract.best_sentence`, preferring a
-sentence that holds an answer of the asked type); the short answer is a span of the type the
-question asks for (`qa.answer_type`, `qa.entities`), or none. The answer abstains when the
-calibrated confidence over the evidence features is under 0.5 (`qa.calibration`), when a
-place or actor the question names is absent from what was retrieved, or when the question
-names a year that the cited document never mentions while the cited sentence gives another
-("who won the 2022 World Cup" over a text about 2018).
+Candidate sentences of the top passages are ranked (`qa.extract.rank_sentences`: cosine, word
+overlap, a bonus for a span of the asked type); each of the best is checked against what the
+question is specific about (`qa.support`: places, actors, names, years, days, numbers, the asked
+relation, in the sentence or its passage, headline and date) and its constraint coverage is added
+to its score. The best sentence that passes is cited; the short answer is a span of the type the
+question asks for (`qa.answer_type`, `qa.entities`), or none. The answer abstains, offering the
+passages as related, when no candidate passes the check ("who won the 2022 World Cup" over a text
+about 2018; who *hosted* it) or when the calibrated confidence is under 0.5 (`qa.calibration`).
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from khabar.vocabulary import Vocabulary
 from qa import compose
 from qa.answer import Answer, Citation
 from qa.calibration import Calibration, retrieval_score
-from qa.evidence import mentions
 from qa.answer_type import DATE, NUMBER, ORGANISATION, PERSON, PLACE
-from qa.extract import QuestionNames, best_sentence, typed_answer
+from qa.extract import QuestionNames, SentencePick, rank_sentences, typed_answer
 from qa.index import Index
 from qa.question import Question
+from qa.support import Constraints, Evidence, Rarity, Verdict, check, question_constraints
 
 # Characters of not-yet-embedded sentences embedded per extractive answer. Embedding them is
 # most of an answer's time (~0.3 ms per character here); XQuAD dev, 150 questions per
@@ -34,6 +35,12 @@ CANDIDATE_PASSAGES = 5
 # Added to a sentence's score when it holds a span of the asked type that the question does not name.
 TYPE_BONUS = 0.05
 SHORT_TYPES = (PERSON, ORGANISATION, PLACE, DATE, NUMBER)
+# Candidate sentences whose evidence is checked against the question's constraints (best first).
+MAX_JUDGED = 12
+# Added to a sentence's score per unit of constraint coverage (IDF-weighted share of what the question is
+# specific about that the sentence or its context holds): cosines of candidate sentences differ by
+# hundredths, so coverage decides between close candidates (dev-tuned).
+SUPPORT_WEIGHT = 0.1
 _YEAR = re.compile(r"(?<!\d)(?:19\d\d|20\d\d|14\d\d)(?!\d)")
 
 
@@ -45,14 +52,17 @@ class Extractive:
         self.vocab = vocab
         self.calibration = calibration
         self.sentence_embedder = CachedPassages(engine.embedder)
+        self.rarity = Rarity(engine)
+        self.lexicon = getattr(getattr(engine, "searcher", None), "lexicon", None)
 
     def answer(self, q: Question, hits: Sequence[Any], terms: list[str], qvec: Any,
-               cosines: dict[str, float]) -> Answer:
+               cosines: dict[str, float], constraints: Constraints | None = None) -> Answer:
         top = list(hits[:CANDIDATE_PASSAGES])
         if not top:
             return abstention(q, hits)
         named = QuestionNames(q.text, terms, (q.actor, q.place))
         typed = q.answer_type in SHORT_TYPES
+        cs = constraints if constraints is not None else self.constraints(q)
 
         def bonus(sentence: str) -> float:
             return (TYPE_BONUS if typed and typed_answer(sentence, q.answer_type, named, terms, None, q.answer_head)
@@ -60,23 +70,28 @@ class Extractive:
 
         weights = [0.02 * (len(top) - i) / len(top) for i in range(len(top))]
         known = {h.text.strip(): cosines[h.passage_id] for h in top if h.passage_id in cosines}
-        pick = best_sentence(q.text, q.type, terms, qvec, top, self.sentence_embedder, weights, known,
-                             budget_chars=SENTENCE_BUDGET_CHARS, bonus=bonus,
-                             fallback_cosines=[cosines.get(h.passage_id) for h in top])
-        if pick is None:
+        ranked = rank_sentences(q.text, q.type, terms, qvec, top, self.sentence_embedder, weights, known,
+                                budget_chars=SENTENCE_BUDGET_CHARS, bonus=bonus,
+                                fallback_cosines=[cosines.get(h.passage_id) for h in top])
+        if not ranked:
             return abstention(q, hits)
+        pick, verdict = self.supported(cs, ranked, top)
         hit = top[pick.passage_index]
-        passage_cos = cosines.get(hit.passage_id, 0.0)
+        if pick.fallback:  # scored by its passage's cosine (over the budget): the answer's confidence needs its own
+            pick.cosine = float(self.sentence_embedder.embed_passages([pick.text])[0] @ qvec)
+        # a passage found by its words alone has no cosine from the search's kNN: its sentence's stands in
+        passage_cos = cosines.get(hit.passage_id, pick.cosine)
         score = retrieval_score(passage_cos, pick.cosine, pick.overlap)
         span = (typed_answer(pick.text, q.answer_type, named, terms, parse_iso_date(hit.published_at), q.answer_head)
                 if typed else None)
         features = self.features(q, terms, hit, pick.text, score, typed and span is None)
+        features.update(verdict.features())
         confidence = self.calibration.confidence_of(features, q.language)
-        missing = self.missing_entity(q, top[:3]) or ("year" if features["conflict"] else None)
-        if confidence < 0.5 or missing:
+        if confidence < 0.5 or not verdict.ok:
             answer = abstention(q, hits)
             answer.confidence = round(min(confidence, 0.49), 4)
-            answer.debug.update(score=score, missing=missing, best=pick.text, features=features)
+            answer.debug.update(score=score, missing=verdict.reason, best=pick.text, features=features,
+                                support=verdict.to_dict(), constraints=cs.to_dict())
             return answer
         short = None
         if span is not None:
@@ -91,8 +106,33 @@ class Extractive:
         answer = Answer(q.text, q.language, text, True, round(confidence, 4), citations=[citation], short_answer=short)
         answer.span = span.text if span is not None else pick.span
         answer.debug.update(score=score, sentence=pick.text, doc_id=hit.doc_id, features=features,
-                            span=(span.type, span.cue, span.text) if span is not None else None)
+                            span=(span.type, span.cue, span.text) if span is not None else None,
+                            support=verdict.to_dict(), constraints=cs.to_dict())
         return answer
+
+    def constraints(self, q: Question) -> Constraints:
+        """What the question is specific about (`qa.support`), read once per question."""
+        return question_constraints(q, self.vocab, self.lexicon, self.rarity)
+
+    def supported(self, cs: Constraints, ranked: Sequence[SentencePick],
+                  top: Sequence[Any]) -> tuple[SentencePick, Verdict]:
+        """The best sentence whose evidence supports the question's constraints, its coverage added to its score;
+        when none does, the best sentence and its failing verdict (the answer then abstains)."""
+        cache: dict[str, Any] = {}
+        judged = []
+        docs: dict[str, Any] = {}
+        for pick in ranked[:MAX_JUDGED]:
+            hit = top[pick.passage_index]
+            if hit.doc_id not in docs:
+                docs[hit.doc_id] = self.engine.document(hit.doc_id)
+            doc = docs[hit.doc_id]
+            ev = Evidence.of(pick.text, [hit.text, hit.title or ""], parse_iso_date(hit.published_at), cache,
+                             document=f"{doc.title} {doc.text}" if doc is not None else None)
+            verdict = check(cs, ev)
+            judged.append((pick.score + SUPPORT_WEIGHT * verdict.coverage(), pick, verdict))
+        passing = [j for j in judged if j[2].ok]
+        _, pick, verdict = max(passing or judged, key=lambda j: j[0])
+        return pick, verdict
 
     def features(self, q: Question, terms: Sequence[str], hit: Any, sentence: str, score: float,
                  untyped: bool) -> dict[str, float]:
@@ -119,17 +159,6 @@ class Extractive:
         if not given or asked & given:
             return False
         return not any(year in doc_text for year in asked)
-
-    def missing_entity(self, q: Question, hits: list[Any]) -> str | None:
-        """A place or actor the question names that none of the top passages mentions."""
-        text = " ".join(h.text for h in hits)
-        for kind, key in (("place", q.place), ("actor", q.actor)):
-            if not key:
-                continue
-            entry = (self.vocab.places if kind == "place" else self.vocab.actors).get(key)
-            if entry and not mentions(text, entry.ar) and not any(e in text.lower() for e in entry.en):
-                return key
-        return None
 
 
 def abstention(q: Question, hits: Sequence[Any]) -> Answer:

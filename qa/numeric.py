@@ -27,15 +27,11 @@ from qa.asked import Asked, asked
 from qa.context import ClaimContext, claim_context, event_fit
 from qa.index import Index
 from qa.question import Question, perpetrator_in_words
+from qa.support import Rarity, question_constraints
 
 CONTEXT_CLAIMS = 120  # candidates read with their context, best first by category/actor/retrieval fit
 WIDE_K = 20  # passages searched for candidate documents (the answerer's own search has fewer)
 CANDIDATE_DOCS = 10  # documents whose claims are candidates, besides the asked actor's and category's
-# A question word in at most this share of the index's passages is a name-like word the answer's
-# context must hold (dev-tuned on the news questions over ~100k passages: Aramco is in ~85, Kermanshah
-# ~39; common words run into the hundreds). A share, so that in a small index no word counts as rare.
-RARE_SHARE = 0.0015
-RARE_PROBE = 100  # k of the lexical probe (the search returns up to ~3k candidates)
 _DENIAL = {fold(w) for w in "نفى نفت ينفي تنفي نفي ونفت ونفى وتنفي ينفون نفوا".split()}
 
 
@@ -70,8 +66,7 @@ class Numeric:
         self.names = QuantityNames.load()
         searcher = getattr(engine, "searcher", None)
         self.lexicon = lexicon or getattr(searcher, "lexicon", None)
-        self._df: dict[str, int] = {}
-        self._passages: int | None = None
+        self.rarity = Rarity(engine)
 
     def asked(self, q: Question) -> Asked:
         """The quantity and event of `q` (exposed so the dispatcher can route age questions elsewhere)."""
@@ -88,6 +83,7 @@ class Numeric:
         for i, h in enumerate(list(hits) + [h for h in wide if h.passage_id not in {x.passage_id for x in hits}]):
             hit_passages.setdefault(h.passage_id, i)
             hit_docs.setdefault(h.doc_id, i)
+        constraints = question_constraints(q, self.vocab, self.lexicon, self.rarity, with_relations=False)
         claims = candidate_claims(self.engine, q, list(hit_docs)[:CANDIDATE_DOCS])
         scored = score_claims(q, claims, hit_passages, hit_docs, ctx.terms, self.vocab)
         kept: list[ScoredClaim] = []
@@ -96,7 +92,7 @@ class Numeric:
         texts: dict[str, Any] = {}
         for s in scored[:CONTEXT_CLAIMS]:  # best first (qa.evidence): the rest could not lead an answer
             cc = claim_context(s.claim, self._document(ctx, s.claim.doc_id), self.names, texts)
-            fit = event_fit(a, q.what, cc, self.names, self._rare)
+            fit = event_fit(a, q.what, cc, self.names, self.rarity.rare, constraints)
             if not fit.ok:
                 rejected.append((s, fit.reasons))
                 continue
@@ -129,18 +125,6 @@ class Numeric:
         answer.debug["rejected"] = [(s.claim.value, s.claim.doc_id, r) for s, r in rejected[:12]]
         answer.debug["asked"] = a.to_dict()
         return answer
-
-    def _rare(self, term: str) -> bool:
-        """A term found in few passages of the index (a name, not a common word); remembered."""
-        if term not in self._df:
-            try:
-                self._df[term] = self.engine.search(term, mode="lexical", k=RARE_PROBE).total
-            except ValueError:
-                self._df[term] = RARE_PROBE
-        if self._passages is None:
-            stats = getattr(self.engine, "stats", None)  # not part of qa.index.Index: without it no word is rare
-            self._passages = int(getattr(stats(), "passages", 0) or 0) if callable(stats) else 0
-        return 0 < self._df[term] <= RARE_SHARE * self._passages
 
     # ------------------------------------------------------------------ wording
     def _actor_name(self, c: Claim, language: str) -> str | None:

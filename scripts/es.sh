@@ -329,14 +329,16 @@ cluster_urls() {
     echo "$(node_url d1),$(node_url d2)"
 }
 
-cluster_health() {
-    # cluster_health QUERY: the health JSON from the first node that answers (exit 1 if none).
+cluster_get() {
+    # cluster_get PATH: the answer of the first node that answers GET PATH (exit 1 if none).
     local node
     for node in "${CLUSTER_NODES[@]}"; do
-        curl -fsS -m 5 "$(node_url "$node")/_cluster/health?$1" 2>/dev/null && return 0
+        curl -fsS -m 5 "$(node_url "$node")/$1" 2>/dev/null && return 0
     done
     return 1
 }
+
+cluster_health() { cluster_get "_cluster/health?$1"; }  # cluster_health QUERY: the health JSON
 
 cluster_ready() {
     cluster_health "wait_for_nodes=${#CLUSTER_NODES[@]}&wait_for_status=green&timeout=1s" >/dev/null
@@ -431,13 +433,7 @@ cmd_cluster_start() {
     log "export ELASTICSEARCH_URL=$(cluster_urls) KHABAR_ES_REPLICAS=1"
 }
 
-cluster_master() {
-    local node
-    for node in "${CLUSTER_NODES[@]}"; do
-        curl -fsS -m 5 "$(node_url "$node")/_cat/master?h=node" 2>/dev/null && return 0
-    done
-    echo "none"
-}
+cluster_master() { cluster_get "_cat/master?h=node" || echo "none"; }
 
 cmd_cluster_stop() {
     # All nodes at once (TERM, then KILL after 60 s): stopping them one by one would make the

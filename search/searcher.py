@@ -35,6 +35,7 @@ from search.fusion import (
 )
 from search.embedding.embedders import Embedder, supports_sparse
 from search.translation.lexicon import Lexicon
+from search.translation.names import match_names
 
 Mode = Literal["lexical", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("lexical", "semantic", "hybrid")
@@ -169,12 +170,17 @@ class Searcher:
         return self._query_sparse.get(query, lambda: self.embedder.embed_sparse([query])[0])  # type: ignore[attr-defined]
 
     def query_terms(self, query: str, language: str) -> list[str]:
-        """Analysed lexical terms; for non-Arabic queries, Arabic translations plus Latin words."""
+        """Analysed lexical terms; for non-Arabic queries, Arabic translations, the index terms that
+        spell its names (`search.translation.names`: one `Backend.term_counts` call), plus Latin words."""
         own = analyze(query)
         if language == "ar":
             return own
-        translated = analyze(" ".join(self.lexicon.translate(query)))
-        return list(dict.fromkeys(translated + own))
+        pieces = self.lexicon.pieces(query)
+        translated = analyze(" ".join(a for p in pieces for a in p.arabic))
+        names = [p.english for p in pieces if p.name]
+        spelt = match_names(names, self.backend.term_counts) if names else {}
+        # name terms are index terms already: analysing them again would stem them a second time
+        return list(dict.fromkeys(translated + [m.term for w in names for m in spelt.get(w, [])] + own))
 
     def _encode_side_by_side(self, query: str, language: str) -> None:
         """A query that will mix in latent terms gets its vector and terms encoded at once, one core

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import pytest
 
@@ -23,6 +26,35 @@ SEEDS = ROOT / "samples" / "seeds"
 # "embedded-hnsw": the embedded backend with its approximate (HNSW) vector index forced on, built in
 # the calling thread, so the whole contract suite also runs on the path a million-passage index takes.
 BACKENDS = ["embedded", "embedded-hnsw", "elasticsearch"]
+
+
+@contextmanager
+def _serve(app: Any, start_timeout: float = 60) -> Iterator[str]:
+    """Runs `app` on a real uvicorn server in a thread on a free loopback port; yields its base URL.
+
+    A real server, not Starlette's TestClient, for what depends on how a server decodes a path,
+    on concurrent requests from two clients, or on a browser talking to it.
+    """
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, f"uvicorn did not start within {start_timeout:.0f} s"
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def serve_in_thread() -> Callable[..., ContextManager[str]]:
+    """`with serve_in_thread(app) as base_url:` runs the app on a real server for the block."""
+    return _serve
 
 
 @pytest.fixture(scope="session")

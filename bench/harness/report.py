@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
@@ -69,6 +71,12 @@ def write_generated(path: Path, name: str, body: str) -> None:
 def machine_line() -> str:
     m = machine()
     return f"{m['cores']} cores ({m['cpu']}), {m.get('ram', '?')} RAM, Python {m['python']}, {m['date']}"
+
+
+def measured_with(module: str) -> str:
+    """A report's first words: the command as run (this process's arguments), the commit and the machine."""
+    command = shlex.join(["python", "-m", module, *sys.argv[1:]])
+    return f"Measured with `{command}` at commit {git_commit()} on {machine_line()}"
 
 
 def git_commit() -> str:

@@ -238,6 +238,15 @@ class Backend(Protocol):
     def lexical(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[str, float]]:
         """BM25 over analysed terms (any term may match): [(passage_id, score)] best first."""
 
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many passages hold each analysed term (in their text, as `lexical` matches it); terms no
+        passage holds are left out.
+
+        Why: an English query's names are looked up by their possible Arabic spellings
+        (`search.translation.names`), and only the spellings the index holds become query terms.
+        Counts are of live passages, so both backends answer alike after deletes.
+        """
+
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         """Cosine nearest neighbours among passages that have vectors: [(passage_id, score)]."""
 

@@ -36,6 +36,7 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_VALUE = {c: i for i, c in enumerate(_B64)}
 _NUMBERING = re.compile(r"^\s*\d+\.\s*")
 _LATIN = re.compile(r"[A-Za-z]")
+_SENSES = re.compile(r"[،,;؛]")
 
 
 class DictionaryError(ValueError):
@@ -76,9 +77,11 @@ def _translations(entry: str) -> list[str]:
     """The usable Arabic translations of one entry: short, Arabic only, explanations cut off."""
     out: list[str] = []
     for line in entry.strip().split("\n")[1:]:
-        text = _NUMBERING.sub("", line).split(" - ")[0].strip()
-        if text and len(text.split()) <= MAX_TRANSLATION_WORDS and not _LATIN.search(text):
-            out.append(text)
+        # one line may list several senses: "الحالة، الدولة، يقرّ" (state)
+        for text in _SENSES.split(_NUMBERING.sub("", line).split(" - ")[0]):
+            text = text.strip()
+            if text and len(text.split()) <= MAX_TRANSLATION_WORDS and not _LATIN.search(text) and text not in out:
+                out.append(text)
     return out[:MAX_TRANSLATIONS]
 
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from search.translation.dictionary import find_dictionary, read_dictd
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "lexicon_en_ar.tsv"
-_WORD = re.compile(r"[a-z][a-z\-']*")
+_WORD_CASED = re.compile(r"[A-Za-z][A-Za-z\-']*")
+MAX_ACRONYM = 3  # an upper-case word this short is an abbreviation ("HRW", "YPG"), not a name to spell
 MAX_PHRASE_WORDS = 3
 # Words with no topic of their own: looking them up would add noise such as أيّ for "which".
 STOPWORDS = frozenset("""
@@ -35,6 +37,7 @@ not no nor or and but if else also very just only more most much many some any e
 neither one other another same own too such can could would should will shall may might must
 s t don didn doesn isn wasn aren weren
 name named called known
+al el
 """.split())
 
 
@@ -56,7 +59,7 @@ def _word_forms(word: str) -> list[str]:
 
 
 def read_hand_lexicon(path: Path) -> dict[str, list[str]]:
-    """`english<TAB>arabic|arabic` lines; '#' comments. Raises ValueError naming the bad line."""
+    """`english<TAB>arabic|arabic` lines ("-": no Arabic); '#' comments. Raises ValueError naming the bad line."""
     entries: dict[str, list[str]] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -65,17 +68,20 @@ def read_hand_lexicon(path: Path) -> dict[str, list[str]]:
             english, arabic = line.split("\t")
         except ValueError as exc:
             raise ValueError(f"{path}:{n}: expected 'english<TAB>arabic|arabic'") from exc
-        entries.setdefault(english.strip().lower(), []).extend(a.strip() for a in arabic.split("|") if a.strip())
+        # "-": the phrase has no Arabic of its own ("according to"); it is consumed, not looked up word by word
+        entries.setdefault(english.strip().lower(), []).extend(
+            a.strip() for a in arabic.split("|") if a.strip() and a.strip() != "-")
     return entries
 
 
 class Lexicon:
     def __init__(self, entries: dict[str, list[str]], dictionary: dict[str, list[str]] | None = None,
                  dictionary_path: Path | None = None) -> None:
-        self.entries = entries
+        # a hyphenated entry also matches its words split ("deir ez-zor" / "Deir ez Zor"): queries split unknown hyphenated words
+        self.entries = {**{k.replace("-", " "): v for k, v in entries.items() if "-" in k}, **entries}
         self.dictionary = dictionary or {}
         self.dictionary_path = dictionary_path
-        heads = list(entries) + [h for h in self.dictionary if " " in h]
+        heads = list(self.entries) + [h for h in self.dictionary if " " in h]
         self.longest = min(MAX_PHRASE_WORDS, max((len(h.split()) for h in heads), default=1))
 
     @classmethod
@@ -91,36 +97,86 @@ class Lexicon:
         return {"hand_entries": len(self.entries), "dictionary": str(self.dictionary_path) if self.dictionary_path else None,
                 "dictionary_headwords": len(self.dictionary)}
 
-    def _lookup(self, words: list[str]) -> list[str] | None:
+    def _lookup(self, words: list[str]) -> tuple[list[str], bool] | None:
+        """(translations, from the hand lexicon) of a word or phrase; None when neither source has it."""
         phrase = " ".join(words)
         if phrase in self.entries:
-            return self.entries[phrase]
+            return self.entries[phrase], True
         if len(words) == 1:
             word = words[0]
             if phrase.endswith("s") and phrase[:-1] in self.entries:
-                return self.entries[phrase[:-1]]
+                return self.entries[phrase[:-1]], True
             if word in STOPWORDS:
                 return None
-            return next((self.dictionary[f] for f in _word_forms(word) if f in self.dictionary), None)
+            found = next((self.dictionary[f] for f in _word_forms(word) if f in self.dictionary), None)
+            return (found, False) if found else None
         if all(w in STOPWORDS for w in words):
             return None
-        return self.dictionary.get(phrase)
+        found = self.dictionary.get(phrase)
+        return (found, False) if found else None
 
-    def translate(self, text: str) -> list[str]:
-        """Arabic equivalents of the English words and phrases in `text` (longest match first)."""
-        words = _WORD.findall(text.lower())
-        out: list[str] = []
+    def _tokens(self, text: str) -> list[tuple[str, str]]:
+        """(lower-case word, as written) pairs; a hyphenated word neither source knows is split
+        ("Saudi-led" -> saudi, led; "al-Zahraa" -> al, zahraa), a possessive dropped ("State's" -> state)."""
+        out: list[tuple[str, str]] = []
+        for match in _WORD_CASED.finditer(text):
+            written = match.group().strip("-'")
+            written = written[:-2] if written.lower().endswith("'s") else written.rstrip("'")
+            word = written.lower()
+            if "-" in word and word not in self.entries and word not in self.dictionary:
+                out += [(p.lower(), p) for p in written.split("-") if p]
+            elif word:
+                out.append((word, written))
+        return out
+
+    def pieces(self, text: str) -> list[Piece]:
+        """The English words and phrases of `text` (longest match first) with their Arabic, and which are names.
+
+        A name (`Piece.name`) is a word neither source translates, or a capitalised word the
+        dictionary only explains in a phrase ("Homs" -> "من نفس الصنف"): its Arabic is left
+        to `search.translation.names`, which looks for its spelling in the index.
+        """
+        words = self._tokens(text)
+        out: list[Piece] = []
         i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):
-                found = self._lookup(words[i : i + size])
+                found = self._lookup([w for w, _ in words[i : i + size]])
                 if found:
-                    out.extend(found)
+                    arabic, hand = found
+                    word, written = words[i]
+                    if (size == 1 and written[:1].isupper() and not hand and _name_like(word, written)
+                            and all(len(a.split()) > 2 for a in arabic)):
+                        out.append(Piece(word, (), True))
+                    else:
+                        out.append(Piece(" ".join(w for w, _ in words[i : i + size]), tuple(arabic), False))
                     i += size
                     break
             else:
+                word, written = words[i]
+                # only a capitalised word is taken for a name: a lower-case word no source knows is
+                # an English inflection the dictionary lacks ("retaken"), and its "spelling" would be noise
+                out.append(Piece(word, (), written[:1].isupper() and _name_like(word, written) and word not in STOPWORDS))
                 i += 1
         return out
+
+    def translate(self, text: str) -> list[str]:
+        """Arabic equivalents of the English words and phrases in `text` (longest match first)."""
+        return [a for piece in self.pieces(text) for a in piece.arabic]
+
+
+def _name_like(word: str, written: str) -> bool:
+    """A word that may be a name to transliterate: letters only, three or more, not a short abbreviation."""
+    return len(word) >= 3 and word.isalpha() and not (written.isupper() and len(written) <= MAX_ACRONYM)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One English word or phrase of a query and its Arabic (empty for a name or an unknown word)."""
+
+    english: str
+    arabic: tuple[str, ...]
+    name: bool  # worth looking for as a transliterated name
 
 
 @lru_cache(maxsize=4)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from khabar.arabic import analyze
+from khabar.arabic import analyze, term
 from khabar.models import Claim, Document
 from khabar.segment import build_passages
 from search.backends import Backend, BackendError, ClaimQuery, Filters, IndexMismatch
 from search.searcher import Searcher
+from search.translation.lexicon import Lexicon
 
 ARTICLES = {
     "coalition": (
@@ -394,3 +395,30 @@ def test_english_keywords_reach_arabic_text_through_the_dictionary(loaded, embed
     response = searcher.search("Moroccan goals in the evening", mode="lexical", k=3)
     assert {"مغرب", "مساء"} <= set(response.terms)
     assert response.hits and response.hits[0].doc_id == "football"
+
+
+def test_term_counts_are_live_passage_counts(loaded):
+    """One count per analysed term the passages hold; absent terms left out; deletes and changes counted at once."""
+    def expected(terms: list[str]) -> dict[str, int]:
+        passages = [set(analyze(p.text)) for key in ARTICLES if (d := loaded.get_document(key)) for p in d.passages]
+        return {t: n for t in terms if (n := sum(t in p for p in passages))}
+
+    kabul, zakharova, civilians = analyze("كابول زاخاروفا مدنيا")
+    counts = loaded.term_counts([kabul, zakharova, civilians, "زلزال", kabul, ""])
+    assert counts == expected([kabul, zakharova, civilians]) and counts[kabul] == 1 and counts[civilians] >= 2
+    loaded.upsert([make_doc("kabul", "وقع زلزال قوي في المدينة دون ضحايا.")])
+    assert loaded.term_counts([kabul, term("زلزال")]) == {term("زلزال"): 1}
+    loaded.delete("mayadin")
+    assert loaded.term_counts([zakharova, civilians]) == expected([civilians]) and zakharova not in expected([zakharova])
+    assert loaded.term_counts([]) == {}
+
+
+def test_english_names_reach_arabic_text_by_their_spelling(loaded, embedder):
+    """With no lexicon and no dictionary, only their Arabic spelling looked up in the index can put
+    these names on the lexical side."""
+    searcher = Searcher(loaded, embedder, lexicon=Lexicon({}, {}))  # no lexicon, no dictionary: spelling only
+    response = searcher.search("What did Zakharova say about Mayadin?", mode="lexical", k=3)
+    assert {term("زاخاروفا"), term("الميادين")} <= set(response.terms)
+    assert response.hits and response.hits[0].doc_id == "mayadin"
+    assert searcher.search("Kabul", mode="lexical", k=3).hits[0].doc_id == "kabul"
+    assert not searcher.search("Smithfield", mode="lexical", k=3).hits  # no spelling of it in the index

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from khabar.settings import Settings
 from ui.server import build_app
@@ -22,20 +21,11 @@ HOLD_S = 1.5  # each write holds the index this long: far longer than either req
 
 
 @pytest.fixture
-def server(tmp_path: Path):
+def server(tmp_path: Path, serve_in_thread):
     app = build_app(Settings(data_dir=str(tmp_path / "index")))
     engine = app.state.engine
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(timeout=15)
+    with serve_in_thread(app) as base_url:
+        yield base_url, engine
     engine.close()
 
 

@@ -43,6 +43,12 @@ ARTICLES = [
              "التدخل."},
     {"id": "coalition-oct", "published_at": "2017-10-01", "title": "التحالف يعترف بقتل مدنيين في غاراته",
      "text": "اعترف التحالف الدولي بقتل أكثر من 1190 مدنيا في غاراته على سوريا والعراق منذ بدء الحملة."},
+    {"id": "aleppo-undated", "title": "أخبار حلب",
+     "text": "قتل 18 مدنيا في مدينة حلب بحسب ناشطين."},
+    {"id": "aleppo-blast", "title": "تفجير في حلب",
+     "text": "قتل 9 مدنيين في تفجير استهدف مدينة حلب.\n\nوكانت المدينة قد شهدت معارك عنيفة عام 2016."},
+    {"id": "mogadishu", "published_at": "2017-10-29", "title": "هجوم على فندق في مقديشو",
+     "text": "لقي 12 شخصا حتفهم في هجوم مسلح على فندق في العاصمة الصومالية مقديشو."},
     {"id": "coalition-nov", "published_at": "2017-11-30", "title": "تقرير شهري جديد للتحالف الدولي",
      "text": "اعترف التحالف الدولي في تقريره الشهري بقتل 1257 مدنيا في غاراته على سوريا والعراق."},
 ]
@@ -136,3 +142,22 @@ def test_an_event_the_corpus_does_not_cover_abstains(answerer: Answerer, questio
     assert d["answerable"] is False and not d["claims"]
     assert not _numbers(d["answer"]) - {2017, 2023}
     assert d["related"]
+
+
+@pytest.mark.parametrize("question", [
+    "How many civilians were killed in the market bombing in Aleppo in 2015?",
+    "How many civilians were killed when a bus was bombed in Aleppo in December 2017?",
+])
+def test_a_figure_whose_context_holds_nothing_of_the_asked_event_is_not_its_answer(answerer: Answerer,
+                                                                                 question: str) -> None:
+    # 18: Aleppo and civilians only (no incident, no date, no market); 9: a bombing in Aleppo, but neither a bus
+    # nor 2017 in an article that names other years
+    d = answerer.ask(question).to_dict()
+    assert d["answerable"] is False and not d["claims"], d["answer"]
+    assert not {9, 18} & _numbers(d["answer"])
+
+
+def test_a_figure_the_question_gives_is_not_the_answer(answerer: Answerer) -> None:
+    # the article's 12 counts the dead; the question's 12 is how long the siege lasted
+    d = answerer.ask("How many people were killed in the hotel siege in Mogadishu that lasted 12 hours?").to_dict()
+    assert d["answerable"] is False, d["answer"]

@@ -10,15 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from indexer.pipeline import document_from_article
@@ -57,23 +54,13 @@ def guarded(tmp_path: Path, embedder):
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, embedder):
+def live(tmp_path_factory: pytest.TempPathFactory, embedder, serve_in_thread):
     """The API on a real uvicorn server in a thread, for what depends on how a server decodes a path
     (Starlette's TestClient percent-decodes it twice, so "%252F" would reach a route as "/")."""
     root = tmp_path_factory.mktemp("live")
     engine = Engine(Settings(data_dir=str(root / "index"), api_key=KEY["X-API-Key"]), embedder=embedder)
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    with serve_in_thread(create_app(engine)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         yield client, engine, root
-    server.should_exit = True
-    thread.join(timeout=10)
     engine.close()
 
 

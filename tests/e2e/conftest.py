@@ -22,8 +22,26 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
 ES_SH = ROOT / "scripts" / "es.sh"
 START_TIMEOUT = 420  # seconds for `es.sh [cluster] start` (its own health waits are 180 s / 300 s)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> dict[str, Any]:
+    """Playwright's launch arguments for the system's headless Chromium (`pw.chromium.launch(**chromium)`).
+
+    Fails, rather than skips, when Chromium is missing: the browser tests are part of the suite, and
+    only KHABAR_SKIP_BROWSER=1 leaves them out on purpose.
+    """
+    if os.environ.get("KHABAR_SKIP_BROWSER") == "1":
+        pytest.skip("KHABAR_SKIP_BROWSER=1: browser tests explicitly disabled")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (Debian chromium + Arabic fonts), "
+                    "or set KHABAR_SKIP_BROWSER=1 to skip the browser tests on purpose", pytrace=False)
+    return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,6 @@ the list of operations. Same browser set-up as test_web_e2e.py (`scripts/install
 """
 from __future__ import annotations
 
-import os
-import threading
-import time
-from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -17,45 +13,23 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 RENDER_TIMEOUT_MS = 60_000
 OPERATIONS = ["/api/search", "/api/ask", "/api/documents", "/api/upload"]
 
 
-def _require_browser() -> None:
-    if os.environ.get("KHABAR_SKIP_BROWSER") == "1":
-        pytest.skip("KHABAR_SKIP_BROWSER=1: browser tests explicitly disabled")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (Debian chromium + Arabic fonts), "
-                    "or set KHABAR_SKIP_BROWSER=1 to skip the browser tests on purpose", pytrace=False)
-
-
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory, chromium, serve_in_thread) -> Iterator[str]:
     """The product's own server (`ui.server.build_app`: API + UI) on a free loopback port."""
-    _require_browser()
-    import uvicorn
-
     from khabar.settings import Settings
     from ui.server import build_app
 
     app = build_app(Settings(data_dir=str(tmp_path_factory.mktemp("docs-offline")), api_key=None))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not come up within 60 s"
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture
-def offline_page(base_url: str):
+def offline_page(base_url: str, chromium):
     """A page whose requests to any host but this server are aborted; yields (page, blocked requests
     as (resource type, URL))."""
     from playwright.sync_api import sync_playwright
@@ -72,7 +46,7 @@ def offline_page(base_url: str):
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**chromium)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.route("**/*", only_ours)
         page = context.new_page()

@@ -7,9 +7,6 @@ Screenshots of every tab are written to docs/screenshots/.
 """
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,64 +19,29 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "samples" / "seeds"
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 TIMEOUT_MS = 180_000  # generous: CI shares 2 cores, and a queued question can hold the Gradio queue
 UNIQUE_WORD = "زمردستان"  # an invented place name: only the uploaded file contains it
 
 
-def _require_browser() -> None:
-    if os.environ.get("KHABAR_SKIP_BROWSER") == "1":
-        pytest.skip("KHABAR_SKIP_BROWSER=1: browser tests explicitly disabled")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (Debian chromium + Arabic fonts), "
-                    "or set KHABAR_SKIP_BROWSER=1 to skip the browser tests on purpose", pytrace=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory, chromium, serve_in_thread) -> Iterator[str]:
     """The product's own server (`ui.server.build_app`) on a free loopback port, seeds indexed."""
-    _require_browser()
-    import uvicorn
-
     from khabar.settings import Settings
     from ui.server import build_app
 
     settings = Settings(data_dir=str(tmp_path_factory.mktemp("web-e2e")), api_key=None)
     app = build_app(settings, [str(SEEDS)])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not come up within 60 s")
-        time.sleep(0.2)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        assert httpx.get(f"{url}/api/health", timeout=30).status_code == 200
+        yield url
 
 
 @pytest.fixture(scope="module")
-def browser(base_url: str):
+def browser(base_url: str, chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(**chromium)
         yield b
         b.close()
 

