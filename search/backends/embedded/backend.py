@@ -360,7 +360,7 @@ class EmbeddedBackend:
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms:
             return {}
-        self._refresh_vectors()
+        self._refresh()
         try:
             searcher = self._index.searcher()
             out: dict[str, int] = {}
