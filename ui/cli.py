@@ -169,7 +169,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
             for shard, n in value.items():
                 print(f"{'  shard ' + shard:28} {n} without vectors (khabar embed --shard {shard})")
         else:
-            print(f"{key:28} {value}")
+            for name, shown in (value.items() if isinstance(value, dict) else [("", value)]):
+                print(f"{key + ('.' + name if name else ''):28} {shown}")  # nested: vector_index.kind, ...
     if stats["passages_without_vectors"]:
         print(f"{stats['passages_without_vectors']} passages still lack vectors (keyword search finds them now): "
               "run `khabar embed` (several processes: --workers N; several machines: --shard i/n)")

@@ -150,6 +150,15 @@ def load_saudinewsnet(n: int, seed: int = 0, root: Path | None = None) -> list[d
     """`n` distinct, non-empty articles sampled with a fixed seed (read from the zips, never copied)."""
     import random
 
+    articles = all_saudinewsnet(root)
+    if n > len(articles):
+        raise ValueError(f"asked for {n} distractors, SaudiNewsNet has {len(articles)} usable articles")
+    rng = random.Random(seed)
+    return rng.sample(articles, n)
+
+
+def all_saudinewsnet(root: Path | None = None) -> list[dict]:
+    """Every distinct article with at least 200 characters of content, in the archive's order."""
     folder = (root or shared_data_dir()) / "saudinewsnet" / "dataset"
     articles: list[dict] = []
     seen: set[str] = set()
@@ -162,10 +171,7 @@ def load_saudinewsnet(n: int, seed: int = 0, root: Path | None = None) -> list[d
                         continue
                     seen.add(body)
                     articles.append(art)
-    if n > len(articles):
-        raise ValueError(f"asked for {n} distractors, SaudiNewsNet has {len(articles)} usable articles")
-    rng = random.Random(seed)
-    return rng.sample(articles, n)
+    return articles
 
 
 def embed_pending(backend, embedder, batch: int = 16, progress: bool = True) -> int:

@@ -53,7 +53,8 @@ def open_backend(settings: Settings, embedder: EmbedderIdentity) -> Backend:
     if settings.backend == "embedded":
         from search.backends.embedded import EmbeddedBackend
 
-        return EmbeddedBackend(settings.data_dir, embedder.id, embedder.dim)
+        return EmbeddedBackend(settings.data_dir, embedder.id, embedder.dim, vector_index=settings.vector_index,
+                               ann_threshold=settings.ann_threshold)
     if settings.backend == "elasticsearch":
         from search.backends.elastic import ElasticBackend
 

@@ -70,6 +70,26 @@ def test_health_and_stats(client):
     assert client.get("/api/stats").json()["backend"] == "embedded"
 
 
+def test_health_reports_the_vector_index_choice_and_why(tmp_path, embedder, seeds_dir):
+    """At the seeds' size `auto` keeps the exact scan; with the threshold below it, health shows HNSW serving."""
+    from dataclasses import replace
+
+    exact = Engine(Settings(data_dir=str(tmp_path / "index")), embedder=embedder)
+    exact.ingest([seeds_dir], progress=False)
+    info = TestClient(create_app(exact)).get("/api/health").json()["vector_index"]
+    assert info["chosen"] == "exact" and "< KHABAR_ANN_THRESHOLD 250,000" in info["reason"]
+    exact.close()
+    settings = replace(Settings(data_dir=str(tmp_path / "index")), ann_threshold=10)
+    engine = Engine(settings, embedder=embedder)
+    client = TestClient(create_app(engine))
+    assert client.get("/api/search", params={"q": "الميادين", "mode": "semantic"}).json()["hits"]
+    assert engine.backend.wait_for_vector_index(timeout=120)  # type: ignore[attr-defined]
+    info = client.get("/api/health").json()["vector_index"]
+    assert info["chosen"] == info["kind"] == "hnsw" and ">= KHABAR_ANN_THRESHOLD 10" in info["reason"]
+    assert info["state"] == "in memory" and info["vectors"] > 10
+    engine.close()
+
+
 def test_get_document_and_404(client):
     doc_id = next(d["doc_id"] for d in client.get("/api/documents").json()["documents"]
                   if d["doc_id"].startswith("002_49235c3dde4d8611-"))

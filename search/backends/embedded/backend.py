@@ -1,14 +1,17 @@
 """The default backend: tantivy (BM25) + faiss (vectors) + SQLite (records), in one folder.
 
 Why three libraries: tantivy is a maintained Lucene-class engine (incremental add/delete,
-sub-millisecond queries; `text_index.py`); faiss scans every vector (8-bit copies, re-scored
-exactly; `vectors.py`); SQLite holds documents, passages, claims and vectors transactionally
-and is the source of truth (`catalog.py`). Measurements: docs/DESIGN.md, docs/BENCHMARKS.md.
+sub-millisecond queries; `text_index.py`); faiss finds vector candidates (an exact 8-bit scan, or
+HNSW past ANN_THRESHOLD vectors; re-scored exactly; `vectors.py`); SQLite holds documents,
+passages, claims and vectors transactionally and is the source of truth (`catalog.py`).
+Measurements: docs/DESIGN.md, docs/BENCHMARKS.md.
 
 Over 400 lines for a reason: this is the one class that implements the backend contract's
-twenty operations; what each engine needs to know lives in the three modules beside it. The faiss index is rebuilt from SQLite when the process opens the
-folder or sees another process's change, so a crash can never leave vectors and records
-out of step.
+twenty operations, plus the life of the derived vector index; what each engine needs to know
+lives in the three modules beside it. The vector index is made from SQLite at the first vector
+search (or loaded from its saved copy, stamped with the catalog's id and change-log position) and
+follows every committed change, this process's or another's, through the catalog's `vector_log`,
+so a crash can never leave vectors and records out of step.
 
 Crash safety and idempotence: `upsert` first replaces the document's passages in tantivy
 (delete by doc_id, add, commit) and only then commits the SQLite transaction that records
@@ -22,10 +25,10 @@ import os
 import shutil
 import sqlite3
 import threading
+import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import faiss
 import numpy as np
 import tantivy
 
@@ -50,6 +53,7 @@ from search.backends.contract import (
 from search.backends.embedded.catalog import (
     SCHEMA_VERSION,
     claims_sql,
+    log_vector_changes,
     vector_filter_sql,
     WITHOUT_SPARSE,
     Transaction,
@@ -58,7 +62,11 @@ from search.backends.embedded.catalog import (
     write_error,
 )
 from search.backends.embedded.text_index import has_segments, lexical_query, open_text_index, text_schema
-from search.backends.embedded.vectors import RESCORE_FACTOR, scan_bound, vector_index
+from search.backends.embedded.vector_state import SAVED_DIR, VectorState
+from search.backends.embedded.vectors import ANN_THRESHOLD, EXACT, HNSW, RESCORE_FACTOR, remove_saved
+
+VECTOR_INDEX_SETTINGS = ("auto", EXACT, HNSW)
+ADMITTED_CACHE = 8  # filters whose admitted vec_ids are remembered (until the next write)
 
 
 class EmbeddedBackend:
@@ -66,7 +74,14 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, data_dir: str | os.PathLike, embedder_id: str, dim: int) -> None:
+    def __init__(self, data_dir: str | os.PathLike, embedder_id: str, dim: int, vector_index: str = "auto",
+                 ann_threshold: int = ANN_THRESHOLD, build_in_background: bool = True) -> None:
+        """`vector_index`: `auto` (exact below `ann_threshold` vectors, HNSW from it), `exact` or `hnsw`.
+        `build_in_background`: an HNSW build (minutes at a million vectors) runs on a thread while
+        searches use the exact index; False builds it in the calling thread (tests, benchmarks)."""
+        if vector_index not in VECTOR_INDEX_SETTINGS:
+            raise BackendError(f"KHABAR_VECTOR_INDEX must be one of {', '.join(VECTOR_INDEX_SETTINGS)}, "
+                               f"not {vector_index!r}")
         self.dir = Path(data_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -75,10 +90,10 @@ class EmbeddedBackend:
         self._tantivy_schema = text_schema()
         self._index = open_text_index(self.dir / "tantivy", self._tantivy_schema,
                                       bool(self._rows("SELECT 1 FROM documents LIMIT 1")))
-        self._generation_seen = -1
-        self._faiss: faiss.IndexIDMap2 | None = None
-        self._bound = 0.0  # the 8-bit scan's scale (see vectors.vector_index)
-        self._refresh_vectors()
+        self._generation_seen = self._generation()
+        self._admitted_cache: dict[tuple[Filters, int], np.ndarray] = {}
+        self._vectors = VectorState(self.dir, dim, self._ensure_catalog_id(), self._db, self._lock, vector_index,
+                                    ann_threshold, build_in_background)
 
     # ------------------------------------------------------------------ opening
     def _check_info(self, embedder_id: str, dim: int) -> IndexInfo:
@@ -115,29 +130,36 @@ class EmbeddedBackend:
         rows = self._rows("SELECT value FROM info WHERE key = 'generation'")
         return int(rows[0][0]) if rows else 0
 
+    def _ensure_catalog_id(self) -> str:
+        """A random id for this catalog: a saved vector index is only used with the catalog it came from."""
+        rows = self._rows("SELECT value FROM info WHERE key = 'catalog_id'")
+        if rows:
+            return str(rows[0][0])
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO info(key, value) VALUES ('catalog_id', ?)", (uuid.uuid4().hex,))
+            return str(db.execute("SELECT value FROM info WHERE key = 'catalog_id'").fetchone()[0])
+
     def _stacked(self, blobs: Iterable[bytes]) -> np.ndarray:
         """Stored float32 vectors (SQLite blobs) as one (n, dim) matrix."""
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, self.info.dim)
 
-    def _refresh_vectors(self, force: bool = False) -> None:
-        """Rebuild the in-memory faiss index from SQLite if any process changed the store (or `force`)."""
+    def _refresh(self) -> None:
+        """See other processes' commits: reload the text index, bring the vector index up to date."""
         with self._lock:
             generation = self._generation()
-            if generation == self._generation_seen and self._faiss is not None and not force:
+            if generation == self._generation_seen:
                 return
-            ids: list[int] = []
-            blobs: list[bytes] = []
-            for vec_id, blob in self._rows("SELECT vec_id, vector FROM passages WHERE vector IS NOT NULL"):
-                ids.append(vec_id)
-                blobs.append(blob)
-            vectors = self._stacked(blobs)
-            self._bound = scan_bound(vectors)
-            index = faiss.IndexIDMap2(vector_index(self.info.dim, self._bound))
-            if ids:
-                index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-            self._faiss = index
-            self._generation_seen = generation
             self._index.reload()
+            self._generation_seen = generation
+            self._vectors.catch_up()
+
+    def vector_index_info(self) -> dict[str, Any]:
+        """Which vector index serves searches and why (`vector_state.VectorState.info`)."""
+        return self._vectors.info()
+
+    def wait_for_vector_index(self, timeout: float | None = None) -> bool:
+        """Block until a background HNSW build (if any) has finished; True if none is running now."""
+        return self._vectors.wait(timeout)
 
     # ------------------------------------------------------------------ writes
     def upsert(self, docs: Sequence[Document]) -> None:
@@ -167,19 +189,15 @@ class EmbeddedBackend:
                 raise write_error("the text index", exc, self.dir) from exc
             finally:
                 del writer
-            removed: list[int] = []
-            added: list[tuple[int, bytes]] = []
             with self._tx() as db:
-                before = self._generation_in(db)
                 for doc in docs:
                     gone, moved = self._replace_rows(db, doc)
-                    removed += gone
-                    added += moved
+                    log_vector_changes(db, gone + moved)
                 self._bump_generation(db)
-        self._sync_faiss(before, removed, added)
+            self._refresh()
 
-    def _replace_rows(self, db: sqlite3.Connection, doc: Document) -> tuple[list[int], list[tuple[int, bytes]]]:
-        """Replace a document's rows; returns (vec_ids whose vectors left, (new vec_id, vector) kept)."""
+    def _replace_rows(self, db: sqlite3.Connection, doc: Document) -> tuple[list[int], list[int]]:
+        """Replace a document's rows; returns (vec_ids whose vectors left, new vec_ids of vectors kept)."""
         # Vectors of passages whose text did not change are kept (ids are content hashes).
         old = db.execute(
             "SELECT vec_id, passage_id, vector, sparse FROM passages WHERE doc_id = ? AND vector IS NOT NULL",
@@ -207,9 +225,8 @@ class EmbeddedBackend:
               c.kind, c.event, " " + " ".join(analyze(c.actor or "")) + " ")
              for c in doc.claims],
         )
-        moved = db.execute(
-            "SELECT vec_id, vector FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,)
-        ).fetchall() if kept else []
+        moved = [r[0] for r in db.execute(
+            "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc.doc_id,))] if kept else []
         return [vec_id for vec_id, _, _, _ in old], moved
 
     def delete(self, doc_id: str) -> bool:
@@ -223,14 +240,13 @@ class EmbeddedBackend:
             finally:
                 del writer
             with self._tx() as db:
-                before = self._generation_in(db)
-                removed = [r[0] for r in db.execute(
-                    "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc_id,))]
+                log_vector_changes(db, [r[0] for r in db.execute(
+                    "SELECT vec_id FROM passages WHERE doc_id = ? AND vector IS NOT NULL", (doc_id,))])
                 db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
                 db.execute("DELETE FROM claims WHERE doc_id = ?", (doc_id,))
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
                 self._bump_generation(db)
-        self._sync_faiss(before, removed, [])
+            self._refresh()
         return exists is not None
 
     def set_vectors(self, passage_ids: Sequence[str], vectors: np.ndarray,
@@ -240,46 +256,18 @@ class EmbeddedBackend:
             raise BackendError(f"expected {len(passage_ids)} vectors of dim {self.info.dim}, got {vectors.shape}")
         check_sparse_count(passage_ids, sparse)
         blobs = [encode_sparse(v) for v in sparse] if sparse is not None else [None] * len(passage_ids)
-        row_of = {pid: i for i, pid in enumerate(passage_ids)}
-        with self._tx() as db:
-            before = self._generation_in(db)
-            marks = ",".join("?" * len(passage_ids))
-            rows = db.execute(f"SELECT passage_id, vec_id, vector IS NOT NULL FROM passages WHERE passage_id IN ({marks})",
-                              list(passage_ids)).fetchall() if passage_ids else []
-            db.executemany(
-                "UPDATE passages SET vector = ?, sparse = ? WHERE passage_id = ?",
-                [(vectors[i].tobytes(), blobs[i], pid) for i, pid in enumerate(passage_ids)],
-            )
-            self._bump_generation(db)
-        self._sync_faiss(before, [vec_id for _, vec_id, had in rows if had],
-                         [(vec_id, vectors[row_of[pid]].tobytes()) for pid, vec_id, _ in rows])
-
-    @staticmethod
-    def _generation_in(db: sqlite3.Connection) -> int:
-        return int(db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone()[0])
-
-    def _sync_faiss(self, before: int, removed: list[int], added: list[tuple[int, bytes]]) -> None:
-        """Apply this process's own committed change to the in-memory indexes instead of rebuilding.
-
-        A rebuild reads every vector back from SQLite (0.4 s at 100k passages), which would
-        otherwise follow every 16-passage batch of `khabar embed` and every 100-document batch of
-        an ingest. When no other process wrote in between (the generation moved by exactly our
-        commit), removing and adding the changed vectors is equivalent; otherwise rebuild.
-        """
         with self._lock:
-            if self._faiss is None or self._generation_seen != before or self._generation() != before + 1:
-                self._refresh_vectors()
-                return
-            vectors = self._stacked(blob for _, blob in added)
-            if vectors.size and float(np.abs(vectors).max()) > self._bound:
-                self._refresh_vectors(force=True)  # outside the 8-bit scale (or the first vectors): re-scale all
-                return
-            if removed:
-                self._faiss.remove_ids(np.asarray(removed, dtype=np.int64))
-            if added:
-                self._faiss.add_with_ids(vectors, np.asarray([vec_id for vec_id, _ in added], dtype=np.int64))
-            self._generation_seen = before + 1
-            self._index.reload()
+            with self._tx() as db:
+                for start in range(0, len(passage_ids), 10_000):  # SQLite's limit on bound variables
+                    part = list(passage_ids[start : start + 10_000])
+                    log_vector_changes(db, [r[0] for r in db.execute(
+                        f"SELECT vec_id FROM passages WHERE passage_id IN ({','.join('?' * len(part))})", part)])
+                db.executemany(
+                    "UPDATE passages SET vector = ?, sparse = ? WHERE passage_id = ?",
+                    [(vectors[i].tobytes(), blobs[i], pid) for i, pid in enumerate(passage_ids)],
+                )
+                self._bump_generation(db)
+            self._refresh()
 
     # ------------------------------------------------------------------ reads
     def content_hashes(self) -> dict[str, str]:
@@ -359,7 +347,7 @@ class EmbeddedBackend:
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms or k <= 0:
             return []
-        self._refresh_vectors()
+        self._refresh()
         query = lexical_query(self._tantivy_schema, terms, filters)
         try:
             searcher = self._index.searcher()
@@ -372,7 +360,7 @@ class EmbeddedBackend:
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms:
             return {}
-        self._refresh_vectors()
+        self._refresh()
         try:
             searcher = self._index.searcher()
             out: dict[str, int] = {}
@@ -389,30 +377,41 @@ class EmbeddedBackend:
             raise IndexCorrupt(f"the text index {self.dir / 'tantivy'} cannot be read ({exc}); {REBUILD_HINT}") from exc
 
     def knn(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]]:
-        self._refresh_vectors()
-        assert self._faiss is not None
-        if self._faiss.ntotal == 0 or k <= 0:
+        if k <= 0:
             return []
         query = checked_query_vector(vector, self.info.dim)
-        params = None
-        if not filters.is_empty():
-            allowed = np.asarray([r[0] for r in self._rows(*vector_filter_sql(filters))], dtype=np.int64)
-            if allowed.size == 0:
+        with self._lock:  # a catch-up in another thread must not change the index mid-search
+            self._refresh()
+            index = self._vectors.current()
+            if index.ntotal == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, ids = self._faiss.search(query.reshape(1, -1), min(RESCORE_FACTOR * k, self._faiss.ntotal),
-                                         params=params)
-        found = [int(i) for i in ids[0] if i != -1]
-        if not found:
+            allowed = None if filters.is_empty() else self._admitted(filters)
+            if allowed is not None and allowed.size == 0:
+                return []
+            found = index.search(query, RESCORE_FACTOR * k, allowed)
+        if not len(found):
             return []
         marks = ",".join("?" * len(found))
         rows = self._rows(f"SELECT passage_id, vector FROM passages WHERE vec_id IN ({marks}) AND vector IS NOT NULL",
-                          found)
+                          [int(i) for i in found])
         if not rows:
             return []
-        # the scan ran on 8-bit copies; the ranking and the reported cosines are exact, from the float32 originals
+        # the index ranked 8-bit codes; the ranking and the reported cosines are exact, from the float32 originals
         exact = self._stacked(blob for _, blob in rows) @ query
         return sorted(((pid, float(c)) for (pid, _), c in zip(rows, exact)), key=lambda item: -item[1])[:k]
+
+    def _admitted(self, filters: Filters) -> np.ndarray:
+        """vec_ids a filter admits, remembered until the next write (a filter admitting 80k passages of a
+        million takes ~0.1-0.2 s of SQL; a user paging or refining a query repeats the same filter)."""
+        key = (filters, self._generation_seen)
+        found = self._admitted_cache.get(key)
+        if found is None:
+            found = np.fromiter((r[0] for r in self._rows(*vector_filter_sql(filters))), dtype=np.int64)
+            self._admitted_cache = {k: v for k, v in self._admitted_cache.items() if k[1] == key[1]}
+            if len(self._admitted_cache) >= ADMITTED_CACHE:
+                self._admitted_cache.pop(next(iter(self._admitted_cache)))
+            self._admitted_cache[key] = found
+        return found
 
     def passages(self, passage_ids: Sequence[str]) -> list[PassageRecord]:
         if not passage_ids:
@@ -452,22 +451,26 @@ class EmbeddedBackend:
             details={"data_dir": str(self.dir), "disk_bytes": size, "schema_version": self.info.schema_version,
                      "passages_without_sparse": count(
                          f"SELECT COUNT(*) FROM passages WHERE {WITHOUT_SPARSE}"),
+                     "vector_index": self.vector_index_info(),
                      "status": "ok"},
         )
 
     def close(self) -> None:
+        """Close the catalog; an HNSW index that changed a lot since it was saved is saved first."""
         with self._lock:
+            self._vectors.close()
             self._db.close()
 
     def derived_counts(self, doc_ids: Sequence[str]) -> dict[str, Any]:
         """What the indexes rebuilt from the catalog hold: passages in the text index (all, and per
         document) and vectors in the in-memory index. Crash tests check them against the catalog."""
-        self._refresh_vectors()
+        self._refresh()
+        index = self._vectors.current()
         searcher = self._index.searcher()
         per_doc = {doc_id: searcher.search(tantivy.Query.term_query(self._tantivy_schema, "doc_id", doc_id),
                                            limit=1, count=True).count for doc_id in doc_ids}
         return {"text_passages": searcher.num_docs, "text_passages_per_doc": per_doc,
-                "vectors": self._faiss.ntotal if self._faiss is not None else 0}
+                "vectors": index.ntotal}
 
     @staticmethod
     def destroy(data_dir: str | os.PathLike) -> None:
@@ -476,6 +479,7 @@ class EmbeddedBackend:
         for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
             (path / name).unlink(missing_ok=True)
         shutil.rmtree(path / "tantivy", ignore_errors=True)
+        remove_saved(path / SAVED_DIR)
 
     def sibling_scores(self, vector: np.ndarray, passage_ids: Sequence[str]) -> list[tuple[str, str, float]]:
         """Exact cosines from the vectors in SQLite (one query; the faiss index is not involved)."""

@@ -1,7 +1,9 @@
 """The embedded backend's catalog: SQLite holds documents, passages, claims and vectors, and is the source of truth.
 
-Everything else in the folder (the tantivy text index, the in-memory faiss index) can be
-rebuilt from it. One connection is shared by the server's threads under the backend's lock;
+Everything else in the folder (the tantivy text index, the vector index in memory and its
+saved copy) can be rebuilt from it. `vector_log` lists, in commit order, every vec_id whose vector
+appeared, changed or left, so a process holding a vector index applies only what changed since it
+last looked instead of re-reading every vector (at a million passages a rebuild takes minutes). One connection is shared by the server's threads under the backend's lock;
 writes go through `Transaction`, which turns SQLite failures (a full disk) into messages
 that say what to do.
 """
@@ -32,6 +34,8 @@ CREATE TABLE IF NOT EXISTS passages (
     text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB, sparse BLOB
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_published ON documents(published_at);
 CREATE INDEX IF NOT EXISTS passages_pending ON passages(vec_id) WHERE vector IS NULL;
 CREATE TABLE IF NOT EXISTS claims (
     claim_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, actor_id TEXT, actor TEXT, what TEXT,
@@ -39,11 +43,24 @@ CREATE TABLE IF NOT EXISTS claims (
     kind TEXT, event TEXT, actor_terms TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id);
+CREATE TABLE IF NOT EXISTS vector_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, vec_id INTEGER NOT NULL);
 """
 
 
 CLAIM_COLUMNS = {"kind": "TEXT", "event": "TEXT", "actor_terms": "TEXT NOT NULL DEFAULT ''"}
 WITHOUT_SPARSE = "vector IS NOT NULL AND sparse IS NULL"  # embedded before latent terms, or with them off
+# Change-log rows kept: a process further behind than this rebuilds its vector index from the catalog.
+LOG_KEEP = 2_000_000
+
+
+def log_vector_changes(db: sqlite3.Connection, vec_ids: list[int]) -> None:
+    """Record, inside the caller's write transaction, that these vec_ids' vectors changed; trim old rows."""
+    if not vec_ids:
+        return
+    db.executemany("INSERT INTO vector_log(vec_id) VALUES (?)", [(v,) for v in vec_ids])
+    last = db.execute("SELECT max(seq) FROM vector_log").fetchone()[0]
+    if last % min(10_000, LOG_KEEP) < len(vec_ids):  # trim now and then, not on every write
+        db.execute("DELETE FROM vector_log WHERE seq <= ?", (last - LOG_KEEP,))
 
 
 def date_key(iso: str | None) -> int | None:
@@ -124,8 +141,13 @@ class Transaction:
 
 
 def vector_filter_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """SQL (and its arguments) for the vec_ids of passages with vectors that pass `filters`."""
-    sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.vector IS NOT NULL"
+    """SQL (and its arguments) for the vec_ids of passages that pass `filters`.
+
+    Passages without a vector are not excluded here (the vector index holds none of them): that
+    keeps the query on the passages_doc index, without reading any passage row, which matters
+    when a filter admits a hundred thousand passages of a million.
+    """
+    sql = "SELECT p.vec_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE 1=1"
     args: list[Any] = []
     if filters.source:
         sql += " AND d.source = ?"
