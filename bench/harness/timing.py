@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -55,3 +55,29 @@ def load_average() -> str:
     """The 1/5/15-minute load averages: on shared cores they say how trustworthy a timing is."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def timed_hybrid(backend: Any, searcher: Any, embedder: Any, query: str, k: int = 50) -> tuple[float, ...]:
+    """One hybrid search done by hand, stage by stage, in seconds: (query analysis + embedding, BM25, kNN,
+    fusion + passage fetch + highlighting, total, CPU time of the whole). What an HTTP latency is made of;
+    the same calls `Searcher.search` makes, so the stages add up to a real search."""
+    from khabar.language import query_language
+    from search.backends import Filters
+    from search.fusion import FusionWeights, convex
+    from search.searcher import highlight
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    lang = query_language(query)
+    terms = searcher.query_terms(query, lang)
+    vec = embedder.embed_queries([query])[0]
+    t1 = time.perf_counter()
+    lex = backend.lexical(terms, k, Filters())
+    t2 = time.perf_counter()
+    sem = backend.knn(vec, k, Filters())
+    t3 = time.perf_counter()
+    scores = convex(lex, sem, FusionWeights.tuned().for_language(lang)[0])
+    page = sorted(scores, key=lambda p: -scores[p])[:10]
+    [highlight(r.passage.text, set(terms)) for r in backend.passages(page)]
+    t4 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, time.process_time() - c0
+
