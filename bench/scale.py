@@ -126,6 +126,19 @@ def folder(size: int) -> Path:
     return CACHE / f"scale-embedded-{size}"
 
 
+def store_corpus(backend: Any, size: int, label: str) -> tuple[int, int, float]:
+    """Stores the `size`-passage corpus in `backend` (analysis of repeated texts cached: a build shortcut,
+    so the time is not an ingest rate); returns (documents, passages, seconds)."""
+    docs = passages = 0
+    start = time.perf_counter()
+    with cached_analysis():
+        for batch in documents(size):
+            backend.upsert(batch)
+            docs += len(batch)
+            passages += sum(len(d.passages) for d in batch)
+            print(f"  {label} {size:,}: {passages:,} passages", file=sys.stderr)
+    return docs, passages, time.perf_counter() - start
+
 def build_embedded(size: int) -> dict[str, Any]:
     """The embedded corpus of `size` passages with real-like vectors (cached; the info of its build)."""
     from search.backends.embedded import EmbeddedBackend
@@ -136,15 +149,7 @@ def build_embedded(size: int) -> dict[str, Any]:
         return json.loads(done.read_text())
     shutil.rmtree(path, ignore_errors=True)
     backend = EmbeddedBackend(path, embedder_id(), DIM, vector_index="exact")  # the index is built later, timed
-    docs = passages = 0
-    start = time.perf_counter()
-    with cached_analysis():
-        for batch in documents(size):
-            backend.upsert(batch)
-            docs += len(batch)
-            passages += sum(len(d.passages) for d in batch)
-            print(f"  embedded {size:,}: {passages:,} passages", file=sys.stderr)
-    upsert_s = time.perf_counter() - start
+    docs, passages, upsert_s = store_corpus(backend, size, "embedded")
     vectors = real_like_vectors(max(size, passages))
     start = time.perf_counter()
     done_vectors = 0
@@ -200,15 +205,7 @@ def build_es(size: int, url: str) -> dict[str, Any]:
             return info
     es.destroy()
     es = ElasticBackend.from_env(embedder_id(), DIM, prefix=es_prefix(size))
-    docs = passages = 0
-    start = time.perf_counter()
-    with cached_analysis():
-        for batch in documents(size):
-            es.upsert(batch)
-            docs += len(batch)
-            passages += sum(len(d.passages) for d in batch)
-            print(f"  elasticsearch {size:,}: {passages:,} passages", file=sys.stderr)
-    upsert_s = time.perf_counter() - start
+    docs, passages, upsert_s = store_corpus(es, size, "elasticsearch")
     from search.backends.embedded import stored_vectors
 
     ids, _, matrix = stored_vectors(folder(size))  # the very vectors the embedded corpus holds, same passages
