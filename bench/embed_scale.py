@@ -13,12 +13,13 @@ vectors and sparse latent terms as `khabar embed` makes them by default):
 Rates are steady-state: passages stored between 10 % and 90 % of the total, over that time,
 so the seconds of process start and model load (shown separately) and the last straggling
 batch do not count. Both sides of a row run back to back in each round; a row reports the best
-round of each side, because the machine is shared with other work (the load averages are in
+round of each side, because the machine may be shared with other work (the load averages are in
 the report). The overhead is the per-passage cost of Khabar's path over the floor.
 
 It also measures what several *writers* would cost on the embedded backend (the design choice
 "one process stores"): a batch of 16 vectors stored by the only writer, and by one of two
-writers taking turns, which makes each rebuild its in-memory vector index from SQLite.
+writers taking turns (a writer keeps no vector index: searches make it and follow other processes'
+commits through the catalogue's change log).
 
 Run:  python -m bench.embed_scale [--passages 400] [--rounds 3] [--configs 1x1,1x2,2x1,2x2]
       (writes the `embed-scale` block of docs/BENCHMARKS.md)
@@ -231,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",") if c]
     load_before = load_average()
+    started_load = os.getloadavg()[0]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     with tempfile.TemporaryDirectory(prefix="khabar-embed-scale-") as tmp:
         work = Path(tmp)
@@ -250,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"(load {load_average()})", file=sys.stderr, flush=True)
         writers = writer_costs(work, args.writer_vectors)
     load_after = load_average()
+    # other work on the cores when the run began (the load at the end counts the benchmark's own processes)
+    busy = started_load > 0.5 * (os.cpu_count() or 1)
 
     table = []
     for label, _, _ in rows:
@@ -266,9 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         f"Measured with `python -m bench.embed_scale --passages {args.passages} --rounds {args.rounds} "
         f"--configs {args.configs}` at commit {git_commit()} on {machine_line()}.",
-        f"Load average (1/5/15 min) before: {load_before}, after: {load_after}. The 2 cores were shared with other "
-        "helpers' jobs during the run, so every number is the best of the rounds, both sides of a row measured back "
-        "to back; absolute rates are pessimistic, the overhead column is the comparison that matters.",
+        f"Load average (1/5/15 min) before: {load_before}, after: {load_after}; every number is the best of the "
+        "rounds, both sides of a row measured back to back. " + (
+            "The cores were busy with other work, so absolute rates are pessimistic and the overhead column is the "
+            "comparison that matters." if busy else "The machine was otherwise idle when the run began."),
         "",
         f"{total} SaudiNewsNet passages, vectors + sparse latent terms (the default), batches of {BATCH}; "
         "rates are steady-state (10 % → 90 % of the passages stored), start = process start + model load.",
@@ -279,8 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"One writer or several (embedded backend, {args.writer_vectors:,} vectors in the index): storing a batch of "
         f"{BATCH} vectors takes {writers['alone_ms']:.1f} ms for the only writer and {writers['turns_ms']:.1f} ms for "
-        "one of two writers taking turns (each rebuilds its in-memory vector index from SQLite after the other's "
-        "write; the rebuild grows with the index).",
+        "one of two writers taking turns (a writer keeps no vector index: it is made at the first search and follows "
+        "other processes' commits through the catalogue's change log, `search/backends/embedded/vector_state.py`).",
     ]
     if one and two:
         efficiency = two / (2 * one)
