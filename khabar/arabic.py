@@ -69,6 +69,11 @@ def clean(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits as ASCII digits ("١٢٥٧" -> "1257"); everything else as it is."""
+    return text.translate(_DIGITS)
+
+
 def fold(text: str) -> str:
     """Orthographic folding without stemming: diacritics, tatweel, digits, alef/hamza, ى, ة, case."""
     text = clean(text)

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from indexer.numbers import find_numbers
+from khabar.arabic import ascii_digits
 
 from qa.answer import Answer
 from qa.calibration import Calibration
@@ -52,7 +53,7 @@ def _digits(value: Any) -> str:
     """A figure as the digits a question would write it ("12", "1000"; Arabic-Indic digits and separators read)."""
     if isinstance(value, (int, float)):
         return str(int(value)) if float(value).is_integer() else str(value)
-    text = str(value).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    text = ascii_digits(str(value))
     return "".join(ch for ch in text if ch.isdigit())
 
 

@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from khabar.arabic import ARABIC_STOPWORDS, analyze, fold, tokens
+from khabar.arabic import ARABIC_STOPWORDS, analyze, ascii_digits, fold, tokens
 from khabar.dates import ALL_MONTHS, ARABIC_MONTHS
 from khabar.vocabulary import Vocabulary
 from qa.asked import arabic_skeleton, latin_skeleton, _strip
@@ -61,7 +61,6 @@ KINDS = ("place", "actor", "name", "year", "day", "number", "word", "relation")
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20[0-4]\d|14[0-4]\d)(?!\d)")  # Gregorian 1900-2049, Hijri 1400-1449
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?![\d])")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 # Words that frame a question without saying what it is about.
 _FRAME_AR = frozenset(fold(w) for w in """
@@ -182,7 +181,7 @@ def question_constraints(q: Question, vocab: Vocabulary, lexicon: Any | None = N
                          rarity: Rarity | None = None, with_relations: bool = True) -> Constraints:
     """Everything `q` is specific about (see the module docstring), English or Arabic."""
     out = Constraints()
-    text = q.text.translate(_DIGITS)
+    text = ascii_digits(q.text)
     lower = text.lower()
     words = [fold(t.text) for t in tokens(text)]
     used: set[str] = set()  # folded Arabic words / lower-case English words already explained
@@ -409,7 +408,7 @@ def read(text: str, cache: dict[str, Reading] | None = None) -> Reading:
     """Read `text` (remembered in `cache`: the same passages and headlines come back for many candidates)."""
     if cache is not None and text in cache:
         return cache[text]
-    plain = (text or "").translate(_DIGITS)
+    plain = ascii_digits(text or "")
     words = [fold(t.text) for t in tokens(plain)]
     wordset = set(words)
     terms = set(analyze(plain)) | {_strip(w) for w in wordset}
@@ -426,7 +425,7 @@ def _years_only(text: str, cache: dict[str, Reading] | None) -> Reading:
     key = "\x00years\x00" + text
     if cache is not None and key in cache:
         return cache[key]
-    r = Reading([], set(), set(), set(), set(_YEAR.findall(text.translate(_DIGITS))), set())
+    r = Reading([], set(), set(), set(), set(_YEAR.findall(ascii_digits(text))), set())
     if cache is not None:
         cache[key] = r
     return r

@@ -22,6 +22,7 @@ import html
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
+from khabar.arabic import ascii_digits
 from ui import web_text as T
 
 ARABIC_FONTS = '"Noto Naskh Arabic", "Noto Sans Arabic", "Amiri", "Arial", sans-serif'
@@ -104,7 +105,6 @@ _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\
 _LATIN_RE = re.compile(r"[A-Za-z]")
 # In already-escaped HTML: skip tags and entities (entities contain digits: &#x27;), match figures.
 _FIGURE_IN_HTML = re.compile(r"(<[^>]*>)|(&#?\w+;)|([0-9\u0660-\u0669\u06F0-\u06F9](?:[0-9\u0660-\u0669\u06F0-\u06F9,\u066C.\u066B]*[0-9\u0660-\u0669\u06F0-\u06F9])?)")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def esc(value: Any) -> str:
@@ -137,7 +137,7 @@ def bdi(value: Any) -> str:
 
 def to_int(figure: str) -> int | None:
     """'1,257' / '١٢٥٧' / '1257' -> 1257; decimals and junk -> None."""
-    plain = figure.translate(_DIGITS).replace(",", "").replace("\u066C", "")
+    plain = ascii_digits(figure).replace(",", "").replace("\u066C", "")
     return int(plain) if plain.isdigit() else None
 
 
@@ -264,7 +264,7 @@ def citation_for_claim(claim: Mapping[str, Any], citations: Sequence[Mapping[str
 
 
 def to_ascii_digits(text: str) -> str:
-    return text.translate(_DIGITS).replace(",", "")
+    return ascii_digits(text).replace(",", "")
 
 
 def claims_table(claims: Sequence[Mapping[str, Any]], lang: str,
